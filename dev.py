@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""One-command setup for newcomers and CI; needs only Python 3.11+ and pip.
+
+    python3 dev.py run     install into .venv, migrate SQLite, load the fixtures, make sure an
+                           admin login exists, serve on http://127.0.0.1:8000/
+    python3 dev.py test    install into .venv (with test tools) and run the whole test suite
+                           (DATABASE_URL selects the database; SQLite when unset)
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+
+
+def sh(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, check=True, **kwargs)
+
+
+def ensure_venv(requirements):
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    files = [ROOT / "requirements.txt", ROOT / requirements]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = VENV / f".installed-{requirements}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    sh(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements)
+    stamp.write_text(digest)
+
+
+def ensure_chromium():
+    """Browser tests drive Debian's headless Chromium; install it when missing and we may."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        sh("apt-get", "update", "-qq", env=env)
+        sh("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+    else:
+        print("chromium is not installed: browser tests will fail (apt-get install chromium chromium-driver)")
+
+
+def run(args):
+    ensure_venv("requirements.txt")
+    manage = [PY, "manage.py"]
+    sh(*manage, "migrate", "--noinput", "-v", "0")
+    sh(*manage, "load_library")
+    sh(*manage, "ensure_admin")
+    addr = args[0] if args else "127.0.0.1:8000"
+    print(f"\nOpen http://{addr}/admin/ (the API is at /api/, its docs at /api/docs/)\n", flush=True)
+    os.execv(str(PY), [str(PY), "manage.py", "runserver", addr])
+
+
+def test(args):
+    ensure_venv("requirements-dev.txt")
+    if os.environ.get("TRACKER_BROWSER_TESTS", "1") == "1":
+        ensure_chromium()
+    os.execv(str(PY), [str(PY), "-m", "pytest", *args])
+
+
+if __name__ == "__main__":
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        sys.exit(2)
+    commands[sys.argv[1]](sys.argv[2:])

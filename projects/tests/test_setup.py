@@ -1,0 +1,58 @@
+"""The newcomer's setup: an admin login with a generated password, and settings from the environment."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ensure_admin_creates_one_superuser_with_a_generated_password(db):
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = out.getvalue().split("password: ")[1].split()[0]
+    user = get_user_model().objects.get(username="admin")
+    assert user.is_superuser and user.check_password(password)
+    assert user.profile.role == "office"
+
+    out2 = StringIO()
+    call_command("ensure_admin", stdout=out2)
+    assert "password:" not in out2.getvalue()
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+def test_ensure_admin_passwords_differ_between_databases(db):
+    passwords = set()
+    for _ in range(2):
+        get_user_model().objects.all().delete()
+        out = StringIO()
+        call_command("ensure_admin", stdout=out)
+        passwords.add(out.getvalue().split("password: ")[1].split()[0])
+    assert len(passwords) == 2
+
+
+def run_manage(*args, env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_mode_refuses_to_start_without_a_real_secret_key():
+    result = run_manage("check", env={"TRACKER_ENV": "production", "DJANGO_ALLOWED_HOSTS": "tracker.example"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_mode_passes_the_deployment_checks():
+    env = {
+        "TRACKER_ENV": "production",
+        "DJANGO_SECRET_KEY": "k" * 10 + "Zx9-Qw8_Er7+Ty6=Ui5!Op4@As3#Df2$Gh1%Jk0^Lz" + "m" * 10,
+        "DJANGO_ALLOWED_HOSTS": "tracker.example",
+    }
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
