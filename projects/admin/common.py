@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.forms.models import BaseInlineFormSet
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -101,16 +102,14 @@ class ConstraintMessagesForm(forms.ModelForm):
     against the values the form accepted and puts their messages on the field."""
 
     def _post_clean(self):
+        # Before the model's validation: fields the form itself refused, and those not on it.
+        exclude = self._get_validation_exclusions()
+        form_errors = set(self._errors or ())
         super()._post_clean()
-        model = self._meta.model
-        model_errors = {
-            name for name in self._errors if name != NON_FIELD_ERRORS and name in self.cleaned_data
-        }
+        model_errors = set(self._errors) - form_errors - {NON_FIELD_ERRORS}
         if not model_errors:
             return
-        exclude = self._get_validation_exclusions() | {
-            name for name in self.fields if name not in self.cleaned_data
-        }
+        model = self._meta.model
         for constraint in model._meta.constraints:
             if not isinstance(constraint, models.CheckConstraint):
                 continue
@@ -120,11 +119,31 @@ class ConstraintMessagesForm(forms.ModelForm):
             try:
                 constraint.validate(model, self.instance, exclude=exclude)
             except ValidationError as error:
-                target = next(iter(sorted(fields & model_errors)))
-                messages = self._errors.get(target, [])
+                target = sorted(fields & model_errors)[0]
                 for message in error.messages:
-                    if message not in messages:
-                        self._errors.setdefault(target, self.error_class()).append(message)
+                    if message not in self._errors[target]:
+                        self._errors[target].append(message)
+
+
+class ConstraintMessagesFormSet(BaseInlineFormSet):
+    """An inline formset that reports two rows clashing on a unique constraint with the
+    constraint's own message ("This project already has a plan for that year.") instead of
+    Django's "Please correct the duplicate data for year"."""
+
+    def get_unique_error_message(self, unique_check):
+        checked = set(unique_check) - {self.fk.name}
+        for constraint in self.model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and set(constraint.fields) - {self.fk.name} == checked:
+                return constraint.violation_error_message
+        return super().get_unique_error_message(unique_check)
+
+
+class TrackerInline(admin.TabularInline):
+    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows."""
+
+    form = ConstraintMessagesForm
+    formset = ConstraintMessagesFormSet
+    extra = 0
 
 
 class TrackerAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from projects.admin.common import (
     ProjectCountMixin,
     SourceInline,
     TrackerAdmin,
+    TrackerInline,
     admin_link,
     changelist_link,
     project_count_text,
@@ -160,12 +161,10 @@ class PlanYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AnnualPlanInline(admin.TabularInline):
+class AnnualPlanInline(TrackerInline):
     model = AnnualPlan
-    form = ConstraintMessagesForm
     fields = ("year", "planned_investment", "target", "version", "change_link")
     readonly_fields = ("version", "change_link")
-    extra = 0
 
     @admin.display(description=_("revisions"))
     def change_link(self, obj):
@@ -174,11 +173,9 @@ class AnnualPlanInline(admin.TabularInline):
         return admin_link(obj, _("Revisions and sources"))
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TrackerInline):
     model = Milestone
-    form = ConstraintMessagesForm
     fields = ("kind", "name", "planned_date", "actual_date", "note")
-    extra = 0
 
 
 class ProjectForm(ConstraintMessagesForm):
@@ -249,12 +246,10 @@ class ProjectAdmin(HistoryAdmin):
         return obj.source_count
 
 
-class PlanRevisionInline(admin.TabularInline):
+class PlanRevisionInline(TrackerInline):
     model = PlanRevision
-    form = ConstraintMessagesForm
     fields = ("effective_month", "planned_investment", "reason", "revised_on", "revised_by")
     autocomplete_fields = ("revised_by",)
-    extra = 0
 
 
 @admin.register(AnnualPlan)

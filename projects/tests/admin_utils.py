@@ -8,6 +8,7 @@ projects/admin/tracking.py)."""
 import datetime
 from decimal import Decimal
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -123,3 +124,35 @@ def admin_url(model, view, *args):
 def project_models(site):
     """The models of app `projects` registered on `site`, in a stable order."""
     return sorted((m for m in site._registry if m._meta.app_label == "projects"), key=lambda m: m._meta.model_name)
+
+
+def _form_values(form):
+    """What a browser would post back for `form` as rendered."""
+    data = {}
+    for name in form.fields:
+        bound = form[name]
+        value = bound.value()
+        key = bound.html_name
+        if value is None:
+            data[key] = [] if isinstance(bound.field, (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)) else ""
+        elif isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif isinstance(value, (list, tuple)):
+            data[key] = [str(getattr(v, "pk", v)) for v in value]
+        else:
+            data[key] = str(getattr(value, "pk", value))
+    return data
+
+
+def admin_form_data(response, **changes):
+    """The POST data of an admin add/change page as rendered in `response` (main form, every
+    inline's management form and rows), with `changes` applied (keys are HTML field names)."""
+    data = _form_values(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(_form_values(formset.management_form))
+        for form in formset.forms:
+            data.update(_form_values(form))
+    data.update(changes)
+    return data
