@@ -85,6 +85,28 @@ def test_a_changelist_runs_as_many_queries_for_50_objects_as_for_5(admin_client,
     assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
 
 
+@pytest.mark.parametrize("model", REGISTERED, ids=model_id)
+def test_every_history_page_renders_for_a_superuser(admin_client, model):
+    obj = factory(model)(1)
+    response = admin_client.get(admin_url(model, "history", obj.pk))
+    assert response.status_code == 200
+
+
+def test_the_user_changelist_shows_roles_in_a_fixed_number_of_queries(admin_client, db):
+    url = reverse("admin:auth_user_changelist")
+    for n in range(5):
+        FACTORIES[Profile](n)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as five:
+        admin_client.get(url)
+    for n in range(5, 50):
+        FACTORIES[Profile](n)
+    with CaptureQueriesContext(connection) as fifty:
+        response = admin_client.get(url)
+    assert len(fifty) == len(five)
+    assert "单位填报员" in response.content.decode()
+
+
 # Constraints and validators come back as form errors and nothing is stored.
 
 
