@@ -20,6 +20,7 @@ from projects.choices import Light, PublicationStatus
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
 from projects.services.roles import require_office
+from projects.services.validation import clean_or_raise
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -380,3 +381,13 @@ def programme_compare(*, programme, year=None, month=None):
                                     differs=r is not None and r != c))
     return ProgrammeComparison(programme_id=programme.pk, programme=str(programme), year=year, month=month,
                                lines=lines)
+
+
+@transaction.atomic
+def bulletin_create(*, year, month, user, title="", summary=""):
+    """Open a draft bulletin for a month; it is computed live until published."""
+    require_office(user)
+    bulletin = Bulletin(year=year, month=month, title=title, summary=summary)
+    clean_or_raise(bulletin)
+    bulletin.save()
+    return bulletin

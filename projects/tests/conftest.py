@@ -89,3 +89,9 @@ def accepted_report(db):
                                             status="accepted", **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas are created in almost every test; the default hasher would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
