@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from projects.choices import ProblemStatus, PublicationStatus, Role
+from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
     Bulletin,
@@ -38,7 +38,7 @@ from projects.models import (
 from projects.selectors import reports_with_month_figure
 from projects.services.bulletins import bulletin_create, bulletin_data, bulletin_publish, programme_compare
 from projects.services.evaluations import evaluation_compute, evaluation_publish, evaluation_save_weights
-from projects.services.meetings import weekly_plan_file
+from projects.services.meetings import decision_create_action_item, weekly_plan_file
 from projects.services.problems import problem_act, problem_close, problem_escalate, problem_log
 from projects.services.reports import report_accept, report_return, report_save, report_submit
 from projects.services.reviews import review_create, review_publish, review_ranking, review_score
@@ -461,6 +461,11 @@ class ProblemAdmin(ServiceFormAdmin):
         if obj is not None:
             raise DomainError(_("Use the actions to record progress, escalate or close a problem."))
         data = form.cleaned_data
+        if data.get("decision"):
+            return decision_create_action_item(
+                decision=data["decision"], user=request.user, project=data["project"], category=data["category"],
+                title=data["title"], responsible_unit=data["responsible_unit"], deadline=data["deadline"],
+                description=data.get("description", ""))
         return problem_log(user=request.user, project=data["project"], category=data["category"],
                            title=data["title"], description=data.get("description", ""),
                            origin=data["origin"], meeting=data.get("meeting"), decision=data.get("decision"),

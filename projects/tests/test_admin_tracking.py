@@ -28,7 +28,7 @@ from projects.models import (
     WeeklyPlan,
 )
 from projects.services.bulletins import bulletin_publish
-from projects.services.reviews import review_create, review_score
+from projects.services.reviews import review_create
 
 D = Decimal
 DAY = datetime.date
@@ -197,6 +197,19 @@ def test_problem_close_action(office_client, project, unit):
                 resolved_on="2013-01-20")
     problem.refresh_from_db()
     assert problem.status == ProblemStatus.RESOLVED and problem.actions.get().text == "已解决"
+
+
+def test_a_problem_added_with_a_decision_is_its_action_item(office_client, project, unit):
+    meeting = Meeting.objects.create(kind="weekly", date=DAY(2013, 10, 14), title="周例会")
+    decision = Decision.objects.create(meeting=meeting, text="限期拆迁")
+    response = office_client.post(reverse("admin:projects_problem_add"), {
+        "project": project.pk, "category": "land_clearance", "title": "拆迁", "description": "", "origin": "other",
+        "decision": decision.pk, "responsible_unit": unit.pk, "raised_on": "2013-10-15", "deadline": "2013-10-31",
+        "actions-TOTAL_FORMS": "0", "actions-INITIAL_FORMS": "0"})
+    assert response.status_code == 302
+    problem = Problem.objects.get()
+    assert (problem.meeting, problem.decision, problem.origin) == (meeting, decision, "meeting")
+    assert problem.raised_on == meeting.date
 
 
 def test_review_scoring_page_and_ranking(client, office, leader_user, project):
