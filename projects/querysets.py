@@ -72,3 +72,25 @@ class ProjectQuerySet(models.QuerySet):
                 output_field=RATE_OUTPUT,
             )
         )
+
+    def with_month_figures(self, year, month):
+        """`with_progress` plus `completed_before` (the accepted YTD carried to the end of the
+        previous month, 0 in January) and `completed_month` (当月完成 = completed_ytd − completed_before),
+        still in one query."""
+        from projects.choices import ReportStatus
+        from projects.models import MonthlyReport
+
+        earlier = MonthlyReport.objects.filter(
+            project=OuterRef("pk"), year=year, month__lt=month, status=ReportStatus.ACCEPTED
+        ).order_by("-month")
+        return self.with_progress(year, month).annotate(
+            completed_before=Coalesce(
+                Subquery(earlier.values("completed_ytd")[:1], output_field=MONEY_OUTPUT),
+                Value(Decimal("0"), output_field=MONEY_OUTPUT),
+                output_field=MONEY_OUTPUT,
+            ),
+            completed_month=models.ExpressionWrapper(
+                F("completed_ytd") - F("completed_before"), output_field=MONEY_OUTPUT
+            ),
+        )
+

@@ -77,3 +77,21 @@ def leader_user(db):
 @pytest.fixture
 def auditor(db):
     return make_user("auditor", Role.AUDITOR)
+
+
+@pytest.fixture
+def accepted_report(db):
+    """Files a report straight as accepted (the workflow itself is tested in test_reports.py)."""
+    from projects.models import MonthlyReport
+
+    def make(project, year, month, ytd, **kwargs):
+        return MonthlyReport.objects.create(project=project, year=year, month=month, completed_ytd=Decimal(ytd),
+                                            status="accepted", **kwargs)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas are created in almost every test; the default hasher would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,393 @@
+"""The monthly bulletin (一月一通报): compute it live, publish (freeze) it, compare programmes.
+
+Lights compare the completion rate with time progress (序时进度): green when less than
+TRACKER_LIGHT_YELLOW_POINTS behind, yellow down to TRACKER_LIGHT_RED_POINTS behind, red beyond;
+an overdue milestone or problem makes a project red, a missing report yellow."""
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.choices import Light, PublicationStatus
+from projects.exceptions import Conflict, DomainError
+from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
+from projects.services.roles import require_office
+from projects.services.validation import clean_or_raise
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+def round2(value):
+    """Half-up to 2 decimals, as the documents print rates."""
+    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent(part, whole):
+    """100 × part ÷ whole rounded half-up to 2 decimals; None when whole is 0 or missing."""
+    if whole is None or part is None or whole == 0:
+        return None
+    return round2(Decimal(part) * HUNDRED / Decimal(whole))
+
+
+def month_end(year, month):
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def time_progress(month):
+    """Time progress (序时进度) at the end of `month`: month ÷ 12, in %."""
+    return round2(Decimal(month) * HUNDRED / 12)
+
+
+@dataclass
+class Reason:
+    code: str
+    text: str
+
+
+@dataclass
+class BulletinRow:
+    project_id: int
+    project_name: str
+    category: str
+    stage: str
+    zone_name: str
+    unit_name: str
+    plan_in_force: Decimal
+    plan_baseline: Decimal
+    drift: Decimal
+    completed_ytd: Decimal
+    completed_month: Decimal
+    completion_rate: Decimal | None
+    time_progress: Decimal
+    gap_points: Decimal | None
+    light: str
+    reasons: list = field(default_factory=list)
+    report_missing: bool = False
+    rank_in_category: int | None = None
+    programme_names: list = field(default_factory=list)
+
+    @property
+    def light_label(self):
+        return Light(self.light).label
+
+
+@dataclass
+class Totals:
+    label: str
+    count: int = 0
+    plan_in_force: Decimal = ZERO
+    plan_baseline: Decimal = ZERO
+    completed_ytd: Decimal = ZERO
+    completed_month: Decimal = ZERO
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    @property
+    def completion_rate(self):
+        return percent(self.completed_ytd, self.plan_in_force)
+
+    @property
+    def drift(self):
+        return self.plan_in_force - self.plan_baseline
+
+    def add(self, row):
+        self.count += 1
+        self.plan_in_force += row.plan_in_force
+        self.plan_baseline += row.plan_baseline
+        self.completed_ytd += row.completed_ytd
+        self.completed_month += row.completed_month
+        setattr(self, row.light, getattr(self, row.light) + 1)
+
+    def as_dict(self):
+        data = asdict(self)
+        data["completion_rate"] = self.completion_rate
+        data["drift"] = self.drift
+        return data
+
+
+@dataclass
+class BulletinData:
+    year: int
+    month: int
+    time_progress: Decimal
+    rows: list
+    totals: dict  # dimension → list of totals dicts; "all" → one totals dict
+    bottom: dict  # category → rows listed for the monthly on-site office meeting
+    frozen: bool = False
+
+    def as_dict(self):
+        return {
+            "year": self.year, "month": self.month, "time_progress": self.time_progress, "frozen": self.frozen,
+            "rows": [{k: v for k, v in asdict(row).items()} for row in self.rows],
+            "totals": self.totals,
+            "bottom": {category: [row.project_id for row in rows] for category, rows in self.bottom.items()},
+        }
+
+
+def _light_for(*, gap, milestones, problems, report_missing):
+    yellow_points = Decimal(settings.TRACKER_LIGHT_YELLOW_POINTS)
+    red_points = Decimal(settings.TRACKER_LIGHT_RED_POINTS)
+    light, reasons = Light.GREEN, []
+    if gap is not None and gap < -red_points:
+        light = Light.RED
+        reasons.append(Reason("far_behind_schedule", _(
+            "%(points)s points behind time progress (more than %(limit)s).")
+            % {"points": -gap, "limit": red_points}))
+    elif gap is not None and gap <= -yellow_points:
+        light = Light.YELLOW
+        reasons.append(Reason("behind_schedule", _(
+            "%(points)s points behind time progress (%(low)s to %(high)s).")
+            % {"points": -gap, "low": yellow_points, "high": red_points}))
+    for milestone in milestones:
+        light = Light.RED
+        reasons.append(Reason("milestone_overdue", _("Milestone %(name)s planned for %(date)s is not reached.")
+                              % {"name": milestone.name or milestone.get_kind_display(),
+                                 "date": milestone.planned_date.isoformat()}))
+    for problem in problems:
+        light = Light.RED
+        reasons.append(Reason("problem_overdue", _("Problem “%(title)s” is past its deadline %(date)s.")
+                              % {"title": problem.title, "date": problem.deadline.isoformat()}))
+    if report_missing:
+        if light == Light.GREEN:
+            light = Light.YELLOW
+        reasons.append(Reason("report_missing", _("No accepted report for the month.")))
+    return light, [asdict(reason) for reason in reasons]
+
+
+def _rank(rows):
+    """Rank by completion rate within each category (1 = best; equal rates share a rank;
+    projects without a rate come last). Returns category → rows in rank order."""
+    by_category = defaultdict(list)
+    for row in rows:
+        by_category[row.category].append(row)
+    for members in by_category.values():
+        members.sort(key=lambda r: (r.completion_rate is None, -(r.completion_rate or ZERO), r.project_name))
+        previous, rank = object(), 0
+        for position, row in enumerate(members, start=1):
+            key = row.completion_rate
+            if key != previous or key is None:
+                rank = position
+            row.rank_in_category = rank
+            previous = key
+    return dict(by_category)
+
+
+def _totals(rows):
+    dimensions = {
+        "stage": lambda r: [r.stage],
+        "zone": lambda r: [r.zone_name],
+        "category": lambda r: [r.category],
+        "programme": lambda r: r.programme_names,
+        "unit": lambda r: [r.unit_name],
+    }
+    result = {}
+    overall = Totals(label=_("All projects"))
+    for row in rows:
+        overall.add(row)
+    result["all"] = overall.as_dict()
+    for name, keys_of in dimensions.items():
+        groups = {}
+        for row in rows:
+            for key in keys_of(row):
+                groups.setdefault(key, Totals(label=key)).add(row)
+        result[name] = [groups[key].as_dict() for key in sorted(groups)]
+    return result
+
+
+def bulletin_compute(*, year, month):
+    """The bulletin for `month` of `year`, computed live from accepted reports, plans in force,
+    milestones and problems: every non-archived project with an annual plan that year.
+    Four queries whatever the number of projects."""
+    if not 1 <= month <= 12:
+        raise DomainError(_("The month must be between 1 and 12."), field="month")
+    end = month_end(year, month)
+    progress = time_progress(month)
+    projects = list(
+        Project.objects.active()
+        .filter(annual_plans__year=year)
+        .with_month_figures(year, month)
+        .select_related("zone", "lead_unit")
+        .prefetch_related("programmes")
+        .order_by("category", "name")
+    )
+    ids = [p.pk for p in projects]
+    overdue_milestones = defaultdict(list)
+    for milestone in Milestone.objects.filter(project_id__in=ids, planned_date__lte=end).filter(
+        Q(actual_date__isnull=True) | Q(actual_date__gt=end)
+    ).order_by("planned_date", "id"):
+        overdue_milestones[milestone.project_id].append(milestone)
+    overdue_problems = defaultdict(list)
+    for problem in Problem.objects.filter(project_id__in=ids, deadline__lt=end).filter(
+        Q(resolved_on__isnull=True) | Q(resolved_on__gt=end)
+    ).order_by("deadline", "id"):
+        overdue_problems[problem.project_id].append(problem)
+
+    rows = []
+    for project in projects:
+        plan = round2(project.plan_in_force or ZERO)
+        baseline = round2(project.plan_baseline or ZERO)
+        completed = round2(project.completed_ytd or ZERO)
+        rate = percent(completed, plan)
+        gap = None if rate is None else rate - progress
+        report_missing = project.report_month != month
+        light, reasons = _light_for(gap=gap, milestones=overdue_milestones[project.pk],
+                                    problems=overdue_problems[project.pk], report_missing=report_missing)
+        rows.append(BulletinRow(
+            project_id=project.pk, project_name=project.name, category=project.category, stage=project.stage,
+            zone_name=project.zone.name if project.zone else "",
+            unit_name=project.lead_unit.name if project.lead_unit else "",
+            plan_in_force=plan, plan_baseline=baseline, drift=plan - baseline,
+            completed_ytd=completed, completed_month=round2(project.completed_month or ZERO),
+            completion_rate=rate, time_progress=progress, gap_points=gap, light=light, reasons=reasons,
+            report_missing=report_missing,
+            programme_names=sorted(str(p) for p in project.programmes.all()),
+        ))
+    ranked = _rank(rows)
+    bottom_n = settings.TRACKER_RANKING_BOTTOM
+    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in ranked.items()}
+    return BulletinData(year=year, month=month, time_progress=progress, rows=rows, totals=_totals(rows),
+                        bottom=bottom)
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def bulletin_as_json(data):
+    """The bulletin as JSON-ready data: Decimals as strings."""
+    return _jsonable(data.as_dict())
+
+
+@transaction.atomic
+def bulletin_publish(*, bulletin, user):
+    """Freeze the computed rows into BulletinEntry and the totals into Bulletin.totals."""
+    require_office(user)
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if bulletin.is_published:
+        raise Conflict(_("This bulletin is already published."), code="published")
+    data = bulletin_compute(year=bulletin.year, month=bulletin.month)
+    BulletinEntry.objects.bulk_create([
+        BulletinEntry(
+            bulletin=bulletin, project_id=row.project_id, category=row.category, stage=row.stage,
+            zone_name=row.zone_name, unit_name=row.unit_name, planned_investment=row.plan_in_force,
+            baseline_investment=row.plan_baseline, completed_ytd=row.completed_ytd,
+            completed_month=row.completed_month, completion_rate=row.completion_rate,
+            time_progress=row.time_progress, gap_points=row.gap_points, light=row.light, reasons=row.reasons,
+            rank_in_category=row.rank_in_category, report_missing=row.report_missing,
+        )
+        for row in data.rows
+    ])
+    bulletin.totals = _jsonable(data.totals)
+    bulletin.status = PublicationStatus.PUBLISHED
+    bulletin.published_at = timezone.now()
+    bulletin.published_by = user
+    bulletin.save()
+    return bulletin
+
+
+def bulletin_data(*, bulletin):
+    """What a bulletin shows: the frozen entries once published, else computed live."""
+    if not bulletin.is_published:
+        return bulletin_compute(year=bulletin.year, month=bulletin.month)
+    rows = [
+        BulletinRow(
+            project_id=e.project_id, project_name=e.project.name, category=e.category, stage=e.stage,
+            zone_name=e.zone_name, unit_name=e.unit_name, plan_in_force=e.planned_investment,
+            plan_baseline=e.baseline_investment, drift=e.planned_investment - e.baseline_investment,
+            completed_ytd=e.completed_ytd, completed_month=e.completed_month, completion_rate=e.completion_rate,
+            time_progress=e.time_progress, gap_points=e.gap_points, light=e.light, reasons=e.reasons,
+            report_missing=e.report_missing, rank_in_category=e.rank_in_category,
+        )
+        for e in bulletin.entries.select_related("project").order_by("category", "project__name")
+    ]
+    by_category = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r.rank_in_category or 0, r.project_name)):
+        by_category[row.category].append(row)
+    bottom_n = settings.TRACKER_RANKING_BOTTOM
+    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in by_category.items()}
+    return BulletinData(year=bulletin.year, month=bulletin.month, time_progress=time_progress(bulletin.month),
+                        rows=rows, totals=bulletin.totals, bottom=bottom, frozen=True)
+
+
+@dataclass
+class ComparisonLine:
+    key: str
+    label: str
+    reported: Decimal | None
+    computed: Decimal | None
+    difference: Decimal | None
+    differs: bool
+
+
+@dataclass
+class ProgrammeComparison:
+    programme_id: int
+    programme: str
+    year: int
+    month: int
+    lines: list
+
+
+def programme_compare(*, programme, year=None, month=None):
+    """The figures the documents state for a programme beside those the data computes."""
+    year = year or programme.year
+    if month is None:
+        as_of = programme.reported_as_of
+        month = as_of.month if as_of and as_of.year == year else 12
+    members = list(programme.projects.with_progress(year, month))
+    plan_total = sum((p.plan_in_force or ZERO for p in members), ZERO)
+    completed_total = sum((p.completed_ytd or ZERO for p in members), ZERO)
+    computed = {
+        "project_count": Decimal(len(members)),
+        "total_investment": sum((p.total_investment or ZERO for p in members), ZERO),
+        "completed_investment": completed_total,
+        "completion_rate": percent(completed_total, plan_total),
+    }
+    reported = {
+        "project_count": None if programme.reported_project_count is None
+        else Decimal(programme.reported_project_count),
+        "total_investment": programme.reported_total_investment,
+        "completed_investment": programme.reported_completed_investment,
+        "completion_rate": programme.reported_completion_rate,
+    }
+    labels = {
+        "project_count": _("Number of projects"),
+        "total_investment": _("Total investment (万元)"),
+        "completed_investment": _("Completed investment (万元)"),
+        "completion_rate": _("Completion rate of the annual plan (%)"),
+    }
+    lines = []
+    for key, label in labels.items():
+        r, c = reported[key], computed[key]
+        difference = None if r is None or c is None else c - r
+        lines.append(ComparisonLine(key=key, label=label, reported=r, computed=c, difference=difference,
+                                    differs=r is not None and r != c))
+    return ProgrammeComparison(programme_id=programme.pk, programme=str(programme), year=year, month=month,
+                               lines=lines)
+
+
+@transaction.atomic
+def bulletin_create(*, year, month, user, title="", summary=""):
+    """Open a draft bulletin for a month; it is computed live until published."""
+    require_office(user)
+    bulletin = Bulletin(year=year, month=month, title=title, summary=summary)
+    clean_or_raise(bulletin)
+    bulletin.save()
+    return bulletin

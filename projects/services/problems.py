@@ -1,0 +1,107 @@
+"""The problem ledger (问题台账): log, act, escalate, close. Each problem keeps its own history
+of actions (一企一策、一事一议); overdue problems turn the project red in the bulletin."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.choices import ProblemOrigin, ProblemStatus, Role
+from projects.exceptions import Conflict, DomainError, NotAllowed
+from projects.models import Problem, ProblemAction
+from projects.services.roles import can_write_for_project, role_of, unit_of
+from projects.services.validation import clean_or_raise
+
+
+def _require_problem_writer(user, project, responsible_unit=None):
+    """Office staff, a reporter of the project's units or of the responsible unit, or a leader."""
+    role = role_of(user)
+    if role in (Role.OFFICE, Role.LEADER):
+        return
+    unit = unit_of(user)
+    if role == Role.REPORTER and (can_write_for_project(user, project)
+                                  or (responsible_unit is not None and unit == responsible_unit)):
+        return
+    if role == Role.REPORTER:
+        raise NotAllowed(_("Your unit is not responsible for this project."), code="wrong_unit")
+    raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
+
+
+def _locked_open(problem):
+    problem = Problem.objects.select_for_update().select_related("project", "responsible_unit").get(pk=problem.pk)
+    if problem.status == ProblemStatus.RESOLVED:
+        raise Conflict(_("This problem is already closed."), code="closed")
+    return problem
+
+
+def _record(problem, user, text, status_after="", date=None):
+    action = ProblemAction(problem=problem, date=date or timezone.localdate(), text=text,
+                           status_after=status_after or "", user=user)
+    clean_or_raise(action)
+    action.save()
+    return action
+
+
+@transaction.atomic
+def problem_log(*, user, project, category, title, responsible_unit, deadline, raised_on=None, description="",
+                origin=ProblemOrigin.OTHER, meeting=None, decision=None, report=None):
+    """Enter a problem in the ledger with its responsible unit and deadline (首问负责、限时办结)."""
+    _require_problem_writer(user, project)
+    problem = Problem(project=project, category=category, title=title, description=description, origin=origin,
+                      meeting=meeting, decision=decision, report=report, responsible_unit=responsible_unit,
+                      raised_on=raised_on or timezone.localdate(), deadline=deadline)
+    clean_or_raise(problem)
+    problem.save()
+    _record(problem, user, _("Logged."), ProblemStatus.OPEN, date=problem.raised_on)
+    return problem
+
+
+@transaction.atomic
+def problem_act(*, problem, user, text, status_after=None, date=None):
+    """Add a step to the problem's history, optionally moving it to open / in progress."""
+    problem = _locked_open(problem)
+    _require_problem_writer(user, problem.project, problem.responsible_unit)
+    if not (text or "").strip():
+        raise DomainError(_("Say what was done."), field="text", code="required")
+    if status_after == ProblemStatus.RESOLVED:
+        raise DomainError(_("Close a problem with its resolution instead."), field="status_after")
+    if status_after:
+        problem.status = status_after
+        problem.version += 1
+        clean_or_raise(problem)
+        problem.save()
+    return _record(problem, user, text, status_after, date=date)
+
+
+@transaction.atomic
+def problem_escalate(*, problem, user, text):
+    """Lift a problem to the leadership (big problems go up from the weekly meeting)."""
+    problem = _locked_open(problem)
+    _require_problem_writer(user, problem.project, problem.responsible_unit)
+    if problem.status == ProblemStatus.ESCALATED:
+        raise Conflict(_("This problem is already escalated."), code="escalated")
+    if not (text or "").strip():
+        raise DomainError(_("Say why the problem is escalated."), field="text", code="required")
+    problem.status = ProblemStatus.ESCALATED
+    problem.version += 1
+    clean_or_raise(problem)
+    problem.save()
+    _record(problem, user, text, ProblemStatus.ESCALATED)
+    return problem
+
+
+@transaction.atomic
+def problem_close(*, problem, user, resolution, resolved_on):
+    problem = _locked_open(problem)
+    _require_problem_writer(user, problem.project, problem.responsible_unit)
+    if role_of(user) == Role.LEADER:
+        raise NotAllowed(_("Office staff or the responsible unit close problems."), code="wrong_role")
+    if not (resolution or "").strip():
+        raise DomainError(_("Say how the problem was resolved."), field="resolution", code="required")
+    problem.status = ProblemStatus.RESOLVED
+    problem.resolution = resolution
+    problem.resolved_on = resolved_on
+    problem.version += 1
+    clean_or_raise(problem)
+    problem.save()
+    _record(problem, user, resolution, ProblemStatus.RESOLVED, date=resolved_on)
+    return problem

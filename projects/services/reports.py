@@ -1,0 +1,129 @@
+"""Monthly reports (月汇报): save a draft, submit, accept, return.
+
+Only accepted reports count in bulletins. Year-to-date figures may not fall below the previous
+report of the same year unless the report is a correction with a reason."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.choices import PublicationStatus, ReportStatus
+from projects.exceptions import Conflict, DomainError
+from projects.models import Bulletin, MonthlyReport
+from projects.services.roles import require_office, require_project_writer, unit_of
+from projects.services.validation import clean_or_raise
+
+
+def previous_report(*, project, year, month, exclude_pk=None):
+    """The latest report of the same project and year before `month`, else None."""
+    qs = MonthlyReport.objects.filter(project=project, year=year, month__lt=month)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-month").first()
+
+
+@transaction.atomic
+def report_save(*, user, project, year, month, completed_ytd, progress_note="", problems_raised="",
+                is_correction=False, correction_reason="", report=None):
+    """Create a draft report, or edit one. Editing an accepted report turns it into a draft correction."""
+    require_project_writer(user, project)
+    if report is None:
+        report = MonthlyReport(project=project, year=year, month=month)
+    else:
+        report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+        if report.project_id != project.pk:
+            raise DomainError(_("A report cannot be moved to another project."), field="project")
+        if report.status == ReportStatus.SUBMITTED:
+            raise Conflict(_("A submitted report must be accepted or returned before it is edited."),
+                           code="report_submitted")
+        if report.status == ReportStatus.ACCEPTED:
+            is_correction = True
+        report.year, report.month = year, month
+        report.version += 1
+    if is_correction and not (correction_reason or "").strip():
+        raise DomainError(_("A correction needs a reason."), field="correction_reason", code="reason_required")
+
+    previous = previous_report(project=project, year=year, month=month, exclude_pk=report.pk)
+    if previous is not None and completed_ytd < previous.completed_ytd and not is_correction:
+        raise DomainError(
+            _("The year-to-date figure (%(ytd)s) is lower than the previous report's (%(previous)s); "
+              "file it as a correction with a reason."),
+            field="completed_ytd", code="ytd_decreased",
+            params={"ytd": completed_ytd, "previous": previous.completed_ytd},
+        )
+
+    report.completed_ytd = completed_ytd
+    report.progress_note = progress_note
+    report.problems_raised = problems_raised
+    report.is_correction = is_correction
+    report.correction_reason = correction_reason if is_correction else ""
+    report.status = ReportStatus.DRAFT
+    report.reporting_unit = unit_of(user) or project.lead_unit
+    report.reporter_name = user.get_full_name() or user.get_username()
+    clean_or_raise(report)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_submit(*, report, user):
+    report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    require_project_writer(user, report.project)
+    if report.status != ReportStatus.DRAFT:
+        raise Conflict(_("Only a draft report can be submitted."), code="not_draft")
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = user
+    report.return_reason = ""
+    clean_or_raise(report)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_accept(*, report, user):
+    """Accept a submitted report. An accepted correction of a month that a published bulletin
+    already covers marks that bulletin superseded; the bulletin itself stays frozen."""
+    require_office(user)
+    report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise Conflict(_("Only a submitted report can be accepted."), code="not_submitted")
+    report.status = ReportStatus.ACCEPTED
+    report.accepted_at = timezone.now()
+    report.accepted_by = user
+    clean_or_raise(report)
+    report.save()
+    if report.is_correction:
+        _supersede_bulletins(report)
+    return report
+
+
+def _supersede_bulletins(report):
+    now = timezone.now()
+    note = _("Correction of %(project)s %(year)s-%(month)02d accepted: %(reason)s") % {
+        "project": report.project.name, "year": report.year, "month": report.month,
+        "reason": report.correction_reason,
+    }
+    bulletins = Bulletin.objects.select_for_update().filter(
+        year=report.year, month__gte=report.month, status=PublicationStatus.PUBLISHED
+    )
+    for bulletin in bulletins:
+        bulletin.superseded_at = now
+        bulletin.superseded_note = f"{bulletin.superseded_note}\n{note}".strip()
+        bulletin.save(update_fields=["superseded_at", "superseded_note"])
+
+
+@transaction.atomic
+def report_return(*, report, user, reason):
+    """Send a submitted report back to its unit as a draft, with the reason."""
+    require_office(user)
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the report is returned."), field="reason", code="reason_required")
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise Conflict(_("Only a submitted report can be returned."), code="not_submitted")
+    report.status = ReportStatus.DRAFT
+    report.return_reason = reason
+    clean_or_raise(report)
+    report.save()
+    return report
