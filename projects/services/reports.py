@@ -22,6 +22,17 @@ def previous_report(*, project, year, month, exclude_pk=None):
     return qs.order_by("-month").first()
 
 
+def ytd_rule_error(*, completed_ytd, previous_ytd, is_correction, correction_reason):
+    """The rule on year-to-date figures, shared by report_save and the Excel import: a YTD below
+    the previous report's is a correction and needs a reason. Returns the message, or None."""
+    if previous_ytd is not None and completed_ytd < previous_ytd and not (
+        is_correction and (correction_reason or "").strip()
+    ):
+        return _("The year-to-date figure (%(ytd)s) is lower than the previous report's (%(previous)s); "
+                 "file it as a correction with a reason.") % {"ytd": completed_ytd, "previous": previous_ytd}
+    return None
+
+
 @transaction.atomic
 def report_save(*, user, project, year, month, completed_ytd, progress_note="", problems_raised="",
                 is_correction=False, correction_reason="", report=None):
@@ -44,13 +55,10 @@ def report_save(*, user, project, year, month, completed_ytd, progress_note="", 
         raise DomainError(_("A correction needs a reason."), field="correction_reason", code="reason_required")
 
     previous = previous_report(project=project, year=year, month=month, exclude_pk=report.pk)
-    if previous is not None and completed_ytd < previous.completed_ytd and not is_correction:
-        raise DomainError(
-            _("The year-to-date figure (%(ytd)s) is lower than the previous report's (%(previous)s); "
-              "file it as a correction with a reason."),
-            field="completed_ytd", code="ytd_decreased",
-            params={"ytd": completed_ytd, "previous": previous.completed_ytd},
-        )
+    message = ytd_rule_error(completed_ytd=completed_ytd, previous_ytd=previous and previous.completed_ytd,
+                             is_correction=is_correction, correction_reason=correction_reason)
+    if message:
+        raise DomainError(message, field="completed_ytd", code="ytd_decreased")
 
     report.completed_ytd = completed_ytd
     report.progress_note = progress_note

@@ -16,7 +16,22 @@ from django.urls import reverse
 from projects.choices import Category, MilestoneKind, Role, Stage
 from projects.models import (
     AnnualPlan,
+    Bulletin,
+    BulletinEntry,
+    Decision,
+    Evaluation,
+    EvaluationResult,
     Leader,
+    Meeting,
+    MeetingItem,
+    MonthlyReport,
+    Problem,
+    ProblemAction,
+    Review,
+    ReviewCriterion,
+    ReviewRanking,
+    ReviewScore,
+    WeeklyPlan,
     Milestone,
     PlanRevision,
     Profile,
@@ -103,7 +118,110 @@ def make_profile(n):
     return Profile.objects.create(user=make_user(f"P{n}"), role=Role.REPORTER, unit=make_unit(f"U{n}"))
 
 
+def make_report(n):
+    return MonthlyReport.objects.create(project=make_plain_project(f"MR{n}"), year=2013, month=10,
+                                        completed_ytd=Decimal("100"))
+
+
+def _index(n):
+    """The number in a factory key ("E12" → 12), for models unique by year and period."""
+    return int("".join(ch for ch in str(n) if ch.isdigit()) or 0)
+
+
+def make_bulletin(n):
+    return Bulletin.objects.create(year=2000 + _index(n) % 100, month=10)
+
+
+def make_bulletin_entry(n):
+    project = make_plain_project(f"BE{n}")
+    return BulletinEntry.objects.create(
+        bulletin=make_bulletin(f"E{n}"), project=project, category=project.category, stage=project.stage,
+        planned_investment=Decimal("100"), baseline_investment=Decimal("100"), completed_ytd=Decimal("50"),
+        completed_month=Decimal("5"), completion_rate=Decimal("50"), time_progress=Decimal("83.33"),
+        gap_points=Decimal("-33.33"), light="red", rank_in_category=1,
+    )
+
+
+def make_meeting(n):
+    return Meeting.objects.create(kind="weekly", date=datetime.date(2013, 10, 4), title=f"周例会{n}")
+
+
+def make_meeting_item(n):
+    return MeetingItem.objects.create(meeting=make_meeting(f"I{n}"), project=make_plain_project(f"MI{n}"),
+                                      discussion="加快进度")
+
+
+def make_decision(n):
+    return Decision.objects.create(meeting=make_meeting(f"D{n}"), text="限期解决征地问题")
+
+
+def make_weekly_plan(n):
+    return WeeklyPlan.objects.create(unit=make_unit(f"W{n}"), week_start=datetime.date(2013, 10, 7),
+                                     content="下周工作安排")
+
+
+def make_problem(n):
+    return Problem.objects.create(project=make_plain_project(f"PR{n}"), category="land_clearance",
+                                  title=f"征地问题{n}", responsible_unit=make_unit(f"PR{n}"),
+                                  raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1))
+
+
+def make_problem_action(n):
+    return ProblemAction.objects.create(problem=make_problem(f"A{n}"), date=datetime.date(2013, 9, 5),
+                                        text="现场协调")
+
+
+def make_review(n):
+    index = _index(n)
+    return Review.objects.create(year=2000 + index // 4 % 100, quarter=index % 4 + 1,
+                                 date=datetime.date(2013, 9, 1), title=f"季观摩{n}")
+
+
+def make_review_criterion(n):
+    return ReviewCriterion.objects.create(review=make_review(n), name="工作进展", weight=Decimal("40"))
+
+
+def make_review_score(n):
+    criterion = make_review_criterion(n)
+    return ReviewScore.objects.create(review=criterion.review, project=make_plain_project(f"RS{n}"),
+                                      reviewer=make_leader(f"RS{n}"), criterion=criterion, score=Decimal("80"))
+
+
+def make_review_ranking(n):
+    project = make_plain_project(f"RK{n}")
+    return ReviewRanking.objects.create(review=make_review(n), project=project, category=project.category,
+                                        score=Decimal("80"), rank=1, is_top=True)
+
+
+def make_evaluation(n):
+    index = _index(n)
+    return Evaluation.objects.create(year=2000 + index % 100, kind="half_year" if index % 2 else "year_end")
+
+
+def make_evaluation_result(n):
+    return EvaluationResult.objects.create(
+        evaluation=make_evaluation(n), subject="project", project=make_plain_project(f"ER{n}"),
+        completion_score=Decimal("60"), milestone_score=Decimal("15"), problem_score=Decimal("10"),
+        review_score=Decimal("10"), total=Decimal("95"), rank=1, trace={"reports": []},
+    )
+
+
 FACTORIES = {
+    MonthlyReport: make_report,
+    Bulletin: make_bulletin,
+    BulletinEntry: make_bulletin_entry,
+    Meeting: make_meeting,
+    MeetingItem: make_meeting_item,
+    Decision: make_decision,
+    WeeklyPlan: make_weekly_plan,
+    Problem: make_problem,
+    ProblemAction: make_problem_action,
+    Review: make_review,
+    ReviewCriterion: make_review_criterion,
+    ReviewScore: make_review_score,
+    ReviewRanking: make_review_ranking,
+    Evaluation: make_evaluation,
+    EvaluationResult: make_evaluation_result,
     Zone: make_zone,
     Unit: make_unit,
     Leader: make_leader,
