@@ -29,6 +29,13 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("409")
         return codes
 
+    def get_filter_backends(self):
+        # Views answering one document built from a filtered list (the OC4IDS package) document
+        # their filters too.
+        if getattr(self.view, "filters_in_schema", False):
+            return getattr(self.view, "filter_backends", [])
+        return super().get_filter_backends()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self.error_codes():

@@ -390,6 +390,7 @@ class OC4IDSView(generics.ListAPIView):
     queryset = PROJECT_QUERYSET
     filterset_class = filtersets.ProjectFilterSet
     pagination_class = None
+    filters_in_schema = True
 
     def list(self, request, *args, **kwargs):
         projects = self.filter_queryset(self.get_queryset())
