@@ -161,6 +161,61 @@ TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond
 TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by this day of the next month
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
 
+# The REST API (projects/api/). Token first, so that an anonymous request is told how to
+# authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "projects.api.pagination.TrackerPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "projects.api.schema.TrackerAutoSchema",
+    "EXCEPTION_HANDLER": "projects.api.exceptions.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATE_FORMAT": "iso-8601",
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Major-project tracker API (解放区重点项目跟踪)",
+    "DESCRIPTION": (
+        "Projects, plans, monthly reports, bulletins, meetings, problems, reviews and evaluations of "
+        "Jiefang District's major investment projects. Money is a decimal string in 万元 (10,000 yuan); "
+        "dates are ISO 8601; every error has the body described by the Error schema. Authenticate with "
+        '"Authorization: Token <token>" (POST /api/auth/token/) or a session.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "projects.choices.ReportStatus",
+        "PublicationStatusEnum": "projects.choices.PublicationStatus",
+        "ProblemStatusEnum": "projects.choices.ProblemStatus",
+        "CategoryEnum": "projects.choices.Category",
+        "MilestoneKindEnum": "projects.choices.MilestoneKind",
+        "ProblemCategoryEnum": "projects.choices.ProblemCategory",
+        "EvaluationKindEnum": "projects.choices.EvaluationKind",
+        "MeetingKindEnum": "projects.choices.MeetingKind",
+        "UnitKindEnum": "projects.choices.UnitKind",
+        "ZoneKindEnum": "projects.choices.ZoneKind",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Open data (projects/oc4ids.py). OC4IDS project ids are "oc4ids-" + a six-character prefix
+# registered with the Open Contracting Partnership + "-" + the local id; "xxxxxx" until registered.
+OC4IDS_ID_PREFIX = env_str("OC4IDS_ID_PREFIX", "oc4ids-xxxxxx-")
+OC4IDS_PUBLISHER_NAME = env_str("OC4IDS_PUBLISHER_NAME", "焦作市解放区发展和改革委员会")
+OC4IDS_LICENSE = env_str("OC4IDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+OC4IDS_PACKAGE_URI = env_str("OC4IDS_PACKAGE_URI", "https://example.invalid/api/oc4ids/")
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

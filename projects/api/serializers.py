@@ -1,0 +1,443 @@
+"""Serializers of the API. Money is a decimal string in 万元, dates ISO 8601, every choice field
+comes with a `*_display` label in the user's language, every name in Chinese and English.
+
+Every writable serializer derives from TrackerSerializer, which runs the model's own rules
+(field validation, clean(), check and unique constraints) in `validate`, so that a violated
+constraint is a 400 naming the field, never an IntegrityError."""
+
+import copy
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import CheckConstraint, F, Q, UniqueConstraint
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.settings import api_settings
+
+from projects.models import (
+    AnnualPlan,
+    Bulletin,
+    BulletinEntry,
+    Decision,
+    Evaluation,
+    EvaluationResult,
+    Leader,
+    Meeting,
+    MeetingItem,
+    Milestone,
+    MonthlyReport,
+    PlanRevision,
+    Problem,
+    ProblemAction,
+    Programme,
+    Project,
+    Review,
+    ReviewCriterion,
+    ReviewRanking,
+    ReviewScore,
+    Source,
+    Unit,
+    WeeklyPlan,
+    Zone,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def display(field):
+    """The translated label of a choice field, next to its code."""
+    return serializers.CharField(source=f"get_{field}_display", read_only=True)
+
+
+def _condition_fields(node):
+    """Field names a CheckConstraint's condition refers to, in order."""
+    names = []
+    for child in node.children if isinstance(node, Q) else []:
+        if isinstance(child, Q):
+            names += _condition_fields(child)
+        else:
+            lookup, value = child
+            names.append(lookup.split("__")[0])
+            if isinstance(value, F):
+                names.append(value.name.split("__")[0])
+    return names
+
+
+def constraint_fields(constraint):
+    if isinstance(constraint, UniqueConstraint):
+        return list(constraint.fields)
+    if isinstance(constraint, CheckConstraint):
+        return _condition_fields(constraint.condition)
+    return []
+
+
+class TrackerSerializer(serializers.ModelSerializer):
+    """Runs the model's validation on the instance as it would be saved."""
+
+    def get_validators(self):
+        # Unique-together checks run with the model's constraints in validate(), with their messages.
+        return []
+
+    def build_instance(self, attrs):
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        concrete = {f.name for f in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        return instance
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.build_instance(attrs)
+        submitted = set(attrs)
+        errors = {}
+
+        def add(error, fallback_fields=()):
+            for field, messages in error.update_error_dict({}).items():
+                if field == NON_FIELD_ERRORS:
+                    field = next((f for f in fallback_fields if f in submitted), api_settings.NON_FIELD_ERRORS_KEY)
+                for message in DjangoValidationError(messages).error_list:
+                    text = message.message % message.params if message.params else message.message
+                    errors.setdefault(field, []).append(ErrorDetail(str(text), code=message.code or "invalid"))
+
+        exclude = {f.name for f in instance._meta.fields if f.name not in submitted}
+        try:
+            instance.clean_fields(exclude=exclude)
+            instance.clean()
+        except DjangoValidationError as error:
+            add(error)
+        for constraint in instance._meta.constraints:
+            fields = constraint_fields(constraint)
+            try:
+                constraint.validate(type(instance), instance)
+            except DjangoValidationError as error:
+                code = "unique" if isinstance(constraint, UniqueConstraint) else "constraint"
+                for message in error.error_list:
+                    message.code = message.code if message.code not in (None, "unique_together") else code
+                add(error, fallback_fields=fields)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+# --- the project library -----------------------------------------------------------------------
+
+
+class SourceSerializer(TrackerSerializer):
+    SOURCED = {
+        m._meta.model_name: m
+        for m in (Zone, Unit, Leader, Programme, Project, AnnualPlan, Milestone, MonthlyReport, Meeting, Problem)
+    }
+    record_type = serializers.ChoiceField(
+        choices=sorted(SOURCED), source="content_type.model", help_text=_("The kind of record the quote supports.")
+    )
+    record_id = serializers.IntegerField(source="object_id", min_value=1)
+
+    class Meta:
+        model = Source
+        fields = ["id", "document", "quote", "supports", "record_type", "record_id"]
+
+    def validate(self, attrs):
+        content = attrs.pop("content_type", None)
+        if content is not None:
+            model = self.SOURCED[content["model"]]
+            attrs["content_type"] = ContentType.objects.get_for_model(model)
+        content_type = attrs.get("content_type") or self.instance.content_type
+        object_id = attrs.get("object_id") or self.instance.object_id
+        if not content_type.model_class().objects.filter(pk=object_id).exists():
+            raise serializers.ValidationError({"record_id": [ErrorDetail(str(_("No such record.")), code="does_not_exist")]})
+        return super().validate(attrs)
+
+
+class ZoneSerializer(TrackerSerializer):
+    kind_display = display("kind")
+
+    class Meta:
+        model = Zone
+        fields = ["id", "code", "name", "name_en", "kind", "kind_display", "area_km2", "description"]
+
+
+class UnitSerializer(TrackerSerializer):
+    kind_display = display("kind")
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "name_en", "kind", "kind_display", "parent", "is_archived"]
+
+
+class LeaderSerializer(TrackerSerializer):
+    body_display = display("body")
+
+    class Meta:
+        model = Leader
+        fields = ["id", "name", "title", "body", "body_display", "unit", "is_archived"]
+
+
+class ProgrammeSerializer(TrackerSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "id", "code", "year", "label", "name", "name_en", "description",
+            "planned_project_count", "planned_reserve", "planned_preparation", "planned_new",
+            "planned_continuing", "planned_completed", "total_investment_target", "annual_investment_target",
+            "reported_as_of", "reported_project_count", "reported_total_investment",
+            "reported_completed_investment", "reported_completion_rate",
+        ]
+
+
+class PlanRevisionSerializer(TrackerSerializer):
+    class Meta:
+        model = PlanRevision
+        fields = ["id", "plan", "effective_month", "planned_investment", "reason", "revised_on", "revised_by"]
+        read_only_fields = ["revised_by"]
+
+
+class AnnualPlanSerializer(TrackerSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+
+    class Meta:
+        model = AnnualPlan
+        fields = ["id", "project", "project_name", "year", "planned_investment", "target", "version"]
+
+
+class MilestoneSerializer(TrackerSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    kind_display = display("kind")
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "project", "project_name", "kind", "kind_display", "name", "planned_date", "actual_date",
+                  "note"]
+
+
+PROJECT_FIELDS = [
+    "id", "code", "name", "name_en", "aliases", "category", "category_display", "zone", "zone_name",
+    "stage", "stage_display", "key_level", "key_level_display", "total_investment", "planned_start",
+    "planned_completion", "leaders", "lead_unit", "lead_unit_name", "cooperating_units", "parent",
+    "programmes", "description", "is_archived", "version", "created_at", "updated_at",
+]
+PROGRESS_FIELDS = ["progress_year", "progress_month", "plan_baseline", "plan_in_force", "completed_ytd",
+                   "report_month", "completion_rate"]
+
+
+class ProjectSerializer(TrackerSerializer):
+    """A project with its annual plans, milestones and sources (read-only lists; write them at
+    /api/annual-plans/, /api/milestones/ and /api/sources/)."""
+
+    category_display = display("category")
+    stage_display = display("stage")
+    key_level_display = display("key_level")
+    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None)
+    progress_year = serializers.SerializerMethodField()
+    progress_month = serializers.SerializerMethodField()
+    plan_baseline = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,
+                                             help_text=_("Annual plan as first set (万元)."))
+    plan_in_force = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,
+                                             help_text=_("Annual plan in force in the progress month (万元)."))
+    completed_ytd = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,
+                                             help_text=_("Completed investment year-to-date, accepted reports (万元)."))
+    report_month = serializers.IntegerField(read_only=True, allow_null=True,
+                                            help_text=_("Month of the accepted report used."))
+    completion_rate = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True,
+                                               help_text=_("completed_ytd ÷ plan_in_force × 100 (%)."))
+    annual_plans = AnnualPlanSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    sources = SourceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = PROJECT_FIELDS + PROGRESS_FIELDS + ["annual_plans", "milestones", "sources"]
+
+    def get_progress_year(self, obj) -> int | None:
+        return self.context.get("progress", (None, None))[0]
+
+    def get_progress_month(self, obj) -> int | None:
+        return self.context.get("progress", (None, None))[1]
+
+
+class ProjectListSerializer(ProjectSerializer):
+    """The light row of the project list, with its standing in the progress month."""
+
+    class Meta(ProjectSerializer.Meta):
+        fields = PROJECT_FIELDS + PROGRESS_FIELDS
+
+
+class ArchiveSerializer(serializers.Serializer):
+    """No input: archiving and unarchiving take none."""
+
+
+# --- the tracking mechanism -------------------------------------------------------------------
+
+
+class MonthlyReportSerializer(TrackerSerializer):
+    """A monthly report. It is created as a draft; submit, accept and return are actions."""
+
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    status_display = display("status")
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id", "project", "project_name", "year", "month", "completed_ytd", "progress_note", "problems_raised",
+            "status", "status_display", "reporting_unit", "reporter_name", "is_correction", "correction_reason",
+            "return_reason", "submitted_at", "submitted_by", "accepted_at", "accepted_by", "version",
+        ]
+        read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
+                            "accepted_by"]
+
+
+class BulletinEntrySerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    category_display = display("category")
+    light_display = display("light")
+
+    class Meta:
+        model = BulletinEntry
+        fields = [
+            "id", "bulletin", "project", "project_name", "category", "category_display", "stage", "zone_name",
+            "unit_name", "planned_investment", "baseline_investment", "completed_ytd", "completed_month",
+            "completion_rate", "time_progress", "gap_points", "light", "light_display", "reasons",
+            "rank_in_category", "report_missing",
+        ]
+        read_only_fields = fields
+
+
+class BulletinSerializer(serializers.ModelSerializer):
+    status_display = display("status")
+
+    class Meta:
+        model = Bulletin
+        fields = ["id", "year", "month", "status", "status_display", "title", "summary", "totals", "published_at",
+                  "published_by", "superseded_at", "superseded_note"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(TrackerSerializer):
+    kind_display = display("kind")
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "kind_display", "date", "title", "chair", "units", "leaders", "location", "notes"]
+
+
+class MeetingItemSerializer(TrackerSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+
+    class Meta:
+        model = MeetingItem
+        fields = ["id", "meeting", "project", "project_name", "discussion"]
+
+
+class DecisionSerializer(TrackerSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "meeting", "text"]
+
+
+class WeeklyPlanSerializer(TrackerSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = WeeklyPlan
+        fields = ["id", "unit", "unit_name", "week_start", "content", "meeting", "filed_at", "filed_by"]
+        read_only_fields = ["filed_at", "filed_by"]
+
+
+class ProblemSerializer(TrackerSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    category_display = display("category")
+    origin_display = display("origin")
+    status_display = display("status")
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id", "project", "project_name", "category", "category_display", "title", "description", "origin",
+            "origin_display", "meeting", "decision", "report", "responsible_unit", "raised_on", "deadline",
+            "status", "status_display", "resolution", "resolved_on", "version",
+        ]
+
+
+class ProblemActionSerializer(TrackerSerializer):
+    status_after_display = display("status_after")
+
+    class Meta:
+        model = ProblemAction
+        fields = ["id", "problem", "date", "text", "status_after", "status_after_display", "user"]
+        read_only_fields = ["user"]
+
+
+class ReviewSerializer(TrackerSerializer):
+    status_display = display("status")
+
+    class Meta:
+        model = Review
+        fields = ["id", "year", "quarter", "date", "title", "projects", "reviewers", "status", "status_display",
+                  "published_at"]
+        read_only_fields = ["status", "published_at"]
+
+
+class ReviewCriterionSerializer(TrackerSerializer):
+    class Meta:
+        model = ReviewCriterion
+        fields = ["id", "review", "name", "weight", "max_score"]
+
+
+class ReviewScoreSerializer(TrackerSerializer):
+    class Meta:
+        model = ReviewScore
+        fields = ["id", "review", "project", "reviewer", "criterion", "score", "comment", "scored_at"]
+        read_only_fields = ["scored_at"]
+
+
+class ReviewRankingSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    category_display = display("category")
+
+    class Meta:
+        model = ReviewRanking
+        fields = ["id", "review", "project", "project_name", "category", "category_display", "score", "rank",
+                  "is_top", "is_bottom"]
+        read_only_fields = fields
+
+
+class EvaluationSerializer(TrackerSerializer):
+    kind_display = display("kind")
+    status_display = display("status")
+
+    class Meta:
+        model = Evaluation
+        fields = ["id", "year", "kind", "kind_display", "weight_completion", "weight_milestones", "weight_problems",
+                  "weight_reviews", "status", "status_display", "published_at"]
+        read_only_fields = ["status", "published_at"]
+
+
+class EvaluationResultSerializer(serializers.ModelSerializer):
+    subject_display = display("subject")
+
+    class Meta:
+        model = EvaluationResult
+        fields = ["id", "evaluation", "subject", "subject_display", "project", "unit", "completion_score",
+                  "milestone_score", "problem_score", "review_score", "total", "rank", "trace"]
+        read_only_fields = fields
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_('Send it as "Authorization: Token <token>".'))
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    database = serializers.CharField()

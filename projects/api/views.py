@@ -1,0 +1,438 @@
+"""Viewsets of the API: declarative, one per resource, registered on one router (api/urls.py).
+
+Actions of the mechanism
+------------------------
+A state change beyond plain CRUD is a service function `<entity>_<action>(*, <entity>, user, **input)`
+(projects/services/*.py) exposed as `POST /api/<collection>/{id}/<action>/`. Wire one in three lines:
+
+    @extend_schema(request=ReturnSerializer, responses=MonthlyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def return_(self, request, pk=None):           # url_path="return"
+        return service_action(self, request, reports.report_return, ReturnSerializer)
+
+`service_action` fetches the object (with the viewset's object permissions), validates the request
+body with the given serializer, calls the service inside a transaction with the validated fields
+as keyword arguments, and answers with the refreshed object. Domain errors (DomainError 400 with
+its field, NotAllowed 403, Conflict 409) become the one error shape in api/exceptions.py.
+By default only the office may run an action; give another role an action through `role_actions`
+(e.g. {Role.REPORTER: WRITE_ACTIONS | {"submit"}}), and the service checks the rest.
+"""
+
+
+from django.db import connection, transaction
+from django.db.models import Max, Prefetch, ProtectedError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers as drf_serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import filtersets
+from projects import models as m
+from projects.api import serializers as s
+from projects.api.exceptions import ConflictError, protected_message
+from projects.api.pagination import ReportCursorPagination
+from projects.choices import ReportStatus, Role
+from projects.oc4ids import project_package
+from projects.permissions import WRITE_ACTIONS, check_target
+from projects.services import library as library_services
+
+
+def service_action(view, request, service, serializer_class=None):
+    """Runs `service(<entity>=obj, user=request.user, **validated)` on the view's object and
+    answers with the refreshed object; see the module docstring."""
+    obj = view.get_object()
+    data = {}
+    if serializer_class is not None:
+        serializer = serializer_class(data=request.data, context=view.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+    entity = service.__name__.split("_", 1)[0]
+    with transaction.atomic():
+        service(**{entity: obj}, user=request.user, **data)
+    return Response(view.get_serializer(view.get_object()).data)
+
+
+class LookupMixin:
+    """Objects are looked up in the view's queryset, unfiltered: query filters narrow lists only."""
+
+    def get_object(self):
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class TrackerViewSet(LookupMixin, viewsets.ModelViewSet):
+    """CRUD with the role table (projects/permissions.py) and the model's rules.
+
+    role_actions     {role: actions} a role other than office may run
+    project_path     from an object to its project, for the reporter's unit check
+    recorded_by      the field that records the user who created the object
+    """
+
+    role_actions = {}
+    project_path = "project"
+    recorded_by = None
+
+    def perform_create(self, serializer):
+        check_target(self.request, self, serializer.validated_data)
+        extra = {self.recorded_by: self.request.user} if self.recorded_by else {}
+        with transaction.atomic():
+            serializer.save(**extra)
+
+    def perform_update(self, serializer):
+        check_target(self.request, self, serializer.validated_data, instance=serializer.instance)
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise ConflictError(protected_message(instance), code="protected") from None
+
+
+class TrackerReadOnlyViewSet(LookupMixin, viewsets.ReadOnlyModelViewSet):
+    """Records frozen by a service (published bulletins, rankings, results): read only."""
+
+
+UNIT_WRITES = {Role.REPORTER: WRITE_ACTIONS}
+
+
+# --- the project library -----------------------------------------------------------------------
+
+
+class ZoneViewSet(TrackerViewSet):
+    queryset = m.Zone.objects.all()
+    serializer_class = s.ZoneSerializer
+    filterset_class = filtersets.ZoneFilterSet
+
+
+class UnitViewSet(TrackerViewSet):
+    queryset = m.Unit.objects.all()
+    serializer_class = s.UnitSerializer
+    filterset_class = filtersets.UnitFilterSet
+
+
+class LeaderViewSet(TrackerViewSet):
+    queryset = m.Leader.objects.all()
+    serializer_class = s.LeaderSerializer
+    filterset_class = filtersets.LeaderFilterSet
+
+
+class ProgrammeViewSet(TrackerViewSet):
+    queryset = m.Programme.objects.all()
+    serializer_class = s.ProgrammeSerializer
+    filterset_class = filtersets.ProgrammeFilterSet
+
+
+class ProgressQuerySerializer(drf_serializers.Serializer):
+    progress_year = drf_serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    progress_month = drf_serializers.IntegerField(min_value=1, max_value=12, required=False)
+
+
+PROGRESS_PARAMETERS = [
+    OpenApiParameter("progress_year", int, description=_("Year of the progress figures (default: this year).")),
+    OpenApiParameter("progress_month", int, description=_(
+        "Month of the progress figures (default: the latest month of this year with accepted reports, else 12).")),
+]
+
+
+def progress_period(request):
+    """(year, month) of the progress figures asked for in the query string, with the defaults."""
+    query = ProgressQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    year = query.validated_data.get("progress_year") or timezone.localdate().year
+    month = query.validated_data.get("progress_month")
+    if month is None:
+        latest = m.MonthlyReport.objects.filter(year=year, status=ReportStatus.ACCEPTED).aggregate(Max("month"))
+        month = latest["month__max"] or 12
+    return year, month
+
+
+PROJECT_QUERYSET = m.Project.objects.select_related("zone", "lead_unit").prefetch_related(
+    "leaders", "cooperating_units", "programmes"
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=PROGRESS_PARAMETERS),
+                    retrieve=extend_schema(parameters=PROGRESS_PARAMETERS))
+class ProjectViewSet(TrackerViewSet):
+    """Projects of the library. Archived projects are hidden from the list unless
+    `include_archived=true`; a project others depend on is archived, never deleted."""
+
+    queryset = PROJECT_QUERYSET
+    serializer_class = s.ProjectSerializer
+    filterset_class = filtersets.ProjectFilterSet
+
+    def get_queryset(self):
+        year, month = self.progress
+        queryset = super().get_queryset().with_progress(year, month)
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("annual_plans", m.AnnualPlan.objects.select_related("project")),
+                Prefetch("milestones", m.Milestone.objects.select_related("project")),
+                Prefetch("sources", m.Source.objects.select_related("content_type")),
+            )
+        return queryset
+
+    @property
+    def progress(self):
+        if not hasattr(self, "_progress"):
+            self._progress = progress_period(self.request) if self.request else (timezone.localdate().year, 12)
+        return self._progress
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "progress": self.progress}
+
+    def get_serializer_class(self):
+        return s.ProjectListSerializer if self.action == "list" else s.ProjectSerializer
+
+    @extend_schema(request=s.ArchiveSerializer, responses=s.ProjectSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Archive the project: it leaves the default lists and keeps all its records."""
+        return service_action(self, request, library_services.project_archive, s.ArchiveSerializer)
+
+    @extend_schema(request=s.ArchiveSerializer, responses=s.ProjectSerializer)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        """Bring an archived project back into the default lists."""
+        return service_action(self, request, library_services.project_unarchive, s.ArchiveSerializer)
+
+
+class AnnualPlanViewSet(TrackerViewSet):
+    queryset = m.AnnualPlan.objects.select_related("project")
+    serializer_class = s.AnnualPlanSerializer
+    filterset_class = filtersets.AnnualPlanFilterSet
+
+
+class PlanRevisionViewSet(TrackerViewSet):
+    queryset = m.PlanRevision.objects.select_related("plan")
+    serializer_class = s.PlanRevisionSerializer
+    filterset_class = filtersets.PlanRevisionFilterSet
+    recorded_by = "revised_by"
+
+
+class MilestoneViewSet(TrackerViewSet):
+    queryset = m.Milestone.objects.select_related("project")
+    serializer_class = s.MilestoneSerializer
+    filterset_class = filtersets.MilestoneFilterSet
+    role_actions = UNIT_WRITES
+
+
+class SourceViewSet(TrackerViewSet):
+    queryset = m.Source.objects.select_related("content_type")
+    serializer_class = s.SourceSerializer
+    filterset_class = filtersets.SourceFilterSet
+
+
+# --- the tracking mechanism -------------------------------------------------------------------
+
+
+class MonthlyReportViewSet(TrackerViewSet):
+    """Monthly reports, newest period first, paged with a cursor."""
+
+    queryset = m.MonthlyReport.objects.select_related("project")
+    serializer_class = s.MonthlyReportSerializer
+    filterset_class = filtersets.MonthlyReportFilterSet
+    pagination_class = ReportCursorPagination
+    role_actions = UNIT_WRITES
+
+
+class BulletinViewSet(TrackerReadOnlyViewSet):
+    """Monthly bulletins; compiled and published by the office through the mechanism's actions."""
+
+    queryset = m.Bulletin.objects.all()
+    serializer_class = s.BulletinSerializer
+    filterset_class = filtersets.BulletinFilterSet
+
+
+class BulletinEntryViewSet(TrackerReadOnlyViewSet):
+    queryset = m.BulletinEntry.objects.select_related("project")
+    serializer_class = s.BulletinEntrySerializer
+    filterset_class = filtersets.BulletinEntryFilterSet
+
+
+class MeetingViewSet(TrackerViewSet):
+    queryset = m.Meeting.objects.prefetch_related("units", "leaders")
+    serializer_class = s.MeetingSerializer
+    filterset_class = filtersets.MeetingFilterSet
+
+    def get_queryset(self):
+        # The project filter joins through the items; a meeting is listed once.
+        return super().get_queryset().distinct()
+
+
+class MeetingItemViewSet(TrackerViewSet):
+    queryset = m.MeetingItem.objects.select_related("project")
+    serializer_class = s.MeetingItemSerializer
+    filterset_class = filtersets.MeetingItemFilterSet
+
+
+class DecisionViewSet(TrackerViewSet):
+    queryset = m.Decision.objects.all()
+    serializer_class = s.DecisionSerializer
+    filterset_class = filtersets.DecisionFilterSet
+
+
+class WeeklyPlanViewSet(TrackerViewSet):
+    queryset = m.WeeklyPlan.objects.select_related("unit")
+    serializer_class = s.WeeklyPlanSerializer
+    filterset_class = filtersets.WeeklyPlanFilterSet
+    recorded_by = "filed_by"
+
+
+class ProblemViewSet(TrackerViewSet):
+    queryset = m.Problem.objects.select_related("project")
+    serializer_class = s.ProblemSerializer
+    filterset_class = filtersets.ProblemFilterSet
+    role_actions = UNIT_WRITES
+
+
+class ProblemActionViewSet(TrackerViewSet):
+    queryset = m.ProblemAction.objects.all()
+    serializer_class = s.ProblemActionSerializer
+    filterset_class = filtersets.ProblemActionFilterSet
+    role_actions = {**UNIT_WRITES, Role.LEADER: {"create"}}
+    project_path = "problem__project"
+    recorded_by = "user"
+
+
+class ReviewViewSet(TrackerViewSet):
+    queryset = m.Review.objects.prefetch_related("projects", "reviewers")
+    serializer_class = s.ReviewSerializer
+    filterset_class = filtersets.ReviewFilterSet
+
+
+class ReviewCriterionViewSet(TrackerViewSet):
+    queryset = m.ReviewCriterion.objects.all()
+    serializer_class = s.ReviewCriterionSerializer
+    filterset_class = filtersets.ReviewCriterionFilterSet
+
+
+class ReviewScoreViewSet(TrackerViewSet):
+    """Scores of a review. A leader scores as itself, on reviews it is a reviewer of."""
+
+    queryset = m.ReviewScore.objects.all()
+    serializer_class = s.ReviewScoreSerializer
+    filterset_class = filtersets.ReviewScoreFilterSet
+    role_actions = {Role.LEADER: {"create"}}
+
+
+class ReviewRankingViewSet(TrackerReadOnlyViewSet):
+    queryset = m.ReviewRanking.objects.select_related("project")
+    serializer_class = s.ReviewRankingSerializer
+    filterset_class = filtersets.ReviewRankingFilterSet
+
+
+class EvaluationViewSet(TrackerViewSet):
+    queryset = m.Evaluation.objects.all()
+    serializer_class = s.EvaluationSerializer
+    filterset_class = filtersets.EvaluationFilterSet
+
+
+class EvaluationResultViewSet(TrackerReadOnlyViewSet):
+    queryset = m.EvaluationResult.objects.all()
+    serializer_class = s.EvaluationResultSerializer
+    filterset_class = filtersets.EvaluationResultFilterSet
+
+
+# --- lists nested under their parent -------------------------------------------------------------
+
+
+class ChildList(generics.ListAPIView):
+    """A parent's children, e.g. /api/projects/{project_pk}/milestones/: the flat collection
+    narrowed to one parent (404 when the parent does not exist)."""
+
+    parent_model = None
+    parent_field = None
+
+    def get_queryset(self):
+        key = next(iter(self.kwargs))
+        get_object_or_404(self.parent_model, pk=self.kwargs[key])
+        return super().get_queryset().filter(**{self.parent_field: self.kwargs[key]})
+
+
+def child_list(viewset, parent_model, parent_field):
+    """A ChildList view with the viewset's queryset, serializer and filters."""
+    return type(
+        f"{parent_model.__name__}{viewset.__name__.removesuffix('ViewSet')}List",
+        (ChildList,),
+        {
+            "queryset": viewset.queryset,
+            "serializer_class": viewset.serializer_class,
+            "filterset_class": viewset.filterset_class,
+            "pagination_class": getattr(viewset, "pagination_class", ChildList.pagination_class),
+            "parent_model": parent_model,
+            "parent_field": parent_field,
+            "__doc__": viewset.__doc__ or viewset.serializer_class.Meta.model.__doc__,
+        },
+    ).as_view()
+
+
+# --- open data, accounts, health ---------------------------------------------------------------
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+class OC4IDSView(generics.ListAPIView):
+    """The filtered projects as an OC4IDS 0.9 project package (Open Contracting for Infrastructure
+    Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY)."""
+
+    queryset = PROJECT_QUERYSET
+    filterset_class = filtersets.ProjectFilterSet
+    pagination_class = None
+    filters_in_schema = True
+
+    def list(self, request, *args, **kwargs):
+        projects = self.filter_queryset(self.get_queryset())
+        return Response(project_package(projects, request=request))
+
+
+class TokenView(APIView):
+    """Tokens for machines: POST username and password for a token; DELETE revokes yours."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
+    def post(self, request):
+        from django.contrib.auth import authenticate
+
+        data = s.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            raise AuthenticationFailed(_("Unable to log in with the given username and password."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HealthView(APIView):
+    """Liveness for load balancers and monitoring: the app answers and the database runs SELECT 1."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.HealthSerializer, 503: s.HealthSerializer})
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            return Response({"status": "error", "database": "error"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response({"status": "ok", "database": "ok"})
