@@ -270,6 +270,23 @@ class ArchiveSerializer(serializers.Serializer):
     """No input: archiving and unarchiving take none."""
 
 
+class NoInputSerializer(serializers.Serializer):
+    """No input: the action takes none (submit, accept, publish)."""
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("reason for return"), max_length=2000)
+
+
+class ProblemCloseSerializer(serializers.Serializer):
+    resolution = serializers.CharField(label=_("resolution"), max_length=5000)
+    resolved_on = serializers.DateField(label=_("resolved on"))
+
+
+class ProblemEscalateSerializer(serializers.Serializer):
+    text = serializers.CharField(label=_("action"), max_length=5000)
+
+
 # --- the tracking mechanism -------------------------------------------------------------------
 
 

@@ -42,7 +42,12 @@ from projects.api.pagination import ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
 from projects.permissions import WRITE_ACTIONS, check_target
+from projects.services import bulletins as bulletin_services
+from projects.services import evaluations as evaluation_services
 from projects.services import library as library_services
+from projects.services import problems as problem_services
+from projects.services import reports as report_services
+from projects.services import reviews as review_services
 
 
 def service_action(view, request, service, serializer_class=None):
@@ -245,7 +250,25 @@ class MonthlyReportViewSet(TrackerViewSet):
     serializer_class = s.MonthlyReportSerializer
     filterset_class = filtersets.MonthlyReportFilterSet
     pagination_class = ReportCursorPagination
-    role_actions = UNIT_WRITES
+    role_actions = {Role.REPORTER: WRITE_ACTIONS | {"submit"}}
+
+    @extend_schema(request=s.NoInputSerializer, responses=s.MonthlyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit a draft report to the project office (a reporter of the project's unit, or office)."""
+        return service_action(self, request, report_services.report_submit, s.NoInputSerializer)
+
+    @extend_schema(request=s.NoInputSerializer, responses=s.MonthlyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept a submitted report (office); only accepted reports count in bulletins."""
+        return service_action(self, request, report_services.report_accept, s.NoInputSerializer)
+
+    @extend_schema(request=s.ReturnSerializer, responses=s.MonthlyReportSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        """Return a submitted report to its unit as a draft, with the reason (office)."""
+        return service_action(self, request, report_services.report_return, s.ReturnSerializer)
 
 
 class BulletinViewSet(TrackerReadOnlyViewSet):
@@ -254,6 +277,12 @@ class BulletinViewSet(TrackerReadOnlyViewSet):
     queryset = m.Bulletin.objects.all()
     serializer_class = s.BulletinSerializer
     filterset_class = filtersets.BulletinFilterSet
+
+    @extend_schema(request=s.NoInputSerializer, responses=s.BulletinSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish (freeze) the bulletin (office). Later corrections do not change it."""
+        return service_action(self, request, bulletin_services.bulletin_publish, s.NoInputSerializer)
 
 
 class BulletinEntryViewSet(TrackerReadOnlyViewSet):
@@ -295,7 +324,19 @@ class ProblemViewSet(TrackerViewSet):
     queryset = m.Problem.objects.select_related("project")
     serializer_class = s.ProblemSerializer
     filterset_class = filtersets.ProblemFilterSet
-    role_actions = UNIT_WRITES
+    role_actions = {Role.REPORTER: WRITE_ACTIONS | {"close", "escalate"}}
+
+    @extend_schema(request=s.ProblemCloseSerializer, responses=s.ProblemSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the problem with its resolution and date (the responsible unit or office)."""
+        return service_action(self, request, problem_services.problem_close, s.ProblemCloseSerializer)
+
+    @extend_schema(request=s.ProblemEscalateSerializer, responses=s.ProblemSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """Lift the problem to the leadership, saying why."""
+        return service_action(self, request, problem_services.problem_escalate, s.ProblemEscalateSerializer)
 
 
 class ProblemActionViewSet(TrackerViewSet):
@@ -311,6 +352,12 @@ class ReviewViewSet(TrackerViewSet):
     queryset = m.Review.objects.prefetch_related("projects", "reviewers")
     serializer_class = s.ReviewSerializer
     filterset_class = filtersets.ReviewFilterSet
+
+    @extend_schema(request=s.NoInputSerializer, responses=s.ReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish (freeze) the review's ranking (office): 激励先进，鞭策后进."""
+        return service_action(self, request, review_services.review_publish, s.NoInputSerializer)
 
 
 class ReviewCriterionViewSet(TrackerViewSet):
@@ -338,6 +385,12 @@ class EvaluationViewSet(TrackerViewSet):
     queryset = m.Evaluation.objects.all()
     serializer_class = s.EvaluationSerializer
     filterset_class = filtersets.EvaluationFilterSet
+
+    @extend_schema(request=s.NoInputSerializer, responses=s.EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish (freeze) the evaluation's scores and ranking (office)."""
+        return service_action(self, request, evaluation_services.evaluation_publish, s.NoInputSerializer)
 
 
 class EvaluationResultViewSet(TrackerReadOnlyViewSet):
