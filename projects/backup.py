@@ -210,12 +210,20 @@ def pg_backup(target, alias="default"):
     tmp.unlink(missing_ok=True)
     try:
         _run([pg_dump, "--format=custom", "--file", str(tmp), *args, "--dbname", name], env)
-        check_pg_backup(tmp)
+        pg_archive_listing(tmp)  # the archive reads back
     except BackupError:
         tmp.unlink(missing_ok=True)
         raise
     _finish_file(tmp, target)
     return target
+
+
+def pg_archive_listing(path):
+    """The table of contents of a custom-format archive (pg_restore --list); fails on anything else."""
+    try:
+        return _run([pg_tool("pg_restore"), "--list", str(path)], dict(os.environ))
+    except BackupError as exc:
+        raise BackupError(f"{path} cannot be read by pg_restore ({exc})") from None
 
 
 def check_pg_backup(path):
@@ -228,12 +236,10 @@ def check_pg_backup(path):
     if not header.startswith(PG_CUSTOM_HEADER):
         hint = " (it is an SQLite database)" if header == SQLITE_HEADER else ""
         raise BackupError(f"{path} is not a pg_dump custom-format archive{hint}; nothing was restored.")
-    pg_restore = pg_tool("pg_restore")
-    env = dict(os.environ)
     try:
-        listing = _run([pg_restore, "--list", str(path)], env)
+        listing = pg_archive_listing(path)
     except BackupError as exc:
-        raise BackupError(f"{path} cannot be read by pg_restore ({exc}); nothing was restored.") from None
+        raise BackupError(f"{exc}; nothing was restored.") from None
     tables = set()
     for line in listing.splitlines():
         parts = line.split()
@@ -245,7 +251,8 @@ def check_pg_backup(path):
     if missing:
         raise BackupError(f"{path} is not a backup of the tracker (no table {', '.join(missing)}); "
                           "nothing was restored.")
-    data = _run([pg_restore, "--data-only", "--table", "django_migrations", "--file", "-", str(path)], env)
+    data = _run([pg_tool("pg_restore"), "--data-only", "--table", "django_migrations", "--file", "-", str(path)],
+                dict(os.environ))
     migrations = set()
     in_copy = False
     for line in data.splitlines():
