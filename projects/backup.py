@@ -119,7 +119,7 @@ def check_sqlite_backup(path):
     """Check that `path` is an intact SQLite backup of the tracker; return its applied migrations."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file.")
+        raise BackupError(f"{path} is not a file; nothing was restored.")
     with open(path, "rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
@@ -230,7 +230,7 @@ def check_pg_backup(path):
     """Check that `path` is a pg_dump custom-format archive of the tracker; return its applied migrations."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file.")
+        raise BackupError(f"{path} is not a file; nothing was restored.")
     with open(path, "rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
     if not header.startswith(PG_CUSTOM_HEADER):
@@ -308,7 +308,7 @@ def check_backup(path, alias="default"):
     newer = sorted(m for m in migrations - known if m[0] in installed)
     if newer:
         raise BackupError(f"{path} was made by a newer version of the tracker (migrations unknown here: "
-                          f"{', '.join('.'.join(m) for m in newer)}); update the code first. Nothing was restored.")
+                          f"{', '.join('.'.join(m) for m in newer)}); update the code first; nothing was restored.")
     return sorted(m for m in known - migrations if m[0] in installed)
 
 
