@@ -106,3 +106,65 @@ def dump(url):
     from projects.tests.dbdump import load_canonical_dump
 
     return load_canonical_dump(manage("dump_canonical", url=url).stdout)
+
+
+def run_and_dump(code, url):
+    """Run `code` in manage.py shell, then return the canonical dump of the database."""
+    from projects.tests.dbdump import load_canonical_dump
+
+    marker = "=====DUMP====="
+    script = (code + "\nimport json\nfrom projects.backup import canonical_dump\n"
+              f"print({marker!r} + json.dumps(canonical_dump(), ensure_ascii=False))\n")
+    out = shell(script, url=url).stdout
+    return load_canonical_dump(out.split(marker, 1)[1])
+
+
+class Templates:
+    """Migrated empty databases, made once and copied for each test (migrate is slow)."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.sqlite_file = None
+        self.pg_name = None
+
+    def sqlite(self, path):
+        if self.sqlite_file is None:
+            self.sqlite_file = self.directory / "template.sqlite3"
+            manage("migrate", "--noinput", url=f"sqlite:///{self.sqlite_file}")
+        shutil.copy(self.sqlite_file, path)
+        return f"sqlite:///{path}"
+
+    @contextmanager
+    def postgresql(self, label):
+        if self.pg_name is None:
+            self.pg_name = f"wt_reliab_template_{uuid.uuid4().hex[:10]}"
+            with _admin_connection() as conn:
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            manage("migrate", "--noinput", url=pg_url(self.pg_name))
+        name = f"wt_reliab_{label}_{uuid.uuid4().hex[:10]}"
+        with _admin_connection() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_name}"')
+        try:
+            yield pg_url(name)
+        finally:
+            with _admin_connection() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @contextmanager
+    def migrated(self, backend, label):
+        if backend == "sqlite":
+            yield self.sqlite(self.directory / f"{label}-{uuid.uuid4().hex[:8]}.sqlite3")
+        else:
+            with self.postgresql(label) as url:
+                yield url
+
+    def drop(self):
+        if self.pg_name is not None:
+            with _admin_connection() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+def templates_fixture(tmp_path_factory):
+    templates = Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop()

@@ -4,11 +4,15 @@ The commands run in subprocesses against scratch databases (SQLite files in tmp_
 PostgreSQL databases), as an operator would run them. The SQLite case always runs; the PostgreSQL
 case runs when the suite runs on PostgreSQL, or when pg_dump is installed and 127.0.0.1:5432 answers."""
 
+import json
+import os
 import shutil
 import sqlite3
+import subprocess
 import threading
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -43,6 +47,9 @@ def test_populate_touches_every_table_and_full_dump_sees_every_change(db):
 
 # --- Round trip ---------------------------------------------------------------------------------
 
+templates = pytest.fixture(scope="module")(scratchdb.templates_fixture)
+
+
 def backup_to(path, url):
     out = scratchdb.manage("backup", "--output", str(path), url=url).stdout.strip()
     assert Path(out) == path and path.is_file(), out
@@ -58,20 +65,16 @@ def backend(request):
     return request.param
 
 
-def test_backup_restores_every_record_into_an_empty_database(backend, tmp_path):
+def test_backup_restores_every_record_into_an_empty_database(backend, templates, tmp_path):
+    """Back up a database with rows in every table; restore it into an empty database (SQLite: no file
+    at all, as on a new machine; PostgreSQL: a new database without tables); every record is equal."""
     suffix = ".sqlite3" if backend == "sqlite" else ".dump"
-    with scratchdb.scratch_database(backend, tmp_path, "source") as source, \
-            scratchdb.scratch_database(backend, tmp_path, "target") as target:
-        scratchdb.manage("migrate", "--noinput", url=source)
-        scratchdb.shell(POPULATE, url=source)
-        original = scratchdb.dump(source)
+    with templates.migrated(backend, "source") as source, \
+            scratchdb.scratch_database(backend, tmp_path / "new-machine", "target") as target:
+        original = scratchdb.run_and_dump(POPULATE, url=source)
         assert empty_models(original) == []
 
         path = backup_to(tmp_path / f"tracker{suffix}", source)
-
-        # The target is migrated but empty: the restore must replace, not merge.
-        scratchdb.manage("migrate", "--noinput", url=target)
-        assert row_count(scratchdb.dump(target)) < row_count(original)
         result = scratchdb.manage("restore", str(path), "--yes", "--safety-dir", str(tmp_path / "safety"),
                                   url=target)
         assert "Restored" in result.stdout
@@ -79,23 +82,6 @@ def test_backup_restores_every_record_into_an_empty_database(backend, tmp_path):
         records = row_count(restored)
         print(f"{backend}: {records} records in {len(restored)} tables compared after restore")
         assert restored == original, f"{backend}: the restored database differs from the original"
-        # The database the restore overwrote was kept.
-        assert len(list((tmp_path / "safety").iterdir())) == 1
-
-
-def test_sqlite_restore_onto_a_new_machine_creates_the_database_file(tmp_path):
-    source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
-    scratchdb.manage("migrate", "--noinput", url=source)
-    scratchdb.shell(POPULATE, url=source)
-    path = backup_to(tmp_path / "b.sqlite3", source)
-
-    new_file = tmp_path / "new" / "db.sqlite3"
-    target = f"sqlite:///{new_file}"
-    scratchdb.manage("restore", str(path), "--yes", url=target)
-    assert new_file.is_file()
-    assert scratchdb.dump(target) == scratchdb.dump(source)
-    # The restored database is fully usable: no migration is pending.
-    assert "[ ]" not in scratchdb.manage("showmigrations", url=target).stdout
 
 
 def test_default_backup_location_is_a_timestamped_file_under_backups(tmp_path, settings, monkeypatch):
@@ -126,22 +112,20 @@ def test_default_backup_location_is_a_timestamped_file_under_backups(tmp_path, s
     copy.close()
 
 
-def test_sqlite_online_backup_is_consistent_while_the_app_writes(tmp_path):
+def test_sqlite_online_backup_is_consistent_while_the_app_writes(templates, tmp_path):
     """Backups taken while another process writes: each is intact and holds whole transactions only
     (every report has the action that was written in the same transaction)."""
     db_file = tmp_path / "live.sqlite3"
-    url = f"sqlite:///{db_file}"
-    scratchdb.manage("migrate", "--noinput", url=url)
-    scratchdb.shell(POPULATE, url=url)
-    writer_code = """
+    url = templates.sqlite(db_file)
+    writer_code = POPULATE + """
 import datetime
 from decimal import Decimal
 from django.db import transaction
 from projects.models import MonthlyReport, Problem, ProblemAction, Project
 problem = Problem.objects.get()
 for i in range(400):
-    project = Project.objects.create(name=f"writer-{i}")
     with transaction.atomic():
+        project = Project.objects.create(name=f"writer-{i}")
         MonthlyReport.objects.create(project=project, year=2014, month=1, completed_ytd=Decimal(i))
         ProblemAction.objects.create(problem=problem, date=datetime.date(2014, 1, 1), text=f"writer-{i}")
 """
@@ -158,11 +142,12 @@ for i in range(400):
     for path in backups:
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        projects = conn.execute("SELECT count(*) FROM projects_project WHERE name LIKE 'writer-%'").fetchone()[0]
         reports = conn.execute("SELECT count(*) FROM projects_monthlyreport WHERE year = 2014").fetchone()[0]
         actions = conn.execute("SELECT count(*) FROM projects_problemaction WHERE text LIKE 'writer-%'"
                                ).fetchone()[0]
         conn.close()
-        assert reports == actions, f"{path.name}: {reports} reports but {actions} actions (torn transaction)"
+        assert projects == reports == actions, f"{path.name}: {projects}/{reports}/{actions} (torn transaction)"
         counts.append(reports)
     print(f"{len(backups)} online backups taken during 400 write transactions held "
           f"{sorted(set(counts))} of them")
@@ -174,16 +159,38 @@ for i in range(400):
 
 # --- Refusals -----------------------------------------------------------------------------------
 
-def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_database_unchanged(backend, tmp_path):
-    other = "postgresql" if backend == "sqlite" else "sqlite"
-    with scratchdb.scratch_database(backend, tmp_path, "live") as live:
-        scratchdb.manage("migrate", "--noinput", url=live)
+REFUSALS = """
+import json
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from projects.backup import canonical_dump
+before = canonical_dump()
+results = {}
+for case, args in json.loads(CASES).items():
+    try:
+        call_command("restore", *args)
+        message = None
+    except CommandError as exc:
+        message = str(exc)
+    results[case] = {"message": message, "unchanged": canonical_dump() == before}
+print("=====RESULTS=====" + json.dumps(results))
+"""
+
+
+def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_database_unchanged(
+        backend, templates, tmp_path):
+    suffix = ".sqlite3" if backend == "sqlite" else ".dump"
+    with templates.migrated(backend, "live") as live:
         scratchdb.shell(POPULATE, url=live)
-        suffix = ".sqlite3" if backend == "sqlite" else ".dump"
         good = backup_to(tmp_path / f"good{suffix}", live)
         # Change the live database after the backup, so that a restore would show.
-        scratchdb.shell("from projects.models import Unit; Unit.objects.create(name='新单位')", url=live)
-        before = scratchdb.dump(live)
+        before = scratchdb.run_and_dump("from projects.models import Unit; Unit.objects.create(name='新单位')",
+                                        url=live)
+
+        # On the command line: refused without --yes, exit status 1, database unchanged.
+        result = scratchdb.manage("restore", str(good), url=live, check=False)
+        assert result.returncode == 1 and "--yes" in result.stderr and "nothing was restored" in result.stderr
+        assert scratchdb.dump(live) == before
 
         text = tmp_path / "notes.txt"
         text.write_text("这不是备份\n")
@@ -192,11 +199,11 @@ def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_databas
         empty = tmp_path / f"empty{suffix}"
         empty.write_bytes(b"")
         cases = {
-            "without --yes": ([str(good)], "--yes"),
             "a text file": ([str(text), "--yes"], "not"),
             "a truncated backup": ([str(truncated), "--yes"], ""),
             "an empty file": ([str(empty), "--yes"], "not"),
             "a missing file": ([str(tmp_path / "missing.dump"), "--yes"], "not a file"),
+            "a directory": ([str(tmp_path), "--yes"], "not a file"),
         }
         if backend == "sqlite":
             foreign = tmp_path / "foreign.sqlite3"
@@ -204,7 +211,8 @@ def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_databas
             conn.execute("CREATE TABLE notes (x)")
             conn.commit()
             conn.close()
-            cases["an SQLite database of another application"] = ([str(foreign), "--yes"], "not a backup of the tracker")
+            cases["an SQLite database of another application"] = ([str(foreign), "--yes"],
+                                                                   "not a backup of the tracker")
             newer = tmp_path / "newer.sqlite3"
             shutil.copy(good, newer)
             conn = sqlite3.connect(newer)
@@ -213,37 +221,46 @@ def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_databas
             conn.commit()
             conn.close()
             cases["a backup from a newer version"] = ([str(newer), "--yes"], "newer version")
-            cases["a pg_dump archive"] = ([str(_pg_archive(tmp_path)), "--yes"], "PostgreSQL")
+            fake_pg = tmp_path / "archive.dump"
+            fake_pg.write_bytes(b"PGDMP\x01\x0e\x00\x04\x08\x01\x01" + b"\x00" * 64)
+            cases["a pg_dump archive"] = ([str(fake_pg), "--yes"], "PostgreSQL")
         else:
-            from_sqlite = tmp_path / "from-sqlite.sqlite3"
-            sqlite_url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
-            scratchdb.manage("migrate", "--noinput", url=sqlite_url)
-            backup_to(from_sqlite, sqlite_url)
-            cases[f"an {other} backup"] = ([str(from_sqlite), "--yes"], "SQLite")
+            sqlite_file = tmp_path / "from-sqlite.sqlite3"
+            templates.sqlite(sqlite_file)
+            cases["an SQLite backup"] = ([str(sqlite_file), "--yes"], "SQLite")
             foreign = tmp_path / "foreign.dump"
             with scratchdb.fresh_postgres_database("foreign") as foreign_url:
-                scratchdb.shell("from django.db import connection\n"
-                                "connection.cursor().execute('CREATE TABLE notes (x text)')", url=foreign_url)
-                backup_to(foreign, foreign_url)
-            cases["a pg_dump archive of another database"] = ([str(foreign), "--yes"], "not a backup of the tracker")
+                import psycopg
+
+                with psycopg.connect(foreign_url, autocommit=True) as conn:
+                    conn.execute("CREATE TABLE notes (x text)")
+                parts = urlsplit(foreign_url)
+                subprocess.run(["pg_dump", "--format=custom", "--file", str(foreign), "--no-password",
+                                "--host", parts.hostname, "--port", str(parts.port or 5432),
+                                "--username", parts.username, "--dbname", parts.path.lstrip("/")],
+                               check=True, env={**os.environ, "PGPASSWORD": parts.password or ""})
+            cases["a pg_dump archive of another database"] = ([str(foreign), "--yes"],
+                                                              "not a backup of the tracker")
+        for case in cases.values():
+            case[0].extend(["--safety-dir", str(tmp_path / "safety")])
+        code = f"CASES = {json.dumps({k: v[0] for k, v in cases.items()})!r}\n" + REFUSALS
+        out = scratchdb.shell(code, url=live).stdout
+        results = json.loads(out.split("=====RESULTS=====", 1)[1])
         for case, (args, message) in cases.items():
-            result = scratchdb.manage("restore", *args, "--safety-dir", str(tmp_path / "safety"), url=live,
-                                      check=False)
-            assert result.returncode != 0, f"{backend}: {case} was restored"
-            assert message in result.stderr and "nothing was restored" in result.stderr, (case, result.stderr)
-            assert scratchdb.dump(live) == before, f"{backend}: {case} changed the database"
+            outcome = results[case]
+            assert outcome["message"] is not None, f"{backend}: {case} was restored"
+            assert message in outcome["message"] and "nothing was restored" in outcome["message"], (
+                case, outcome["message"])
+            assert outcome["unchanged"], f"{backend}: {case} changed the database"
+        assert scratchdb.dump(live) == before
         assert not (tmp_path / "safety").exists(), "a refused restore should not even take a safety backup"
 
-        # The good file is still accepted: the refusals above were about the files.
+        # The good file is still accepted: the refusals above were about the files. It replaces the
+        # changed database (PostgreSQL: --clean over existing tables), and the old state is kept.
         scratchdb.manage("restore", str(good), "--yes", "--safety-dir", str(tmp_path / "safety"), url=live)
-        assert scratchdb.dump(live) != before
-
-
-def _pg_archive(tmp_path):
-    """A small file in pg_dump's custom format, written without a server when pg_dump is missing."""
-    path = tmp_path / "archive.dump"
-    path.write_bytes(b"PGDMP\x01\x0e\x00\x04\x08\x01\x01" + b"\x00" * 64)
-    return path
+        after = scratchdb.dump(live)
+        assert after != before and "新单位" not in json.dumps(after["projects.Unit"], ensure_ascii=False)
+        assert len(list((tmp_path / "safety").iterdir())) == 1
 
 
 def test_backup_fails_clearly_without_pg_dump_on_path(monkeypatch):
