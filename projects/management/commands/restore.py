@@ -1,0 +1,39 @@
+"""Restore a backup made by `manage.py backup` into the configured database."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from projects import backup
+
+
+class Command(BaseCommand):
+    help = ("Replace the content of the configured database with a backup made by `manage.py backup` "
+            "(SQLite: backup API; PostgreSQL: pg_restore --clean --if-exists --no-owner in one transaction). "
+            "The file is checked first, and the current database is saved to backups/pre-restore-*.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The backup file.")
+        parser.add_argument("--yes", action="store_true",
+                            help="Confirm that the current content of the database is to be replaced.")
+        parser.add_argument("--database", default="default", help="Database alias (default: default).")
+        parser.add_argument("--safety-dir", help="Where to save the current database first (default: backups/).")
+        parser.add_argument("--no-safety-backup", action="store_true",
+                            help="Do not save the current database before overwriting it.")
+
+    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, **options):
+        try:
+            # The file is checked before asking for confirmation: a wrong file is refused either way.
+            backup.check_backup(path, alias=database)
+            if not yes:
+                raise CommandError("A restore replaces everything in the database. Run it again with --yes "
+                                   "to confirm; nothing was restored.")
+            safety, missing = backup.restore(path, alias=database, safety_dir=safety_dir,
+                                             safety_backup=not no_safety_backup)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        if safety:
+            self.stdout.write(f"The database as it was before is saved in {safety}")
+        self.stdout.write(self.style.SUCCESS(f"Restored {path}"))
+        if missing:
+            self.stdout.write(self.style.WARNING(
+                "The backup predates migrations of this version; run `python manage.py migrate` now: "
+                + ", ".join(".".join(m) for m in missing)))
