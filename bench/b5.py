@@ -1,0 +1,9 @@
+"""placeholder"""
+
+
+def run(ctx):
+    pass
+
+
+def run_small(ctx, name):
+    pass
