@@ -128,7 +128,8 @@ def floor_sql(zone_ids, placeholder):
 def floor_params(year, month):
     rows = (month, year, year, month)
     _tp, yellow, red = light_bounds(month)
-    return rows, rows + (yellow, yellow, red, red)
+    # The thresholds sit in the SELECT list, before the derived table's placeholders.
+    return rows, (yellow, yellow, red, red) + rows
 
 
 def raw_cursor():
