@@ -1,0 +1,370 @@
+"""Monthly reports in and out of Excel: the unit's template (台账) and the all-or-nothing import.
+
+The import runs in two steps. `reports_preview` reads and checks the whole workbook and says, row
+by row, what would be created or changed and what is wrong (row, column, reason); nothing is
+stored. `reports_import` stores the rows only when the preview has no error, in one transaction,
+with audit history. Both are used by the admin, the API and `manage.py import_reports`."""
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from projects.choices import ReportStatus, Role
+from projects.excel.workbook import (
+    MONEY_FORMAT,
+    a4_landscape,
+    cell_bool,
+    cell_decimal,
+    cell_text,
+    is_formula,
+    open_workbook,
+    set_widths,
+    write_header,
+    write_row,
+)
+from projects.exceptions import DomainError, NotAllowed
+from projects.models import MonthlyReport, Project
+from projects.services.reports import ytd_rule_error
+from projects.services.roles import role_of, unit_of
+
+SHEET = "月报"
+META_SHEET = "说明"
+# (key, header, width); the column letters follow from the order.
+COLUMNS = [
+    ("id", "项目编号", 10),
+    ("code", "项目代码", 26),
+    ("name", "项目名称", 36),
+    ("name_en", "英文名称", 36),
+    ("plan", "年度计划(万元)", 16),
+    ("previous_ytd", "上月累计完成(万元)", 18),
+    ("completed_ytd", "本月累计完成(万元)", 18),
+    ("progress_note", "形象进度", 40),
+    ("problems_raised", "存在问题", 30),
+    ("is_correction", "是否更正(是/否)", 14),
+    ("correction_reason", "更正原因", 30),
+]
+COL = {key: index for index, (key, _header, _width) in enumerate(COLUMNS)}
+LETTER = {key: chr(ord("A") + index) for key, index in COL.items()}
+HEADERS = {key: header for key, header, _width in COLUMNS}
+
+
+@dataclass
+class CellError:
+    column: str  # letter, e.g. "G"
+    header: str
+    message: str
+
+
+@dataclass
+class RowResult:
+    row: int
+    project: Project | None = None
+    label: str = ""
+    action: str = ""  # "create", "update" or "unchanged"
+    previous_ytd: Decimal | None = None
+    current_ytd: Decimal | None = None
+    completed_ytd: Decimal | None = None
+    progress_note: str = ""
+    problems_raised: str = ""
+    is_correction: bool = False
+    correction_reason: str = ""
+    report: MonthlyReport | None = None
+    errors: list[CellError] = field(default_factory=list)
+
+    def error(self, key, message):
+        self.errors.append(CellError(LETTER[key], HEADERS[key], message))
+
+
+@dataclass
+class ImportPreview:
+    year: int
+    month: int
+    rows: list[RowResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.file_errors and all(not r.errors for r in self.rows) and bool(self.rows)
+
+    @property
+    def error_rows(self):
+        return [r for r in self.rows if r.errors]
+
+    def count(self, action):
+        return sum(1 for r in self.rows if r.action == action and not r.errors)
+
+    def as_dict(self):
+        return {
+            "year": self.year,
+            "month": self.month,
+            "ok": self.ok,
+            "file_errors": self.file_errors,
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "rows": [
+                {
+                    "row": r.row,
+                    "project": r.project.pk if r.project else None,
+                    "label": r.label,
+                    "action": r.action,
+                    "previous_ytd": _money(r.previous_ytd),
+                    "current_ytd": _money(r.current_ytd),
+                    "completed_ytd": _money(r.completed_ytd),
+                    "errors": [e.__dict__ for e in r.errors],
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _money(value):
+    return None if value is None else f"{value:.2f}"
+
+
+def writable_projects(user):
+    """The projects the user may report for: all for office staff, its unit's for a reporter."""
+    role = role_of(user)
+    if role == Role.OFFICE:
+        return Project.objects.active()
+    if role == Role.REPORTER and unit_of(user) is not None:
+        return Project.objects.active().for_unit(unit_of(user))
+    return Project.objects.none()
+
+
+def reports_template(*, user, year, month, unit=None):
+    """The monthly report template: one row per project the user reports for (office staff may
+    narrow it to a unit), with code, names, plan in force and last month's YTD filled in."""
+    projects = writable_projects(user)
+    if unit is not None:
+        projects = projects.for_unit(unit)
+    previous_month = month - 1
+    projects = projects.with_progress(year, max(previous_month, 1)).filter(plan_baseline__isnull=False)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    write_header(sheet, [header for _key, header, _width in COLUMNS])
+    set_widths(sheet, [width for _key, _header, width in COLUMNS])
+    formats = {COL["plan"] + 1: MONEY_FORMAT, COL["previous_ytd"] + 1: MONEY_FORMAT,
+               COL["completed_ytd"] + 1: MONEY_FORMAT}
+    for row, project in enumerate(projects.order_by("name"), start=2):
+        previous = project.completed_ytd if previous_month >= 1 and project.report_month else None
+        write_row(sheet, row, [project.pk, project.code or "", project.name, project.name_en,
+                               project.plan_in_force, previous, None, "", "", "否", ""], formats)
+    a4_landscape(sheet)
+    meta = workbook.create_sheet(META_SHEET)
+    meta.append(["年份", year])
+    meta.append(["月份", month])
+    meta.append(["说明", f"请在“{HEADERS['completed_ytd']}”列填写截至{year}年{month}月底的累计完成投资（万元）。"
+                         "更正以前月份的数字时填写“是”并说明原因。"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def reports_preview(*, user, data, year, month):
+    """Reads and checks a filled template; stores nothing."""
+    preview = ImportPreview(year=year, month=month)
+    if role_of(user) not in (Role.OFFICE, Role.REPORTER):
+        raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
+    workbook = open_workbook(data)
+    if SHEET not in workbook.sheetnames:
+        preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
+                                   % {"sheet": SHEET})
+        return preview
+    _check_meta(workbook, preview)
+    rows = workbook[SHEET].iter_rows(values_only=True)
+    header = next(rows, None)
+    expected = [h for _k, h, _w in COLUMNS]
+    if header is None or [cell_text(h) for h in header[: len(expected)]] != expected:
+        preview.file_errors.append(_("The header row differs from the template's: %(headers)s")
+                                   % {"headers": " | ".join(expected)})
+        return preview
+    parsed = [(number, values) for number, values in enumerate(rows, start=2)
+              if any(v not in (None, "") for v in values)]
+    _check_rows(user, preview, parsed)
+    return preview
+
+
+def _check_meta(workbook, preview):
+    if META_SHEET not in workbook.sheetnames:
+        return
+    meta = {cell_text(row[0]): row[1] for row in workbook[META_SHEET].iter_rows(max_row=2, values_only=True)
+            if row and len(row) > 1}
+    if meta.get("年份") not in (None, preview.year) or meta.get("月份") not in (None, preview.month):
+        preview.file_errors.append(
+            _("The workbook is the template for %(y)s-%(m)s, not for %(year)s-%(month)02d.")
+            % {"y": meta.get("年份"), "m": meta.get("月份"), "year": preview.year, "month": preview.month}
+        )
+
+
+def _check_rows(user, preview, parsed):
+    allowed_ids = set(writable_projects(user).values_list("pk", flat=True))
+    by_id, by_name = {}, {}
+    for project in Project.objects.active().only("pk", "name", "aliases", "lead_unit_id"):
+        by_id[project.pk] = project
+        by_name[project.name] = project
+        for alias in project.alias_list:
+            by_name.setdefault(alias, project)
+    ids_in_file = set()
+    seen = {}
+    results = []
+    for number, values in parsed:
+        values = list(values) + [None] * (len(COLUMNS) - len(values))
+        result = RowResult(row=number)
+        results.append(result)
+        for key, _h, _w in COLUMNS:
+            if is_formula(values[COL[key]]):
+                result.error(key, _("Formulas are not accepted; type the value."))
+        if result.errors:
+            continue
+        project = _find_project(result, values, by_id, by_name)
+        if project is None:
+            continue
+        result.project, result.label = project, project.name
+        if project.pk not in allowed_ids:
+            result.error("name", _("Your unit is not responsible for this project."))
+        if project.pk in seen:
+            result.error("id", _("Duplicate row: the project is also on row %(row)s.") % {"row": seen[project.pk]})
+        seen.setdefault(project.pk, number)
+        ids_in_file.add(project.pk)
+        try:
+            result.completed_ytd = cell_decimal(values[COL["completed_ytd"]])
+        except (ValueError, ArithmeticError):
+            result.error("completed_ytd", _("Not a number: %(value)s") % {"value": values[COL["completed_ytd"]]})
+        else:
+            if result.completed_ytd is None:
+                result.error("completed_ytd", _("The completed investment is required."))
+            elif result.completed_ytd < 0:
+                result.error("completed_ytd", _("The completed investment cannot be negative."))
+            elif result.completed_ytd >= Decimal("1e12"):
+                result.error("completed_ytd", _("The number is too large."))
+        result.progress_note = cell_text(values[COL["progress_note"]])
+        result.problems_raised = cell_text(values[COL["problems_raised"]])
+        result.is_correction = cell_bool(values[COL["is_correction"]])
+        result.correction_reason = cell_text(values[COL["correction_reason"]])
+    _check_against_reports(preview, results, ids_in_file)
+    preview.rows = results
+
+
+def _find_project(result, values, by_id, by_name):
+    raw_id, name = values[COL["id"]], cell_text(values[COL["name"]])
+    if raw_id not in (None, ""):
+        try:
+            project = by_id.get(int(str(raw_id).strip()))
+        except ValueError:
+            project = None
+        if project is None:
+            result.label = name or str(raw_id)
+            result.error("id", _("Unknown project number: %(value)s") % {"value": raw_id})
+        return project
+    project = by_name.get(name)
+    if project is None:
+        result.label = name
+        result.error("name", _("Unknown project: %(value)s") % {"value": name or "—"})
+    return project
+
+
+def _check_against_reports(preview, results, ids_in_file):
+    """Compares each row with the stored reports of the month and the month before (two queries)."""
+    current = {r.project_id: r for r in MonthlyReport.objects.filter(
+        project_id__in=ids_in_file, year=preview.year, month=preview.month)}
+    previous = {}
+    for report in MonthlyReport.objects.filter(
+        project_id__in=ids_in_file, year=preview.year, month__lt=preview.month
+    ).order_by("project_id", "month").only("project_id", "month", "completed_ytd"):
+        previous[report.project_id] = report  # the latest earlier month wins
+    for result in results:
+        if result.project is None or result.completed_ytd is None or result.errors:
+            continue
+        before = previous.get(result.project.pk)
+        result.previous_ytd = before.completed_ytd if before else None
+        report = current.get(result.project.pk)
+        result.report = report
+        result.current_ytd = report.completed_ytd if report else None
+        if report is None:
+            result.action = "create"
+        elif (report.completed_ytd, report.progress_note, report.problems_raised) == (
+            result.completed_ytd, result.progress_note, result.problems_raised
+        ):
+            result.action = "unchanged"
+            continue
+        else:
+            result.action = "update"
+            if report.status == ReportStatus.SUBMITTED:
+                result.error("completed_ytd", _("The report of this month is awaiting acceptance; "
+                                                "ask the project office to return it first."))
+                continue
+            if report.status == ReportStatus.ACCEPTED:
+                result.is_correction = True
+        message = ytd_rule_error(
+            completed_ytd=result.completed_ytd, previous_ytd=result.previous_ytd,
+            is_correction=result.is_correction, correction_reason=result.correction_reason,
+        )
+        if message:
+            key = "correction_reason" if result.is_correction else "completed_ytd"
+            result.error(key, message)
+
+
+@transaction.atomic
+def reports_import(*, user, data, year, month, submit=False):
+    """Stores every row of a checked workbook as a draft report (or submits it), or nothing at all.
+    Returns the preview; `preview.ok` says whether anything was stored."""
+    preview = reports_preview(user=user, data=data, year=year, month=month)
+    if not preview.ok:
+        return preview
+    from projects.services.roles import unit_of as _unit
+
+    now = timezone.now()
+    unit = _unit(user)
+    reporter_name = user.get_full_name() or user.get_username()
+    status = ReportStatus.SUBMITTED if submit else ReportStatus.DRAFT
+    to_create, to_update = [], []
+    for result in preview.rows:
+        if result.action == "create":
+            report = MonthlyReport(project=result.project, year=year, month=month)
+            to_create.append(report)
+        elif result.action == "update":
+            report = result.report
+            report.version += 1
+            to_update.append(report)
+        else:
+            continue
+        report.completed_ytd = result.completed_ytd
+        report.progress_note = result.progress_note
+        report.problems_raised = result.problems_raised
+        report.is_correction = result.is_correction
+        report.correction_reason = result.correction_reason if result.is_correction else ""
+        report.status = status
+        report.reporting_unit_id = unit.pk if unit else result.project.lead_unit_id
+        report.reporter_name = reporter_name
+        report.return_reason = ""
+        if submit:
+            report.submitted_at, report.submitted_by = now, user
+    if to_create:
+        bulk_create_with_history(to_create, MonthlyReport, batch_size=2000, default_user=user)
+    if to_update:
+        bulk_update_with_history(
+            to_update, MonthlyReport, batch_size=2000, default_user=user,
+            fields=["completed_ytd", "progress_note", "problems_raised", "is_correction", "correction_reason",
+                    "status", "reporting_unit", "reporter_name", "return_reason", "submitted_at", "submitted_by",
+                    "version"],
+        )
+    return preview
+
+
+def parse_month(value):
+    """'2013-10' → (2013, 10), or DomainError on field month."""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+    except ValueError:
+        raise DomainError(_("Give the month as YYYY-MM, e.g. 2013-10."), field="month") from None
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise DomainError(_("Give the month as YYYY-MM, e.g. 2013-10."), field="month")
+    return year, month

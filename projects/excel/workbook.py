@@ -1,0 +1,128 @@
+"""Reading untrusted workbooks safely and writing workbooks that are safe to open.
+
+Reading: bounded size, a zip whose contents would inflate past a limit is refused before openpyxl
+sees it (zip bombs), formulas are refused (a ledger carries figures, not computations), and every
+problem is reported with its row and column. Writing: text that a spreadsheet would take for a
+formula (= + - @) is stored as a quoted string cell."""
+
+import io
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from projects.exceptions import DomainError
+
+# A workbook of 100,000 report rows inflates to about 60 MB; anything far beyond is not a ledger.
+MAX_INFLATED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00"
+
+
+def open_workbook(data):
+    """Opens uploaded bytes as a read-only workbook, or raises DomainError(field="file")."""
+    limit = getattr(settings, "TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    if len(data) > limit:
+        raise DomainError(
+            _("The file is too large (%(size)s bytes; at most %(limit)s)."),
+            field="file", code="too_large", params={"size": len(data), "limit": limit},
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        inflated = sum(info.file_size for info in archive.infolist())
+        compressed = sum(info.compress_size for info in archive.infolist()) or 1
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
+                          field="file", code="not_xlsx") from None
+    if inflated > MAX_INFLATED_BYTES or inflated / compressed > MAX_COMPRESSION_RATIO and inflated > 10 * 1024 * 1024:
+        raise DomainError(_("The workbook inflates to an implausible size; it was refused."),
+                          field="file", code="zip_bomb")
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
+                          field="file", code="not_xlsx") from None
+
+
+def is_formula(value):
+    return isinstance(value, str) and value.startswith("=")
+
+
+def cell_decimal(value):
+    """A number cell as Decimal (two places); None for an empty cell; raises ValueError for text."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value).quantize(Decimal("0.01"))
+    if isinstance(value, float):
+        # openpyxl returns floats for numeric cells; go through repr to keep what the user typed.
+        return Decimal(repr(value)).quantize(Decimal("0.01"))
+    try:
+        return Decimal(str(value).strip().replace(",", "")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError(value) from None
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def cell_bool(value):
+    return cell_text(value).lower() in {"是", "yes", "y", "true", "1", "√", "x"}
+
+
+def write_header(sheet, headers, row=1):
+    for col, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=row, column=col, value=header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+
+
+def write_row(sheet, row, values, formats=None):
+    """Writes one row; strings are made formula-safe; `formats` maps column index → number format."""
+    for col, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            # A string cell, never a formula; the quote prefix keeps Excel from turning text that
+            # starts with = + - @ into a formula when someone edits the cell.
+            cell = sheet.cell(row=row, column=col)
+            cell.value = value
+            cell.data_type = "s"
+            cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
+        else:
+            cell = sheet.cell(row=row, column=col, value=value)
+        cell.border = BORDER
+        if formats and col in formats:
+            cell.number_format = formats[col]
+
+
+def set_widths(sheet, widths):
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+
+
+def a4_landscape(sheet, title_rows="1:1"):
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
