@@ -8,6 +8,7 @@ meetings discussing 20 projects each; a quarterly review visiting 10% of the pro
 Plans of ~5% of projects are revised mid-year."""
 
 import datetime
+import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,6 +54,13 @@ def load(model, dicts, batch_size=5000):
     defaults = {f.attname: (f.get_default() if f.has_default() or not f.null else None) for f in fields}
     n = 0
     if connection.vendor == "postgresql":
+        dicts = iter(dicts)
+        first = next(dicts, None)
+        if first is None:
+            return 0
+        dicts = itertools.chain([first], dicts)
+        # Rows without ids take them from the sequence.
+        fields = [f for f in fields if not (f.primary_key and f.attname not in first)]
         cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(model._meta.db_table)
         names = [f.attname for f in fields]
