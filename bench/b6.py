@@ -1,9 +1,0 @@
-"""placeholder"""
-
-
-def run(ctx):
-    pass
-
-
-def run_small(ctx, name):
-    pass
