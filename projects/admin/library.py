@@ -1,1 +1,412 @@
-"""Admin screens of the project library."""
+"""Admin screens of the project library (项目库), as the project office (项目办) keeps it."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from projects.admin.common import (
+    ConstraintMessagesForm,
+    HistoryAdmin,
+    ProjectCountMixin,
+    SourceInline,
+    TrackerAdmin,
+    TrackerInline,
+    admin_link,
+    changelist_link,
+    project_count_text,
+    yi_column,
+)
+from projects.models import (
+    AnnualPlan,
+    Leader,
+    Milestone,
+    PlanRevision,
+    Profile,
+    Programme,
+    Project,
+    Source,
+    Unit,
+    Zone,
+)
+
+User = get_user_model()
+
+
+def links(objects):
+    """Comma-separated links to the change pages of `objects`."""
+    objects = list(objects)
+    if not objects:
+        return "-"
+    return format_html_join(", ", "{}", ((admin_link(obj),) for obj in objects))
+
+
+@admin.register(Zone)
+class ZoneAdmin(ProjectCountMixin, HistoryAdmin):
+    list_display = ("name", "code", "name_en", "kind", "area_km2", "project_count_link", "source_count")
+    list_display_links = ("name", "code")
+    list_filter = ("kind",)
+    search_fields = ("name", "name_en", "code")
+    inlines = [SourceInline]
+    project_lookup = "zone__id__exact"
+
+    def get_queryset_annotations(self):
+        return {
+            "project_count": Count("projects", distinct=True),
+            "source_count": Count("sources", distinct=True),
+        }
+
+    @admin.display(description=_("sources"), ordering="source_count")
+    def source_count(self, obj):
+        return obj.source_count
+
+
+@admin.register(Unit)
+class UnitAdmin(HistoryAdmin):
+    list_display = ("name", "name_en", "kind", "parent_link", "led_projects_link", "cooperating_projects_link",
+                    "is_archived")
+    list_filter = ("kind", "is_archived")
+    search_fields = ("name", "name_en")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    inlines = [SourceInline]
+
+    def get_queryset_annotations(self):
+        return {
+            "led_count": Count("led_projects", distinct=True),
+            "cooperating_count": Count("cooperating_projects", distinct=True),
+        }
+
+    @admin.display(description=_("parent unit"), ordering="parent__name")
+    def parent_link(self, obj):
+        return admin_link(obj.parent)
+
+    @admin.display(description=_("projects led"), ordering="led_count")
+    def led_projects_link(self, obj):
+        return changelist_link(Project, project_count_text(obj.led_count), lead_unit__id__exact=obj.pk)
+
+    @admin.display(description=_("projects cooperated on"), ordering="cooperating_count")
+    def cooperating_projects_link(self, obj):
+        return changelist_link(Project, project_count_text(obj.cooperating_count),
+                               cooperating_units__id__exact=obj.pk)
+
+
+@admin.register(Leader)
+class LeaderAdmin(ProjectCountMixin, HistoryAdmin):
+    list_display = ("name", "title", "body", "unit_link", "user", "project_count_link", "is_archived")
+    list_filter = ("body", "is_archived", ("unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "title", "unit__name")
+    list_select_related = ("unit", "user")
+    autocomplete_fields = ("unit", "user")
+    inlines = [SourceInline]
+    project_lookup = "leaders__id__exact"
+
+    def get_queryset_annotations(self):
+        return {"project_count": Count("projects", distinct=True)}
+
+    @admin.display(description=_("unit"), ordering="unit__name")
+    def unit_link(self, obj):
+        return admin_link(obj.unit)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ProjectCountMixin, HistoryAdmin):
+    list_display = ("label", "year", "name", "planned_project_count", "total_target_yi", "annual_target_yi",
+                    "reported_total_yi", "reported_completed_yi", "reported_completion_rate", "project_count_link")
+    list_display_links = ("label", "name")
+    list_filter = ("year",)
+    search_fields = ("label", "name", "name_en", "code")
+    inlines = [SourceInline]
+    project_lookup = "programmes__id__exact"
+    fieldsets = (
+        (None, {"fields": ("code", "year", "label", "name", "name_en", "description")}),
+        (_("Planned counts by stage"), {"fields": (
+            "planned_project_count", "planned_reserve", "planned_preparation", "planned_new",
+            "planned_continuing", "planned_completed",
+        )}),
+        (_("Investment targets (万元)"), {"fields": ("total_investment_target", "annual_investment_target")}),
+        (_("Reported outcome"), {"fields": (
+            "reported_as_of", "reported_project_count", "reported_total_investment",
+            "reported_completed_investment", "reported_completion_rate",
+        )}),
+    )
+
+    total_target_yi = yi_column("total_investment_target", _("total investment target"))
+    annual_target_yi = yi_column("annual_investment_target", _("annual investment target"))
+    reported_total_yi = yi_column("reported_total_investment", _("reported total investment"))
+    reported_completed_yi = yi_column("reported_completed_investment", _("reported completed investment"))
+
+    def get_queryset_annotations(self):
+        return {"project_count": Count("projects", distinct=True)}
+
+
+class PlanYearFilter(admin.SimpleListFilter):
+    """Projects with an annual plan (年度投资计划) for the chosen year."""
+
+    title = _("year with an annual plan")
+    parameter_name = "plan_year"
+
+    def lookups(self, request, model_admin):
+        years = AnnualPlan.objects.order_by("-year").values_list("year", flat=True).distinct()
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(annual_plans__year=self.value())
+        return queryset
+
+
+class AnnualPlanInline(TrackerInline):
+    model = AnnualPlan
+    fields = ("year", "planned_investment", "target", "version", "change_link")
+    readonly_fields = ("version", "change_link")
+
+    @admin.display(description=_("revisions"))
+    def change_link(self, obj):
+        if obj.pk is None:
+            return "-"
+        return admin_link(obj, _("Revisions and sources"))
+
+
+class MilestoneInline(TrackerInline):
+    model = Milestone
+    fields = ("kind", "name", "planned_date", "actual_date", "note")
+
+
+class ProjectForm(ConstraintMessagesForm):
+    class Meta:
+        model = Project
+        fields = "__all__"
+        widgets = {
+            "aliases": forms.Textarea(attrs={"rows": 3, "cols": 40}),
+            "description": forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        }
+
+
+@admin.register(Project)
+class ProjectAdmin(HistoryAdmin):
+    form = ProjectForm
+    list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
+                    "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")
+    list_filter = (
+        "stage",
+        "category",
+        "zone",
+        "key_level",
+        ("lead_unit", admin.RelatedOnlyFieldListFilter),
+        ("cooperating_units", admin.RelatedOnlyFieldListFilter),
+        ("leaders", admin.RelatedOnlyFieldListFilter),
+        "programmes",
+        PlanYearFilter,
+        "is_archived",
+    )
+    search_fields = ("name", "name_en", "aliases", "code")
+    list_select_related = ("zone", "lead_unit")
+    list_prefetch_related = ("leaders", "programmes")
+    autocomplete_fields = ("zone", "lead_unit", "parent")
+    filter_horizontal = ("leaders", "cooperating_units", "programmes")
+    inlines = [AnnualPlanInline, MilestoneInline, SourceInline]
+    fieldsets = (
+        (_("Identity"), {"fields": ("code", "name", "name_en", "aliases")}),
+        (_("Classification"), {"fields": ("category", "zone", "stage", "key_level", "programmes", "is_archived")}),
+        (_("Money and dates"), {"fields": ("total_investment", "planned_start", "planned_completion")}),
+        (_("Responsibility"), {"fields": ("leaders", "lead_unit", "cooperating_units", "parent")}),
+        (_("Description"), {"fields": ("description",)}),
+        (_("Record"), {"fields": ("version", "created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    total_investment_yi = yi_column("total_investment", _("total investment"))
+
+    def get_queryset_annotations(self):
+        return {"source_count": Count("sources", distinct=True)}
+
+    @admin.display(description=_("zone"), ordering="zone__name")
+    def zone_link(self, obj):
+        return admin_link(obj.zone)
+
+    @admin.display(description=_("lead unit"), ordering="lead_unit__name")
+    def lead_unit_link(self, obj):
+        return admin_link(obj.lead_unit)
+
+    @admin.display(description=_("responsible leaders"))
+    def leader_links(self, obj):
+        return links(obj.leaders.all())
+
+    @admin.display(description=_("programmes"))
+    def programme_labels(self, obj):
+        return ", ".join(f"{p.year} {p.label}" for p in obj.programmes.all()) or "-"
+
+    @admin.display(description=_("sources"), ordering="source_count")
+    def source_count(self, obj):
+        return obj.source_count
+
+
+class PlanRevisionInline(TrackerInline):
+    model = PlanRevision
+    fields = ("effective_month", "planned_investment", "reason", "revised_on", "revised_by")
+    autocomplete_fields = ("revised_by",)
+
+
+@admin.register(AnnualPlan)
+class AnnualPlanAdmin(HistoryAdmin):
+    list_display = ("project_link", "year", "planned_investment_yi", "revision_count", "target_excerpt", "version")
+    list_display_links = ("year",)
+    list_filter = ("year", "project__stage", "project__category", "project__zone")
+    search_fields = ("project__name", "project__name_en", "project__aliases", "target")
+    list_select_related = ("project",)
+    autocomplete_fields = ("project",)
+    inlines = [PlanRevisionInline, SourceInline]
+    fields = ("project", "year", "planned_investment", "target", "version")
+
+    planned_investment_yi = yi_column("planned_investment", _("planned investment (baseline)"))
+
+    def get_queryset_annotations(self):
+        return {"revision_count_value": Count("revisions", distinct=True)}
+
+    @admin.display(description=_("project"), ordering="project__name")
+    def project_link(self, obj):
+        return admin_link(obj.project)
+
+    @admin.display(description=_("revisions"), ordering="revision_count_value")
+    def revision_count(self, obj):
+        return obj.revision_count_value
+
+    @admin.display(description=_("annual target"))
+    def target_excerpt(self, obj):
+        return Truncator(obj.target).chars(40) or "-"
+
+
+@admin.register(PlanRevision)
+class PlanRevisionAdmin(HistoryAdmin):
+    list_display = ("plan_link", "effective_month", "planned_investment_yi", "revised_on", "revised_by",
+                    "reason_excerpt")
+    list_display_links = ("effective_month",)
+    list_filter = ("plan__year", "effective_month")
+    search_fields = ("plan__project__name", "plan__project__aliases", "reason")
+    list_select_related = ("plan__project", "revised_by")
+    autocomplete_fields = ("plan", "revised_by")
+
+    planned_investment_yi = yi_column("planned_investment", _("revised planned investment"))
+
+    @admin.display(description=_("annual plan"), ordering="plan__project__name")
+    def plan_link(self, obj):
+        return admin_link(obj.plan)
+
+    @admin.display(description=_("reason"))
+    def reason_excerpt(self, obj):
+        return Truncator(obj.reason).chars(40)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(HistoryAdmin):
+    list_display = ("project_link", "kind", "name", "planned_date", "actual_date", "is_done")
+    list_display_links = ("kind",)
+    list_filter = ("kind", ("actual_date", admin.EmptyFieldListFilter), "planned_date", "project__zone")
+    search_fields = ("project__name", "project__aliases", "name", "note")
+    list_select_related = ("project",)
+    autocomplete_fields = ("project",)
+    date_hierarchy = "planned_date"
+    inlines = [SourceInline]
+
+    @admin.display(description=_("project"), ordering="project__name")
+    def project_link(self, obj):
+        return admin_link(obj.project)
+
+    @admin.display(description=_("reached"), boolean=True, ordering="actual_date")
+    def is_done(self, obj):
+        return obj.actual_date is not None
+
+
+class SourceForm(ConstraintMessagesForm):
+    class Meta:
+        model = Source
+        fields = ("document", "quote", "supports", "content_type", "object_id")
+
+    def clean(self):
+        cleaned = super().clean()
+        content_type, object_id = cleaned.get("content_type"), cleaned.get("object_id")
+        if content_type and object_id is not None:
+            if not content_type.model_class().objects.filter(pk=object_id).exists():
+                self.add_error("object_id", _("There is no such record."))
+        return cleaned
+
+
+@admin.register(Source)
+class SourceAdmin(TrackerAdmin):
+    form = SourceForm
+    list_display = ("document", "quote_excerpt", "supports", "content_type", "record_link")
+    list_display_links = ("document",)
+    list_filter = ("document", "content_type")
+    search_fields = ("document", "quote", "supports")
+    list_select_related = ("content_type",)
+    list_prefetch_related = ("record",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "content_type":
+            kwargs["queryset"] = ContentType.objects.filter(app_label="projects").order_by("model")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("quote"))
+    def quote_excerpt(self, obj):
+        return Truncator(obj.quote).chars(60)
+
+    @admin.display(description=_("record"))
+    def record_link(self, obj):
+        record = obj.record
+        if record is None:
+            return "-"
+        return admin_link(record)
+
+
+@admin.register(Profile)
+class ProfileAdmin(TrackerAdmin):
+    list_display = ("user_link", "role", "unit_link")
+    list_filter = ("role", ("unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
+    list_select_related = ("user", "unit")
+    autocomplete_fields = ("user", "unit")
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def user_link(self, obj):
+        return admin_link(obj.user, obj.user.get_username())
+
+    @admin.display(description=_("unit"), ordering="unit__name")
+    def unit_link(self, obj):
+        return admin_link(obj.unit)
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    form = ConstraintMessagesForm
+    can_delete = False
+    autocomplete_fields = ("unit",)
+    verbose_name_plural = _("profile")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """The auth User admin, with the tracker profile (role and unit) inline."""
+
+    inlines = [ProfileInline]
+    list_display = ("username", "first_name", "last_name", "role", "unit", "is_staff", "is_active")
+    list_filter = BaseUserAdmin.list_filter + ("profile__role",)
+    list_select_related = ("profile__unit",)
+
+    @admin.display(description=_("role"), ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "-"
+
+    @admin.display(description=_("unit"), ordering="profile__unit__name")
+    def unit(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.unit if profile and profile.unit else "-"
+

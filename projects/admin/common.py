@@ -1,0 +1,205 @@
+"""Pieces the admin screens of the library and of the mechanism share: money in 亿元, links between
+records, the sources inline, and a base ModelAdmin whose changelist never runs a query per row."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.forms.models import BaseInlineFormSet
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.models import Project, Source
+
+admin.site.site_header = _("Jiefang District Major Project Tracker")
+admin.site.site_title = _("Jiefang District Major Project Tracker")
+admin.site.index_title = _("Project library and tracking")
+
+WAN_PER_YI = Decimal("10000")
+
+# Fields every admin shows but nobody edits by hand.
+BOOKKEEPING_FIELDS = ("version", "created_at", "updated_at")
+
+
+def format_yi(wan):
+    """A sum in 万元 written in 亿元 as people read it: 200000 → "20.00 亿元". Empty for None."""
+    if wan is None:
+        return "-"
+    amount = (Decimal(wan) / WAN_PER_YI).quantize(Decimal("0.01"))
+    return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
+
+
+def yi_column(field, description):
+    """A changelist column showing the 万元 `field` (a model field or an annotation) in 亿元,
+    sortable by the field. Assign it in a ModelAdmin's body: `total_yi = yi_column(...)`."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return format_yi(getattr(obj, field))
+
+    column.__name__ = f"{field}_yi"
+    return column
+
+
+def admin_url(obj, view="change"):
+    """The admin URL of `obj`'s change page, or None when its model has no admin."""
+    opts = obj._meta
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+    except NoReverseMatch:
+        return None
+
+
+def admin_link(obj, text=None):
+    """A link to `obj`'s change page; "-" for None."""
+    if obj is None:
+        return "-"
+    url = admin_url(obj)
+    if url is None:
+        return str(text or obj)
+    return format_html('<a href="{}">{}</a>', url, text or obj)
+
+
+def changelist_link(model, text, **params):
+    """A link to `model`'s changelist filtered by `params` (lookup=value)."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(params), text)
+
+
+def project_count_text(count):
+    """ "12 projects" / "12 个项目"."""
+    return ngettext("%(count)d project", "%(count)d projects", count) % {"count": count}
+
+
+def _referenced_fields(condition):
+    """Names of the model fields a CheckConstraint's condition mentions."""
+    names = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            names |= _referenced_fields(child)
+        else:
+            lookup, value = child
+            names.add(lookup.split("__")[0])
+            if isinstance(value, F):
+                names.add(value.name.split("__")[0])
+    return names
+
+
+class ConstraintMessagesForm(forms.ModelForm):
+    """Shows a check constraint's own message even when a field validator already refused the
+    value: a clerk entering −5 for an investment reads "The total investment cannot be negative."
+    rather than only "Ensure this value is greater than or equal to 0."
+
+    Django skips a constraint whose field has an error; this runs such constraints once more
+    against the values the form accepted and puts their messages on the field."""
+
+    def _post_clean(self):
+        # Before the model's validation: fields the form itself refused, and those not on it.
+        exclude = self._get_validation_exclusions()
+        form_errors = set(self._errors or ())
+        super()._post_clean()
+        model_errors = set(self._errors) - form_errors - {NON_FIELD_ERRORS}
+        if not model_errors:
+            return
+        model = self._meta.model
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, models.CheckConstraint):
+                continue
+            fields = _referenced_fields(constraint.condition)
+            if not fields & model_errors or fields & exclude:
+                continue
+            try:
+                constraint.validate(model, self.instance, exclude=exclude)
+            except ValidationError as error:
+                target = sorted(fields & model_errors)[0]
+                for message in error.messages:
+                    if message not in self._errors[target]:
+                        self._errors[target].append(message)
+
+
+class ConstraintMessagesFormSet(BaseInlineFormSet):
+    """An inline formset that reports two rows clashing on a unique constraint with the
+    constraint's own message ("This project already has a plan for that year.") instead of
+    Django's "Please correct the duplicate data for year"."""
+
+    def get_unique_error_message(self, unique_check):
+        checked = set(unique_check) - {self.fk.name}
+        for constraint in self.model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and set(constraint.fields) - {self.fk.name} == checked:
+                return constraint.violation_error_message
+        return super().get_unique_error_message(unique_check)
+
+
+class TrackerInline(admin.TabularInline):
+    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows."""
+
+    form = ConstraintMessagesForm
+    formset = ConstraintMessagesFormSet
+    extra = 0
+
+
+class TrackerAdmin(admin.ModelAdmin):
+    """Base ModelAdmin of the tracker.
+
+    - `list_prefetch_related`: many-to-many columns are prefetched, one query for all rows;
+    - `get_queryset_annotations()`: counts and sums a changelist shows, computed in the same query;
+    - bookkeeping fields (version, created_at, updated_at) are shown read-only;
+    - forms show check constraints' own messages (ConstraintMessagesForm)."""
+
+    form = ConstraintMessagesForm
+    list_prefetch_related = ()
+    list_per_page = 100
+
+    def get_queryset_annotations(self):
+        return {}
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        annotations = self.get_queryset_annotations()
+        if annotations:
+            qs = qs.annotate(**annotations)
+        if self.list_prefetch_related:
+            qs = qs.prefetch_related(*self.list_prefetch_related)
+        return qs
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        model_fields = {f.name for f in self.model._meta.get_fields()}
+        readonly += [name for name in BOOKKEEPING_FIELDS if name in model_fields and name not in readonly]
+        return readonly
+
+
+class HistoryAdmin(TrackerAdmin, SimpleHistoryAdmin):
+    """TrackerAdmin for models with a change log (django-simple-history): adds the History view."""
+
+
+class SourceInline(GenericTabularInline):
+    """The sources (document and verbatim quote) behind a record's facts."""
+
+    model = Source
+    fields = ("document", "quote", "supports")
+    extra = 0
+    verbose_name = _("source")
+    verbose_name_plural = _("sources")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+
+class ProjectCountMixin:
+    """A changelist column "12 projects" linking to the project changelist filtered by this record.
+
+    The ModelAdmin annotates `project_count` (see `project_count_annotation`) and names the
+    project lookup in `project_lookup`, e.g. "zone__id__exact"."""
+
+    project_lookup = None
+
+    @admin.display(description=_("projects"), ordering="project_count")
+    def project_count_link(self, obj):
+        return changelist_link(Project, project_count_text(obj.project_count), **{self.project_lookup: obj.pk})
