@@ -9,6 +9,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.conf import settings
 from django.urls import reverse
 
 from projects.choices import EvaluationKind, ProblemStatus, ReportStatus
@@ -40,8 +41,10 @@ def admin_user(db):
 
 
 @pytest.fixture
-def office_client(client, admin_user):
+def office_client(client, admin_user, settings):
+    """Office staff working in English, so that assertions read the English messages."""
     client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
@@ -135,6 +138,7 @@ def test_return_action_asks_for_a_reason(office_client, project):
 def test_a_reporter_edits_its_report_and_a_decrease_is_a_form_error(client, reporter, project, accepted_report):
     accepted_report(project, 2013, 9, "500")
     client.force_login(reporter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     url = reverse("admin:projects_monthlyreport_add")
     data = {"project": project.pk, "year": 2013, "month": 10, "completed_ytd": "400", "progress_note": "",
             "problems_raised": "", "correction_reason": ""}
@@ -150,6 +154,7 @@ def test_a_reporter_edits_its_report_and_a_decrease_is_a_form_error(client, repo
 
 def test_a_reporter_of_another_unit_gets_a_form_error(client, outsider, project):
     client.force_login(outsider)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(reverse("admin:projects_monthlyreport_add"), {
         "project": project.pk, "year": 2013, "month": 10, "completed_ytd": "1"})
     assert response.status_code == 200
@@ -216,6 +221,7 @@ def test_review_scoring_page_and_ranking(client, office, leader_user, project):
     review = review_create(user=office, year=2013, quarter=3, date=DAY(2013, 9, 20), title="三季度观摩",
                            projects=[project], reviewers=[leader_user.leader])
     client.force_login(leader_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     data = {"project": project.pk, **{f"c{c.pk}": "80" for c in review.criteria.all()}}
     response = client.post(reverse("admin:projects_review_score", args=[review.pk]), data)
     assert response.status_code == 302
@@ -239,12 +245,14 @@ def test_evaluation_page_previews_and_publishes(office_client, project, plan, ac
 
 def test_an_auditor_reads_but_cannot_add(client, auditor):
     client.force_login(auditor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert client.get(reverse("admin:projects_monthlyreport_changelist")).status_code == 200
     assert client.get(reverse("admin:projects_monthlyreport_add")).status_code == 403
 
 
 def test_weekly_plan_filed_through_the_admin(client, reporter, unit):
     client.force_login(reporter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(reverse("admin:projects_weeklyplan_add"),
                            {"unit": unit.pk, "week_start": "2013-10-22", "content": "x"})
     assert "A week starts on a Monday." in response.content.decode()

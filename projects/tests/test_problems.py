@@ -1,5 +1,7 @@
 """The problem ledger (问题台账): log, act, escalate, close; overdue flags for projects and units."""
 
+from django.utils.translation import gettext as _
+
 import datetime
 
 import pytest
@@ -49,8 +51,9 @@ def test_each_problem_keeps_its_own_history(office, reporter, outsider, project,
     problem_act(problem=second, user=reporter, text="协调电力")
     first.refresh_from_db()
     assert first.status == ProblemStatus.IN_PROGRESS
-    assert [a.text for a in first.actions.all()] == ["Logged.", "对接国土局"]
-    assert [a.text for a in second.actions.all()] == ["Logged.", "协调电力"]
+    logged = str(_("Logged."))  # recorded in the language active when the problem was logged
+    assert [a.text for a in first.actions.all()] == [logged, "对接国土局"]
+    assert [a.text for a in second.actions.all()] == [logged, "协调电力"]
 
 
 def test_acting_cannot_resolve_and_needs_text(office, project, unit):
