@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from projects import models as m
 from projects.api import views
+from projects.api.dashboard import DashboardView
 
 app_name = "api"
 
@@ -55,6 +56,7 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -1,0 +1,91 @@
+"""The dashboard in the admin: /admin/dashboard/ (the full page with a month picker) and the admin
+index, which shows the same dashboard above the app list so that it is the first thing a user sees
+after logging in. The data is services.dashboard.dashboard_data; the charts are drawn by the
+vendored Chart.js (static/projects/vendor/chartjs-4.6.1) from data passed with json_script."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+
+from projects.exceptions import DomainError, NotAllowed
+from projects.services.dashboard import MONTH_CURRENT, MONTH_LATEST_ACCEPTED, dashboard_data, month_choices
+
+LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
+
+admin.site.index_template = "admin/projects/index.html"
+
+
+def chart_payload(data):
+    """What dashboard.js needs to draw the three charts; goes to the page with json_script."""
+    return {
+        "months": {
+            "labels": [str(MONTHS[point["month"]]) for point in data["series"]],
+            "completed": [float(point["completed_ytd"]) for point in data["series"]],
+            "planned": [float(point["planned_to_date"]) for point in data["series"]],
+            "completed_label": _("Completed YTD (万元)"),
+            "planned_label": _("Annual plan × time progress (万元)"),
+        },
+        "zones": _rates(data["by_zone"]),
+        "categories": _rates(data["by_category"]),
+        "rate_label": _("Completion rate of the annual plan (%)"),
+        "time_progress": float(data["time_progress"]),
+        "time_progress_label": _("Time progress (%)"),
+    }
+
+
+def _rates(groups):
+    return {
+        "labels": [g["label"] for g in groups],
+        "rates": [None if g["completion_rate"] is None else float(g["completion_rate"]) for g in groups],
+    }
+
+
+def month_heading(data):
+    month_name = MONTHS[data["month"]]
+    if data["month_source"] == MONTH_LATEST_ACCEPTED:
+        text = _("Standing at the end of %(month)s %(year)s, the latest month with accepted reports.")
+    elif data["month_source"] == MONTH_CURRENT:
+        text = _("Standing in %(month)s %(year)s, the current month: no accepted report yet.")
+    else:
+        text = _("Standing at the end of %(month)s %(year)s.")
+    return text % {"month": month_name, "year": data["year"]}
+
+
+def dashboard_context(request, year=None, month=None):
+    """The template context of the dashboard panel for the request's user."""
+    data = dashboard_data(request.user, year, month)
+    return {
+        "dash": data,
+        "dash_heading": month_heading(data),
+        "dash_chart": chart_payload(data),
+        "dash_years": month_choices(),
+        "dash_months": list(MONTHS.items()),
+        "dash_lights": LIGHT_COLOURS,
+    }
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def dashboard_view(request):
+    """GET /admin/dashboard/?year=&month= (both or neither)."""
+    year, month = _int_or_none(request.GET.get("year")), _int_or_none(request.GET.get("month"))
+    try:
+        context = dashboard_context(request, year, month)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, "; ".join(str(m) for m in exc.messages))
+        context = dashboard_context(request)
+    return TemplateResponse(request, "admin/projects/dashboard.html", {
+        **admin.site.each_context(request), "title": _("Dashboard"), **context,
+    })
+
+
+dashboard = admin.site.admin_view(dashboard_view)

@@ -1,0 +1,157 @@
+"""GET /api/dashboard/?year=&month=: the dashboard's data (services.dashboard) as JSON for
+integrators (the city platform, BI tools). The serializers below both render the answer and
+document it in the OpenAPI schema."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects.choices import Light, ProblemStatus, Role
+from projects.services.dashboard import MONTH_CURRENT, MONTH_LATEST_ACCEPTED, MONTH_REQUESTED, dashboard_data
+
+
+def money():
+    return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=_("万元"))
+
+
+def rate(help_text):
+    return serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, help_text=help_text)
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    month = serializers.IntegerField(required=False, min_value=1, max_value=12)
+
+    def validate(self, attrs):
+        if ("year" in attrs) != ("month" in attrs):
+            missing = "month" if "year" in attrs else "year"
+            raise serializers.ValidationError({missing: _("Give both the year and the month, or neither.")})
+        return attrs
+
+
+class DashboardTotalsSerializer(serializers.Serializer):
+    plan_in_force = money()
+    completed_ytd = money()
+    completed_month = money()
+    completion_rate = rate(_("Completed YTD ÷ plan in force, in %."))
+    gap_points = rate(_("Completion rate − time progress, in percentage points."))
+
+
+class DashboardMonthSerializer(serializers.Serializer):
+    month = serializers.IntegerField()
+    completed_ytd = money()
+    planned_to_date = money()
+
+
+class DashboardGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("Zone name or category code; empty for projects without a zone."))
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    plan_in_force = money()
+    completed_ytd = money()
+    completion_rate = rate(_("In %."))
+    green = serializers.IntegerField()
+    yellow = serializers.IntegerField()
+    red = serializers.IntegerField()
+
+
+class DashboardLightSerializer(serializers.Serializer):
+    light = serializers.ChoiceField(choices=Light.choices)
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    url = serializers.CharField(allow_null=True, help_text=_("Admin project list showing exactly these projects."))
+
+
+class DashboardProjectSerializer(serializers.Serializer):
+    project_id = serializers.IntegerField()
+    project_name = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    unit_name = serializers.CharField()
+    plan_in_force = money()
+    completed_ytd = money()
+    completion_rate = rate(_("In %."))
+    gap_points = rate(_("In percentage points."))
+    light = serializers.ChoiceField(choices=Light.choices)
+    url = serializers.CharField(help_text=_("Admin page of the project."))
+
+
+class DashboardProblemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    project_id = serializers.IntegerField()
+    project_name = serializers.CharField()
+    responsible_unit = serializers.CharField()
+    deadline = serializers.DateField()
+    days_overdue = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ProblemStatus.choices)
+    status_label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class DashboardProblemsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    url = serializers.CharField(allow_null=True)
+    items = DashboardProblemSerializer(many=True)
+
+
+class DashboardMissingProjectSerializer(serializers.Serializer):
+    project_id = serializers.IntegerField()
+    project_name = serializers.CharField()
+    url = serializers.CharField()
+
+
+class DashboardMissingUnitSerializer(serializers.Serializer):
+    unit_id = serializers.IntegerField(allow_null=True)
+    unit_name = serializers.CharField()
+    projects = DashboardMissingProjectSerializer(many=True)
+
+
+class DashboardMissingSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    url = serializers.CharField(allow_null=True)
+    units = DashboardMissingUnitSerializer(many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    month_source = serializers.ChoiceField(
+        choices=[MONTH_REQUESTED, MONTH_LATEST_ACCEPTED, MONTH_CURRENT],
+        help_text=_("How the month was chosen: requested; latest_accepted (the latest month with an accepted "
+                    "report, the default); current (no accepted report at all)."))
+    as_of = serializers.DateField(help_text=_("Problems count as overdue on this day: the month's end, or today."))
+    time_progress = rate(_("Share of the year elapsed at the end of the month, in %."))
+    role = serializers.ChoiceField(choices=Role.choices)
+    scope = serializers.CharField(help_text=_("Which projects the figures cover."))
+    project_count = serializers.IntegerField()
+    totals = DashboardTotalsSerializer()
+    series = DashboardMonthSerializer(many=True)
+    by_zone = DashboardGroupSerializer(many=True)
+    by_category = DashboardGroupSerializer(many=True)
+    lights = DashboardLightSerializer(many=True)
+    best = DashboardProjectSerializer(many=True)
+    worst = DashboardProjectSerializer(many=True)
+    overdue_problems = DashboardProblemsSerializer()
+    missing_reports = DashboardMissingSerializer()
+
+
+class DashboardView(APIView):
+    """The month's standing of the projects you are responsible for: office staff and auditors see
+    every project, a leader his projects, a unit reporter its unit's (lead or cooperating)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description=_("Year; give it with month, or neither.")),
+            OpenApiParameter("month", int, description=_(
+                "Month 1–12; without year and month, the latest month with an accepted report.")),
+        ],
+        responses={200: DashboardSerializer},
+    )
+    def get(self, request):
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = dashboard_data(request.user, query.validated_data.get("year"), query.validated_data.get("month"))
+        return Response(DashboardSerializer(data).data)

@@ -1,0 +1,253 @@
+"""The dashboard: the month's standing of the projects a user is responsible for, as plain data.
+
+One function, `dashboard_data(user, year=None, month=None)`, used by the admin dashboard and by
+GET /api/dashboard/. Every figure comes from the monthly bulletin's computation
+(services.bulletins.bulletin_compute) or from the selectors, restricted to the user's scope:
+
+- office staff and auditors: every project;
+- a responsible leader (分包领导): the projects he is a responsible leader of;
+- a unit reporter: the projects its unit leads or cooperates on.
+
+The month defaults to the latest month with an accepted report among those projects (the data
+may be years old), else the current month. The query count does not depend on the number of
+projects: about 12 queries plus one per month before the shown month (the monthly series)."""
+
+from collections import defaultdict
+
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from projects.choices import Category, Light, ReportStatus, Role
+from projects.exceptions import DomainError, NotAllowed
+from projects.models import MonthlyReport, Problem, Project
+from projects.selectors import reports_missing_and_late
+from projects.services.bulletins import ZERO, _totals, bulletin_compute, month_end, round2
+from projects.services.roles import leader_of, role_of, unit_of
+
+BEST_AND_WORST = 5
+
+# How the month shown was chosen.
+MONTH_REQUESTED = "requested"
+MONTH_LATEST_ACCEPTED = "latest_accepted"
+MONTH_CURRENT = "current"
+
+
+def changelist_url(model, **params):
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def change_url(model, pk):
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+
+def ids_url(model, ids):
+    """The admin changelist of `model` showing exactly the objects `ids` (None when there are none)."""
+    if not ids:
+        return None
+    return changelist_url(model, id__in=",".join(str(pk) for pk in sorted(ids)))
+
+
+def dashboard_scope(user):
+    """(role, label, queryset of the non-archived projects the user's dashboard covers).
+    Raises NotAllowed for an account without a tracker role."""
+    role = role_of(user)
+    projects = Project.objects.active()
+    if role in (Role.OFFICE, Role.AUDITOR):
+        return role, _("All projects"), projects
+    if role == Role.LEADER:
+        leader = leader_of(user)
+        if leader is None:
+            return role, _("No projects: the account is not linked to a leader."), projects.none()
+        return role, _("Projects of leader %(name)s") % {"name": leader.name}, projects.filter(leaders=leader)
+    if role == Role.REPORTER:
+        unit = unit_of(user)
+        if unit is None:
+            return role, _("No projects: the account belongs to no unit."), projects.none()
+        return role, _("Projects of unit %(name)s") % {"name": unit.name}, projects.for_unit(unit)
+    raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
+
+
+def default_month(projects):
+    """(year, month, how): the latest month with an accepted report on `projects`, else today's."""
+    latest = (MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED, project__in=projects.values("pk"))
+              .order_by("-year", "-month").values_list("year", "month").first())
+    if latest:
+        return latest[0], latest[1], MONTH_LATEST_ACCEPTED
+    today = timezone.localdate()
+    return today.year, today.month, MONTH_CURRENT
+
+
+def _group(totals, label_of):
+    return [{
+        "key": t["label"], "label": label_of(t["label"]), "count": t["count"],
+        "plan_in_force": t["plan_in_force"], "completed_ytd": t["completed_ytd"],
+        "completion_rate": t["completion_rate"],
+        "green": t["green"], "yellow": t["yellow"], "red": t["red"],
+    } for t in totals]
+
+
+def _category_label(code):
+    try:
+        return str(Category(code).label)
+    except ValueError:
+        return code
+
+
+def _project_line(row):
+    return {
+        "project_id": row.project_id, "project_name": row.project_name, "category": row.category,
+        "category_label": _category_label(row.category), "unit_name": row.unit_name,
+        "plan_in_force": row.plan_in_force, "completed_ytd": row.completed_ytd,
+        "completion_rate": row.completion_rate, "gap_points": row.gap_points, "light": row.light,
+        "url": change_url(Project, row.project_id),
+    }
+
+
+def _best_and_worst(rows):
+    """The BEST_AND_WORST best and worst projects by completion rate (projects without a plan
+    rate are left out). The worst list never repeats a project of the best list and starts with
+    the worst project."""
+    ranked = sorted((r for r in rows if r.completion_rate is not None),
+                    key=lambda r: (-r.completion_rate, r.project_name))
+    best = ranked[:BEST_AND_WORST]
+    worst = ranked[max(BEST_AND_WORST, len(ranked) - BEST_AND_WORST):][::-1]
+    return [_project_line(r) for r in best], [_project_line(r) for r in worst]
+
+
+def _monthly_series(ids, year, month, rows, plan_total):
+    """Completed YTD summed over the projects for January to `month` (each month as the bulletin
+    of that month would carry it: the latest accepted report, 0 before any) beside the plan's
+    time progress: the plans in force at `month` × m ÷ 12. One query per month before `month`."""
+    series = []
+    for m in range(1, month + 1):
+        if m == month:
+            completed = sum((r.completed_ytd for r in rows), ZERO)
+        elif ids:
+            total = (Project.objects.filter(pk__in=ids).with_progress(year, m)
+                     .aggregate(total=Sum("completed_ytd"))["total"])
+            completed = round2(total or ZERO)
+        else:
+            completed = ZERO
+        series.append({"month": m, "completed_ytd": round2(completed),
+                       "planned_to_date": round2(plan_total * m / 12)})
+    return series
+
+
+def _overdue_problems(projects, on):
+    """Problems past their deadline on `on` and not resolved by then, as the bulletin counts them
+    (deadline < on, resolved_on empty or later), on the given projects; the oldest deadline first."""
+    problems = list(
+        Problem.objects.filter(project__in=projects.values("pk"), deadline__lt=on)
+        .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=on))
+        .select_related("project", "responsible_unit").order_by("deadline", "id")
+    )
+    return {
+        "count": len(problems),
+        "url": ids_url(Problem, [p.pk for p in problems]),
+        "items": [{
+            "id": p.pk, "title": p.title, "project_id": p.project_id, "project_name": p.project.name,
+            "responsible_unit": p.responsible_unit.name, "deadline": p.deadline,
+            "days_overdue": (on - p.deadline).days, "status": p.status, "status_label": p.get_status_display(),
+            "url": change_url(Problem, p.pk),
+        } for p in problems],
+    }
+
+
+def _missing_reports(year, month, scope_ids):
+    """Projects with a plan for the year and no submitted report for the month, by lead unit
+    (selectors.reports_missing_and_late), restricted to the scope (None: every project)."""
+    by_unit = defaultdict(list)
+    for unit, lists in reports_missing_and_late(year=year, month=month).items():
+        for project in lists["missing"]:
+            if scope_ids is None or project.pk in scope_ids:
+                by_unit[unit].append(project)
+    units = sorted(by_unit.items(), key=lambda item: (item[0] is None, item[0].name if item[0] else ""))
+    return {
+        "count": sum(len(projects) for projects in by_unit.values()),
+        "url": ids_url(Project, [p.pk for projects in by_unit.values() for p in projects]),
+        "units": [{
+            "unit_id": unit.pk if unit else None,
+            "unit_name": unit.name if unit else _("(no lead unit)"),
+            "projects": [{"project_id": p.pk, "project_name": p.name, "url": change_url(Project, p.pk)}
+                         for p in projects],
+        } for unit, projects in units],
+    }
+
+
+def dashboard_data(user, year=None, month=None):
+    """The dashboard of `user` for `month` of `year` (both or neither; neither: the default month).
+
+    Returns a dict of plain values (Decimals for money in 万元 and rates in %); links are admin URLs."""
+    if (year is None) != (month is None):
+        raise DomainError(_("Give both the year and the month, or neither."),
+                          field="month" if month is None else "year")
+    role, scope_label, projects = dashboard_scope(user)
+    if year is None:
+        year, month, how = default_month(projects)
+    else:
+        how = MONTH_REQUESTED
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("The year must be between 2000 and 2100."), field="year")
+    if not 1 <= month <= 12:
+        raise DomainError(_("The month must be between 1 and 12."), field="month")
+
+    scope_ids = None if role in (Role.OFFICE, Role.AUDITOR) else set(projects.values_list("pk", flat=True))
+    bulletin = bulletin_compute(year=year, month=month)
+    rows = [r for r in bulletin.rows if scope_ids is None or r.project_id in scope_ids]
+    totals = _totals(rows)
+    overall = totals["all"]
+    ids = [r.project_id for r in rows]
+
+    lights = []
+    for light in Light:
+        light_ids = [r.project_id for r in rows if r.light == light]
+        lights.append({"light": light.value, "label": str(light.label), "count": len(light_ids),
+                       "url": ids_url(Project, light_ids)})
+
+    best, worst = _best_and_worst(rows)
+    end = month_end(year, month)
+    as_of = min(end, timezone.localdate())
+    no_zone = _("(no zone)")
+    return {
+        "year": year,
+        "month": month,
+        "month_source": how,
+        "as_of": as_of,
+        "time_progress": bulletin.time_progress,
+        "role": role,
+        "scope": scope_label,
+        "project_count": len(rows),
+        "totals": {
+            "plan_in_force": overall["plan_in_force"],
+            "completed_ytd": overall["completed_ytd"],
+            "completed_month": overall["completed_month"],
+            "completion_rate": overall["completion_rate"],
+            "gap_points": None if overall["completion_rate"] is None
+            else overall["completion_rate"] - bulletin.time_progress,
+        },
+        "series": _monthly_series(ids, year, month, rows, overall["plan_in_force"]),
+        "by_zone": _group(totals["zone"], lambda key: key or no_zone),
+        "by_category": _group(totals["category"], _category_label),
+        "lights": lights,
+        "best": best,
+        "worst": worst,
+        "overdue_problems": _overdue_problems(projects, as_of),
+        "missing_reports": _missing_reports(year, month, scope_ids),
+    }
+
+
+def month_choices(today=None):
+    """Years the month picker offers: those with an annual plan, and the current one."""
+    from projects.models import AnnualPlan
+
+    today = today or timezone.localdate()
+    years = set(AnnualPlan.objects.order_by("year").values_list("year", flat=True).distinct())
+    years.add(today.year)
+    return sorted(years, reverse=True)
+
