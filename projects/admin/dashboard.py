@@ -5,12 +5,21 @@ vendored Chart.js (static/projects/vendor/chartjs-4.6.1) from data passed with j
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from projects.choices import Light
 from projects.exceptions import DomainError, NotAllowed
-from projects.services.dashboard import MONTH_CURRENT, MONTH_LATEST_ACCEPTED, dashboard_data, month_choices
+from projects.services.dashboard import (
+    MONTH_CURRENT,
+    MONTH_LATEST_ACCEPTED,
+    dashboard_data,
+    dashboard_rows,
+    month_choices,
+)
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 
@@ -89,3 +98,37 @@ def dashboard_view(request):
 
 
 dashboard = admin.site.admin_view(dashboard_view)
+
+
+def dashboard_projects_view(request):
+    """GET /admin/dashboard/projects/?year=&month=&light=: the user's projects with that light in
+    that month (the dashboard's light counts link here), as the bulletin computes them."""
+    year, month = _int_or_none(request.GET.get("year")), _int_or_none(request.GET.get("month"))
+    light = request.GET.get("light") or None
+    if light is not None and light not in Light.values:
+        return HttpResponseBadRequest(_("Unknown light."))
+    try:
+        scoped = dashboard_rows(request.user, year, month)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        return HttpResponseBadRequest("; ".join(str(m) for m in exc.messages))
+    rows = [row for row in scoped.rows if light is None or row.light == light]
+    rows.sort(key=lambda r: (r.completion_rate is None, r.completion_rate or 0, r.project_name))
+    if light is None:
+        title = _("Projects at the end of %(month)s %(year)s")
+    else:
+        title = _("%(light)s-light projects at the end of %(month)s %(year)s")
+    title = title % {"light": Light(light).label if light else "", "month": MONTHS[scoped.month],
+                     "year": scoped.year}
+    return TemplateResponse(request, "admin/projects/dashboard_projects_list.html", {
+        **admin.site.each_context(request), "title": title, "rows": rows, "scope": scoped.scope,
+        "year": scoped.year, "month": scoped.month, "light": light, "lights": LIGHT_COLOURS,
+        "time_progress": scoped.bulletin.time_progress,
+    })
+
+
+urlpatterns = [
+    path("", dashboard, name="tracker_dashboard"),
+    path("projects/", admin.site.admin_view(dashboard_projects_view), name="tracker_dashboard_projects"),
+]

@@ -61,7 +61,8 @@ class DashboardLightSerializer(serializers.Serializer):
     light = serializers.ChoiceField(choices=Light.choices)
     label = serializers.CharField()
     count = serializers.IntegerField()
-    url = serializers.CharField(allow_null=True, help_text=_("Admin project list showing exactly these projects."))
+    url = serializers.CharField(allow_null=True, help_text=_(
+        "Admin page listing these projects of the month; null when there are none."))
 
 
 class DashboardProjectSerializer(serializers.Serializer):
@@ -111,7 +112,6 @@ class DashboardMissingUnitSerializer(serializers.Serializer):
 
 class DashboardMissingSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    url = serializers.CharField(allow_null=True)
     units = DashboardMissingUnitSerializer(many=True)
 
 

@@ -13,6 +13,7 @@ may be years old), else the current month. The query count does not depend on th
 projects: about 12 queries plus one per month before the shown month (the monthly series)."""
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -170,7 +171,6 @@ def _missing_reports(year, month, scope_ids):
     units = sorted(by_unit.items(), key=lambda item: (item[0] is None, item[0].name if item[0] else ""))
     return {
         "count": sum(len(projects) for projects in by_unit.values()),
-        "url": ids_url(Project, [p.pk for projects in by_unit.values() for p in projects]),
         "units": [{
             "unit_id": unit.pk if unit else None,
             "unit_name": unit.name if unit else _("(no lead unit)"),
@@ -180,14 +180,10 @@ def _missing_reports(year, month, scope_ids):
     }
 
 
-def dashboard_data(user, year=None, month=None):
-    """The dashboard of `user` for `month` of `year` (both or neither; neither: the default month).
-
-    Returns a dict of plain values (Decimals for money in 万元 and rates in %); links are admin URLs."""
+def _resolve_month(projects, year, month):
     if (year is None) != (month is None):
         raise DomainError(_("Give both the year and the month, or neither."),
                           field="month" if month is None else "year")
-    role, scope_label, projects = dashboard_scope(user)
     if year is None:
         year, month, how = default_month(projects)
     else:
@@ -196,10 +192,35 @@ def dashboard_data(user, year=None, month=None):
         raise DomainError(_("The year must be between 2000 and 2100."), field="year")
     if not 1 <= month <= 12:
         raise DomainError(_("The month must be between 1 and 12."), field="month")
+    return year, month, how
 
+
+def dashboard_rows(user, year=None, month=None):
+    """The bulletin rows of `month` of `year` (both or neither) restricted to the user's scope.
+
+    Returns a namespace: role, scope (label), projects (queryset), scope_ids (None: every project),
+    year, month, month_source, bulletin (the whole BulletinData) and rows (the user's rows)."""
+    role, scope_label, projects = dashboard_scope(user)
+    year, month, how = _resolve_month(projects, year, month)
     scope_ids = None if role in (Role.OFFICE, Role.AUDITOR) else set(projects.values_list("pk", flat=True))
     bulletin = bulletin_compute(year=year, month=month)
     rows = [r for r in bulletin.rows if scope_ids is None or r.project_id in scope_ids]
+    return SimpleNamespace(role=role, scope=scope_label, projects=projects, scope_ids=scope_ids, year=year,
+                           month=month, month_source=how, bulletin=bulletin, rows=rows)
+
+
+def light_list_url(year, month, light):
+    """The dashboard's list of the user's projects with `light` in that month."""
+    return f"{reverse('tracker_dashboard_projects')}?{urlencode({'year': year, 'month': month, 'light': light})}"
+
+
+def dashboard_data(user, year=None, month=None):
+    """The dashboard of `user` for `month` of `year` (both or neither; neither: the default month).
+
+    Returns a dict of plain values (Decimals for money in 万元 and rates in %); links are admin URLs."""
+    scoped = dashboard_rows(user, year, month)
+    role, scope_label, projects, scope_ids = scoped.role, scoped.scope, scoped.projects, scoped.scope_ids
+    year, month, how, bulletin, rows = scoped.year, scoped.month, scoped.month_source, scoped.bulletin, scoped.rows
     totals = _totals(rows)
     overall = totals["all"]
     ids = [r.project_id for r in rows]
@@ -208,7 +229,7 @@ def dashboard_data(user, year=None, month=None):
     for light in Light:
         light_ids = [r.project_id for r in rows if r.light == light]
         lights.append({"light": light.value, "label": str(light.label), "count": len(light_ids),
-                       "url": ids_url(Project, light_ids)})
+                       "url": light_list_url(year, month, light.value) if light_ids else None})
 
     best, worst = _best_and_worst(rows)
     end = month_end(year, month)

@@ -1,0 +1,399 @@
+"""The dashboard (services/dashboard.py, /admin/dashboard/, the admin index, GET /api/dashboard/):
+figures against a hand-worked example, scoping per role, links that filter, pinned query counts."""
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from projects.choices import Category, Role, Stage
+from projects.exceptions import DomainError, NotAllowed
+from projects.models import AnnualPlan, Leader, MonthlyReport, Problem, Project, Zone
+from projects.services.dashboard import dashboard_data
+from projects.tests.conftest import make_user
+
+D = Decimal
+SUBMITTED = datetime.datetime(2013, 11, 3, 9, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def example(db, unit, other_unit, zone, project, plan, leader_user, accepted_report):
+    """Three projects in 2013, October shown (time progress 83.33%):
+
+    A 星凯国际 (unit leads; zone 特色商业区; commerce; leader 区长): plan 60000, YTD 62000 in
+      October → 103.33%, green;
+    B 锦江 (other unit; zone 解放工业园区; industry): plan 55000, YTD 60000 → 109.09%, green;
+    C 安置房 (other unit leads, unit cooperates; no zone; commerce): plan 10000, last accepted
+      report March 1000 → 10.00%, 73.33 points behind: red; no report for October: missing;
+      a problem overdue since 2013-09-30.
+    Totals: plan 125000, YTD 123000, 98.40%."""
+    industry = Zone.objects.create(code="industry", name="解放工业园区", name_en="Jiefang Industrial Park")
+    a = project
+    a.leaders.add(Leader.objects.get(user=leader_user))
+    b = Project.objects.create(name="锦江国际商业广场", category=Category.INDUSTRY, zone=industry,
+                               stage=Stage.CONTINUING, total_investment=D("150000"), lead_unit=other_unit)
+    c = Project.objects.create(name="安置房", category=Category.COMMERCE, stage=Stage.NEW,
+                               total_investment=D("30000"), lead_unit=other_unit)
+    c.cooperating_units.add(unit)
+    AnnualPlan.objects.create(project=b, year=2013, planned_investment=D("55000"))
+    AnnualPlan.objects.create(project=c, year=2013, planned_investment=D("10000"))
+    accepted_report(a, 2013, 9, "50000", submitted_at=SUBMITTED)
+    accepted_report(a, 2013, 10, "62000", submitted_at=SUBMITTED)
+    accepted_report(b, 2013, 10, "60000", submitted_at=SUBMITTED)
+    accepted_report(c, 2013, 3, "1000", submitted_at=SUBMITTED)
+    overdue = Problem.objects.create(project=c, category="land_clearance", title="征地拆迁未完成",
+                                     responsible_unit=other_unit, raised_on=datetime.date(2013, 8, 1),
+                                     deadline=datetime.date(2013, 9, 30))
+    # Resolved before its deadline; and one not yet due at the end of October: neither is overdue.
+    Problem.objects.create(project=a, category="funding", title="资金缺口", responsible_unit=unit,
+                           raised_on=datetime.date(2013, 8, 1), deadline=datetime.date(2013, 10, 15),
+                           status="resolved", resolution="已解决", resolved_on=datetime.date(2013, 10, 10))
+    Problem.objects.create(project=b, category="utilities", title="供电线路", responsible_unit=other_unit,
+                           raised_on=datetime.date(2013, 10, 1), deadline=datetime.date(2013, 11, 15))
+    return SimpleNamespace(a=a, b=b, c=c, overdue=overdue)
+
+
+def names(lines):
+    return [line["project_name"] for line in lines]
+
+
+def light_counts(data):
+    return {item["light"]: item["count"] for item in data["lights"]}
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def test_office_figures_match_the_hand_worked_example(example, office):
+    data = dashboard_data(office, 2013, 10)
+    assert (data["year"], data["month"], data["month_source"]) == (2013, 10, "requested")
+    assert data["time_progress"] == D("83.33") and data["as_of"] == datetime.date(2013, 10, 31)
+    assert data["project_count"] == 3
+    assert data["totals"]["plan_in_force"] == D("125000.00")
+    assert data["totals"]["completed_ytd"] == D("123000.00")
+    assert data["totals"]["completion_rate"] == D("98.40")
+    assert data["totals"]["gap_points"] == D("15.07")
+    assert light_counts(data) == {"green": 2, "yellow": 0, "red": 1}
+
+
+def test_the_monthly_series_carries_reports_forward_against_the_plan_line(example, office):
+    series = dashboard_data(office, 2013, 10)["series"]
+    assert [point["month"] for point in series] == list(range(1, 11))
+    completed = [point["completed_ytd"] for point in series]
+    assert completed == [D("0.00")] * 2 + [D("1000.00")] * 6 + [D("51000.00"), D("123000.00")]
+    # 125000 × m ÷ 12
+    assert series[0]["planned_to_date"] == D("10416.67")
+    assert series[5]["planned_to_date"] == D("62500.00")
+    assert series[9]["planned_to_date"] == D("104166.67")
+
+
+def test_completion_by_zone_and_by_category(example, office):
+    data = dashboard_data(office, 2013, 10)
+    zones = {z["key"]: (z["count"], z["completed_ytd"], z["completion_rate"]) for z in data["by_zone"]}
+    assert zones == {"特色商业区": (1, D("62000.00"), D("103.33")), "解放工业园区": (1, D("60000.00"), D("109.09")),
+                     "": (1, D("1000.00"), D("10.00"))}
+    categories = {c["key"]: (c["count"], c["plan_in_force"], c["completion_rate"]) for c in data["by_category"]}
+    assert categories == {"commerce": (2, D("70000.00"), D("90.00")), "industry": (1, D("55000.00"), D("109.09"))}
+    labels = {c["key"]: c["label"] for c in data["by_category"]}
+    assert labels["industry"] in ("Industry", "工业")
+
+
+def test_overdue_problems_and_missing_reports_of_the_month(example, office):
+    data = dashboard_data(office, 2013, 10)
+    problems = data["overdue_problems"]
+    assert problems["count"] == 1
+    assert [(p["title"], p["project_name"], p["days_overdue"]) for p in problems["items"]] == [
+        ("征地拆迁未完成", "安置房", 31)]
+    missing = data["missing_reports"]
+    assert missing["count"] == 1
+    assert [(u["unit_name"], [p["project_name"] for p in u["projects"]]) for u in missing["units"]] == [
+        ("王褚街道办事处", ["安置房"])]
+
+
+def test_an_earlier_month_counts_problems_and_reports_as_of_that_month(example, office):
+    data = dashboard_data(office, 2013, 9)
+    assert data["overdue_problems"]["count"] == 0  # the deadline 2013-09-30 is not past on 09-30
+    assert sorted(p["project_name"] for u in data["missing_reports"]["units"] for p in u["projects"]) == [
+        "安置房", "锦江国际商业广场"]
+    assert data["totals"]["completed_ytd"] == D("51000.00")
+
+
+def test_the_default_month_is_the_latest_with_accepted_reports(example, office, reporter, leader_user):
+    data = dashboard_data(office)
+    assert (data["year"], data["month"], data["month_source"]) == (2013, 10, "latest_accepted")
+    MonthlyReport.objects.filter(project=example.a, month=10).update(status="submitted")
+    assert (dashboard_data(leader_user)["month"], dashboard_data(leader_user)["month_source"]) == (
+        9, "latest_accepted")
+
+
+def test_without_any_accepted_report_the_current_month_is_shown(db, office):
+    data = dashboard_data(office)
+    assert data["month_source"] == "current" and data["project_count"] == 0
+    assert [point["completed_ytd"] for point in data["series"]] == [D("0.00")] * data["month"]
+
+
+def test_best_and_worst_five_never_overlap(db, office, unit, accepted_report):
+    for i in range(12):
+        project = Project.objects.create(name=f"项目{i:02d}", category=Category.INDUSTRY, stage=Stage.CONTINUING,
+                                         total_investment=D("1000"), lead_unit=unit)
+        AnnualPlan.objects.create(project=project, year=2013, planned_investment=D("100"))
+        accepted_report(project, 2013, 6, str(10 * i))  # 项目00 0%, …, 项目11 110%
+    data = dashboard_data(office, 2013, 6)
+    assert names(data["best"]) == ["项目11", "项目10", "项目09", "项目08", "项目07"]
+    assert names(data["worst"]) == ["项目00", "项目01", "项目02", "项目03", "项目04"]
+    assert data["best"][0]["completion_rate"] == D("110.00")
+    Project.objects.filter(name__in=[f"项目{i:02d}" for i in range(5, 12)]).update(is_archived=True)
+    few = dashboard_data(office, 2013, 6)
+    assert names(few["best"]) == ["项目04", "项目03", "项目02", "项目01", "项目00"] and few["worst"] == []
+
+
+def test_year_and_month_come_together_and_within_range(example, office):
+    with pytest.raises(DomainError):
+        dashboard_data(office, 2013, None)
+    with pytest.raises(DomainError):
+        dashboard_data(office, 2013, 13)
+
+
+# --- scoping -------------------------------------------------------------------------------------
+
+
+def test_a_leader_sees_only_the_projects_he_is_responsible_for(example, leader_user):
+    data = dashboard_data(leader_user, 2013, 10)
+    assert data["project_count"] == 1 and data["role"] == Role.LEADER
+    assert names(data["best"]) == ["星凯国际城市综合体"]
+    assert data["totals"]["completed_ytd"] == D("62000.00")
+    assert light_counts(data) == {"green": 1, "yellow": 0, "red": 0}
+    assert [z["key"] for z in data["by_zone"]] == ["特色商业区"]
+    assert data["overdue_problems"]["count"] == 0 and data["missing_reports"]["count"] == 0
+    assert [p["completed_ytd"] for p in data["series"]][-2:] == [D("50000.00"), D("62000.00")]
+
+
+def test_a_reporter_sees_its_units_projects_lead_or_cooperating(example, reporter, outsider):
+    data = dashboard_data(reporter, 2013, 10)
+    assert sorted(names(data["best"])) == ["安置房", "星凯国际城市综合体"]
+    assert data["totals"]["completed_ytd"] == D("63000.00")
+    assert light_counts(data) == {"green": 1, "yellow": 0, "red": 1}
+    assert data["overdue_problems"]["count"] == 1
+    other = dashboard_data(outsider, 2013, 10)
+    assert sorted(names(other["best"])) == ["安置房", "锦江国际商业广场"]
+
+
+def test_auditors_see_everything_and_accounts_without_a_role_nothing(example, auditor):
+    assert dashboard_data(auditor, 2013, 10)["project_count"] == 3
+    nobody = get_user_model().objects.create_user("nobody", password="pw-nobody-123", is_staff=True)
+    with pytest.raises(NotAllowed):
+        dashboard_data(nobody, 2013, 10)
+
+
+def test_a_leader_account_without_a_leader_record_sees_no_project(example):
+    user = make_user("lonely", Role.LEADER)
+    assert dashboard_data(user, 2013, 10)["project_count"] == 0
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+
+def changelist_ids(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return sorted(obj.pk for obj in response.context["cl"].result_list)
+
+
+def listed_ids(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return sorted(row.project_id for row in response.context["rows"])
+
+
+def test_the_light_links_list_exactly_the_projects_of_that_light(example, office, leader_user, client):
+    client.force_login(office)
+    data = dashboard_data(office, 2013, 10)
+    links = {item["light"]: item["url"] for item in data["lights"]}
+    assert "light=green" in links["green"] and "year=2013" in links["green"] and "month=10" in links["green"]
+    assert listed_ids(client, links["green"]) == sorted([example.a.pk, example.b.pk])
+    assert listed_ids(client, links["red"]) == [example.c.pk]
+    assert links["yellow"] is None  # nothing to list
+    # The leader's link lists his project only, even when he opens the office's link.
+    leader_links = {item["light"]: item["url"] for item in dashboard_data(leader_user, 2013, 10)["lights"]}
+    client.force_login(leader_user)
+    assert listed_ids(client, leader_links["green"]) == [example.a.pk]
+    assert listed_ids(client, links["red"]) == []
+
+
+def test_the_light_list_shows_the_month_and_refuses_nonsense(example, office, client):
+    client.force_login(office)
+    url = reverse("tracker_dashboard_projects")
+    response = client.get(url, {"year": 2013, "month": 10, "light": "red"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert "October 2013" in html and "安置房" in html and "星凯国际城市综合体" not in html
+    assert "73.33 points behind time progress" in html
+    assert client.get(url, {"year": 2013, "month": 10, "light": "blue"}).status_code == 400
+    assert client.get(url, {"year": 2013, "month": 13}).status_code == 400
+    assert listed_ids(client, url) == sorted([example.a.pk, example.b.pk, example.c.pk])  # default month
+
+
+def changelist_ids(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return sorted(obj.pk for obj in response.context["cl"].result_list)
+
+
+def test_problem_links_filter(example, office, reporter, client):
+    data = dashboard_data(reporter, 2013, 10)
+    client.force_login(reporter)
+    assert changelist_ids(client, data["overdue_problems"]["url"]) == [example.overdue.pk]
+    assert client.get(data["overdue_problems"]["items"][0]["url"]).status_code == 200
+    assert data["best"][0]["url"] == reverse("admin:projects_project_change", args=[example.a.pk])
+
+
+# --- query counts ------------------------------------------------------------------------------
+
+
+def build(n, unit, other_unit, zone, leader, start=0):
+    """n projects alternating between the units, each with a plan, two accepted reports, a leader
+    and an overdue problem."""
+    for i in range(start, start + n):
+        lead = unit if i % 2 else other_unit
+        project = Project.objects.create(name=f"批量项目{i:03d}", category=Category.INDUSTRY, zone=zone,
+                                         stage=Stage.CONTINUING, total_investment=D("1000"), lead_unit=lead)
+        project.leaders.add(leader)
+        if i % 3 == 0:
+            project.cooperating_units.add(other_unit if i % 2 else unit)
+        AnnualPlan.objects.create(project=project, year=2013, planned_investment=D("100"))
+        for month, ytd in ((4, 30), (6, 40 + i)):
+            MonthlyReport.objects.create(project=project, year=2013, month=month, completed_ytd=D(ytd),
+                                         status="accepted", submitted_at=SUBMITTED if i % 4 else None)
+        Problem.objects.create(project=project, category="funding", title=f"问题{i}", responsible_unit=lead,
+                               raised_on=datetime.date(2013, 1, 1), deadline=datetime.date(2013, 3, 1))
+
+
+def count_queries(user, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard_data(user, **kwargs)
+    return len(ctx.captured_queries)
+
+
+# For June: the profile, the default month, 4 for the bulletin, 5 for the series (January to May),
+# the overdue problems and 2 for the missing reports; a leader's or reporter's scope adds its leader
+# record or unit and the scope's project ids.
+QUERIES = {"office": 14, "reporter": 16, "leader_user": 16}
+
+
+@pytest.mark.parametrize("persona", ["office", "reporter", "leader_user"])
+def test_query_count_is_pinned_and_independent_of_the_number_of_projects(
+        persona, request, unit, other_unit, zone, django_assert_num_queries):
+    user = request.getfixturevalue(persona)
+    leader = Leader.objects.get(user=user) if persona == "leader_user" else \
+        Leader.objects.create(name="副区长", body="government")
+    build(5, unit, other_unit, zone, leader)
+    user = get_user_model().objects.get(pk=user.pk)
+    small = count_queries(user)
+    build(45, unit, other_unit, zone, leader, start=5)
+    user = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(QUERIES[persona]):
+        data = dashboard_data(user)
+    # The reporter's unit leads the odd projects and cooperates on the even multiples of 3.
+    expected = {"office": 50, "leader_user": 50, "reporter": 25 + 9}[persona]
+    assert data["month"] == 6 and data["project_count"] == expected
+    user = get_user_model().objects.get(pk=user.pk)
+    assert count_queries(user) == small
+
+
+def test_the_admin_page_query_count_does_not_grow_with_projects(
+        office, unit, other_unit, zone, client):
+    leader = Leader.objects.create(name="副区长", body="government")
+    client.force_login(office)
+    build(5, unit, other_unit, zone, leader)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("tracker_dashboard")).status_code == 200
+    build(45, unit, other_unit, zone, leader, start=5)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(reverse("tracker_dashboard")).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_page_shows_the_month_charts_and_lights(example, office, client, settings):
+    client.force_login(office)
+    response = client.get(reverse("tracker_dashboard"), {"year": 2013, "month": 10}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/projects/vendor/chartjs-4.6.1/chart.umd.min.js" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    for canvas in ("trk-chart-months", "trk-chart-zones", "trk-chart-categories"):
+        assert f'id="{canvas}"' in html
+    assert 'id="trk-dashboard-data"' in html
+    assert "October 2013" in html
+    assert response.context["dash"]["year"] == 2013
+    chart = response.context["dash_chart"]
+    assert chart["months"]["completed"][-1] == 123000.0 and len(chart["months"]["labels"]) == 10
+
+
+def test_the_dashboard_speaks_chinese_by_default(example, office, client):
+    client.force_login(office)
+    html = client.get(reverse("tracker_dashboard")).content.decode()
+    assert "十月" in html and "2013" in html
+
+
+def test_the_admin_index_shows_the_dashboard_above_the_app_list(example, reporter, client):
+    client.force_login(reporter)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'id="trk-dashboard"' in html and 'id="trk-chart-months"' in html
+    assert html.index('id="trk-dashboard"') < html.index('id="content-main"')
+    assert "安置房" in html and "锦江国际商业广场" not in html
+
+
+def test_a_bad_month_on_the_page_falls_back_to_the_default(example, office, client):
+    client.force_login(office)
+    response = client.get(reverse("tracker_dashboard"), {"year": 2013, "month": 13})
+    assert response.status_code == 200 and response.context["dash"]["month"] == 10
+    assert list(response.context["messages"])
+
+
+def test_a_staff_account_without_a_role_is_refused_the_page_but_keeps_the_index(db, client):
+    nobody = get_user_model().objects.create_user("nobody", password="pw-nobody-123", is_staff=True)
+    client.force_login(nobody)
+    assert client.get(reverse("tracker_dashboard")).status_code == 403
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200 and 'id="trk-dashboard"' not in response.content.decode()
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_the_same_data_as_json(example, office):
+    api = APIClient()
+    api.force_authenticate(office)
+    body = api.get(reverse("api:dashboard"), {"year": 2013, "month": 10}).json()
+    assert set(body) == {"year", "month", "month_source", "as_of", "time_progress", "role", "scope",
+                         "project_count", "totals", "series", "by_zone", "by_category", "lights", "best",
+                         "worst", "overdue_problems", "missing_reports"}
+    assert body["totals"] == {"plan_in_force": "125000.00", "completed_ytd": "123000.00",
+                              "completed_month": "72000.00", "completion_rate": "98.40", "gap_points": "15.07"}
+    assert body["series"][-1] == {"month": 10, "completed_ytd": "123000.00", "planned_to_date": "104166.67"}
+    assert {item["light"]: item["count"] for item in body["lights"]} == {"green": 2, "yellow": 0, "red": 1}
+    assert body["overdue_problems"]["items"][0]["deadline"] == "2013-09-30"
+    assert body["as_of"] == "2013-10-31"
+    assert api.get(reverse("api:dashboard")).json()["month_source"] == "latest_accepted"
+
+
+def test_the_api_scopes_by_role_and_refuses_bad_input(example, leader_user, db):
+    api = APIClient()
+    assert api.get(reverse("api:dashboard")).status_code == 401
+    api.force_authenticate(leader_user)
+    assert api.get(reverse("api:dashboard"), {"year": 2013, "month": 10}).json()["project_count"] == 1
+    bad = api.get(reverse("api:dashboard"), {"year": 2013})
+    assert bad.status_code == 400 and "month" in str(bad.json())
+    assert api.get(reverse("api:dashboard"), {"year": 2013, "month": 0}).status_code == 400
+    nobody = get_user_model().objects.create_user("nobody", password="pw-nobody-123")
+    api.force_authenticate(nobody)
+    assert api.get(reverse("api:dashboard")).status_code == 403
+
