@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from projects.tests.browser.helpers import CHROMIUM_ARGS, browser_tests_disabled, chromium_executable
+from projects.tests.browser.helpers import CHROMIUM_ARGS, require_chromium
 
 # Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls from a
 # thread with a running loop unless told it is safe (the test thread is synchronous code).
@@ -22,12 +22,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    executable = chromium_executable()
-    if executable is None:
-        if browser_tests_disabled():
-            pytest.skip("chromium is not installed and TRACKER_BROWSER_TESTS=0: browser tests skipped")
-        pytest.fail("chromium is not installed: apt-get install chromium (or python3 dev.py test installs it); "
-                    "set TRACKER_BROWSER_TESTS=0 to skip the browser tests", pytrace=False)
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -15,6 +15,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
@@ -36,6 +38,18 @@ def chromium_executable():
 
 def browser_tests_disabled():
     return os.environ.get("TRACKER_BROWSER_TESTS", "1") == "0"
+
+
+def require_chromium():
+    """The chromium executable; a missing chromium fails the test, or skips it when
+    TRACKER_BROWSER_TESTS=0 says browser tests are off on this machine."""
+    executable = chromium_executable()
+    if executable is None:
+        if browser_tests_disabled():
+            pytest.skip("chromium is not installed and TRACKER_BROWSER_TESTS=0: browser tests skipped")
+        pytest.fail("chromium is not installed: apt-get install chromium (python3 dev.py test installs it); "
+                    "set TRACKER_BROWSER_TESTS=0 to skip the browser tests", pytrace=False)
+    return executable
 
 
 def password_of(username):
