@@ -1,0 +1,285 @@
+"""Workbooks and paper that leave the system: the bulletin, the problem ledger, the review ranking.
+Every exported workbook is re-read with openpyxl and its cells checked."""
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from projects.choices import Category, Light, ProblemStatus
+from projects.excel.exports import (
+    LIGHT_RGB,
+    OVERDUE_RGB,
+    TOP_RGB,
+    bulletin_tables,
+    bulletin_workbook,
+    problem_workbook,
+    review_workbook,
+)
+from projects.models import Bulletin, Leader, Milestone, Problem, Project
+from projects.services.bulletins import bulletin_data, bulletin_publish
+from projects.services.reviews import review_create, review_publish, review_score
+from projects.tests.test_bulletins import make_project
+
+D = Decimal
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\t=1+1", "=1+1"]
+
+
+def reopen(content):
+    return load_workbook(io.BytesIO(content))
+
+
+def rgb(cell):
+    return (cell.fill.fgColor.rgb or "")[-6:] if cell.fill and cell.fill.fill_type == "solid" else None
+
+
+def column(sheet, header, header_row=3):
+    headers = [c.value for c in sheet[header_row]]
+    return headers.index(header) + 1
+
+
+def rows_by(sheet, key_header, header_row=3):
+    """{value of key column: {header: cell}} for the table below `header_row`."""
+    headers = [c.value for c in sheet[header_row]]
+    key = headers.index(key_header)
+    result = {}
+    for cells in sheet.iter_rows(min_row=header_row + 1):
+        if cells[key].value is not None:
+            result[cells[key].value] = {h: c for h, c in zip(headers, cells)}
+    return result
+
+
+def assert_a4_landscape(sheet, header_row=3):
+    assert sheet.freeze_panes == f"A{header_row + 1}"
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == f"$1:${header_row}"
+    assert sheet.auto_filter.ref.startswith(f"A{header_row}:")
+
+
+def no_formulas(content):
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    for name in archive.namelist():
+        if name.startswith("xl/worksheets/"):
+            assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+
+
+@pytest.fixture
+def seed_000(db, unit, zone, accepted_report):
+    """星凯国际 and 锦江商业广场 at the end of October 2013, as seed 000 states them, and a laggard."""
+    xingkai = make_project("星凯国际城市综合体", unit, "60000", zone=zone, code="")
+    jinjiang = make_project("锦江商业广场暨五星级酒店", unit, "55000", zone=zone)
+    laggard = make_project("爱乐游智能物联网机器人项目", unit, "10000", category=Category.INDUSTRY)
+    accepted_report(xingkai, 2013, 10, "62000")
+    accepted_report(jinjiang, 2013, 10, "60000")
+    accepted_report(laggard, 2013, 10, "4000")
+    xingkai.leaders.add(Leader.objects.create(name="区长", body="government"))
+    return xingkai, jinjiang, laggard
+
+
+# --- the formula-safe writer ---------------------------------------------------------------------
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(unit, office, accepted_report):
+    projects = []
+    for i, name in enumerate(INJECTIONS):
+        project = make_project(name, unit, "1000")
+        accepted_report(project, 2013, 10, "100")
+        Problem.objects.create(project=project, category="other", title=name, description=name, responsible_unit=unit,
+                               raised_on=datetime.date(2013, 1, 1), deadline=datetime.date(2013, 12, 1))
+        projects.append(project)
+    bulletin = Bulletin.objects.create(year=2013, month=10, title="=cmd|' /C calc'!A0")
+    for content, sheet_name, header in [
+        (bulletin_workbook(bulletin), "明细", "项目名称"),
+        (problem_workbook(Problem.objects.all(), today=datetime.date(2013, 11, 1)), "问题台账", "问题"),
+    ]:
+        no_formulas(content)
+        sheet = reopen(content)[sheet_name]
+        cells = rows_by(sheet, header)
+        for name in INJECTIONS:
+            cell = cells[name][header]
+            assert cell.data_type == "s" and cell.value == name
+            assert cell.quotePrefix
+        assert sheet["A1"].data_type == "s"
+
+
+def test_the_report_template_writes_formula_like_names_as_text(reporter, unit, accepted_report):
+    from projects.excel.reports import reports_template
+
+    make_project('=HYPERLINK("http://x","y")', unit, "1000")
+    content = reports_template(user=reporter, year=2013, month=10)
+    no_formulas(content)
+    sheet = reopen(content).worksheets[0]
+    names = [c.value for c in sheet["C"]]
+    assert '=HYPERLINK("http://x","y")' in names
+
+
+# --- the bulletin --------------------------------------------------------------------------------
+
+
+def test_the_bulletin_workbook_carries_the_bulletins_figures(seed_000):
+    xingkai, jinjiang, laggard = seed_000
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    data = bulletin_data(bulletin=bulletin)
+    content = bulletin_workbook(bulletin)
+    workbook = reopen(content)
+    assert workbook.sheetnames == ["汇总", "明细", "排名靠后"]
+    no_formulas(content)
+
+    details = workbook["明细"]
+    assert "2013年10月" in details["A1"].value and "草稿" in details["A2"].value
+    assert_a4_landscape(details)
+    rows = rows_by(details, "项目名称")
+    assert set(rows) == {p.name for p in seed_000}
+    for row in data.rows:
+        cells = rows[row.project_name]
+        assert cells["年度计划(万元)"].value == float(row.plan_in_force)
+        assert cells["累计完成(万元)"].value == float(row.completed_ytd)
+        assert cells["年度计划(万元)"].number_format == "#,##0.00"
+        assert cells["完成率"].value == pytest.approx(float(row.completion_rate) / 100)
+        assert cells["完成率"].number_format == "0.00%"
+        assert cells["时间进度"].value == pytest.approx(float(row.time_progress) / 100)
+        assert cells["差距(百分点)"].value == pytest.approx(float(row.gap_points))
+        assert cells["类别内排名"].value == row.rank_in_category
+        assert cells["灯号"].value == Light(row.light).label
+        assert rgb(cells["灯号"]) == LIGHT_RGB[row.light]
+    assert rows[xingkai.name]["完成率"].value == pytest.approx(1.0333)
+    assert rows[jinjiang.name]["完成率"].value == pytest.approx(1.0909)
+    assert rows[jinjiang.name]["类别内排名"].value == 1
+    assert rows[xingkai.name]["分包领导"].value == "区长"
+    assert rows[laggard.name]["灯号"].value == "红灯" and rgb(rows[laggard.name]["灯号"]) == LIGHT_RGB["red"]
+    assert "百分点" in rows[laggard.name]["原因"].value
+
+    totals = workbook["汇总"]
+    assert_a4_landscape(totals)
+    lines = {(r[0].value, r[1].value): {h.value: c for h, c in zip(totals[3], r)}
+             for r in totals.iter_rows(min_row=4)}
+    everything = lines[("全部", data.totals["all"]["label"])]
+    assert everything["项目数"].value == 3
+    assert everything["年度计划(亿元)"].value == pytest.approx(12.5)  # 125000 万元
+    assert everything["年度计划(亿元)"].number_format == "0.00"
+    assert everything["累计完成(亿元)"].value == pytest.approx(12.6)
+    assert everything["完成率"].value == pytest.approx(float(data.totals["all"]["completion_rate"]) / 100)
+    assert everything["完成率"].number_format == "0.00%"
+    assert (everything["绿灯"].value, everything["黄灯"].value, everything["红灯"].value) == (2, 0, 1)
+    commerce = lines[("按类别", "商贸服务")]
+    assert commerce["累计完成(亿元)"].value == pytest.approx(12.2)
+    assert commerce["完成率"].value == pytest.approx(122000 / 115000, abs=1e-4)
+    assert ("按阶段", "续建") in lines and ("按区域", "特色商业区") in lines
+    assert ("按牵头单位", "解放区发改委") in lines
+
+    bottom = workbook["排名靠后"]
+    assert_a4_landscape(bottom)
+    assert set(rows_by(bottom, "项目名称")) == {row.project_name for rows in data.bottom.values() for row in rows}
+
+
+def test_a_published_bulletin_exports_its_frozen_figures(seed_000, office):
+    xingkai, jinjiang, laggard = seed_000
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    bulletin_publish(bulletin=bulletin, user=office)
+    xingkai.reports.update(completed_ytd=D("1"))  # later data does not change the published bulletin
+    bulletin.refresh_from_db()
+    Bulletin.objects.filter(pk=bulletin.pk).update(superseded_at=datetime.datetime(2013, 11, 20, tzinfo=datetime.UTC),
+                                                   superseded_note="星凯国际10月更正")
+    bulletin.refresh_from_db()
+    workbook = reopen(bulletin_workbook(bulletin))
+    details = workbook["明细"]
+    assert "已发布" in details["A2"].value and "更正" in details["A2"].value and "星凯国际10月更正" in details["A2"].value
+    rows = rows_by(details, "项目名称")
+    assert rows[xingkai.name]["完成率"].value == pytest.approx(1.0333)
+    assert rows[xingkai.name]["累计完成(万元)"].value == 62000
+    totals = workbook["汇总"]
+    assert totals["E4"].value == pytest.approx(12.6) and totals["B4"].value == bulletin.totals["all"]["label"]
+
+
+def test_the_bulletin_tables_run_a_constant_number_of_queries(unit, accepted_report, django_assert_max_num_queries):
+    for i in range(3):
+        accepted_report(make_project(f"P{i}", unit, "1000"), 2013, 5, "300")
+    bulletin = Bulletin.objects.create(year=2013, month=5)
+    with django_assert_max_num_queries(6):
+        assert len(bulletin_tables(bulletin).details) == 3
+    for i in range(3, 30):
+        project = make_project(f"P{i}", unit, "1000", category=Category.values[i % 3])
+        accepted_report(project, 2013, 5, "300")
+        project.leaders.add(Leader.objects.create(name=f"L{i}"))
+        Milestone.objects.create(project=project, kind="start", planned_date=datetime.date(2013, 4, 1))
+    with django_assert_max_num_queries(6):
+        assert len(bulletin_tables(bulletin).details) == 30
+
+
+# --- the problem ledger --------------------------------------------------------------------------
+
+
+def test_the_problem_ledger_marks_overdue_rows(project, unit, other_unit):
+    today = datetime.date(2013, 11, 10)
+    late = Problem.objects.create(project=project, category="land_clearance", title="征地拆迁未完成",
+                                  responsible_unit=unit, raised_on=datetime.date(2013, 9, 1),
+                                  deadline=datetime.date(2013, 10, 31))
+    Problem.objects.create(project=project, category="utilities", title="供电线路", responsible_unit=other_unit,
+                           raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 12, 31))
+    Problem.objects.create(project=project, category="planning", title="控规审批", responsible_unit=unit,
+                           raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1),
+                           status=ProblemStatus.RESOLVED, resolution="已批复", resolved_on=datetime.date(2013, 10, 5))
+    content = problem_workbook(Problem.objects.all(), today=today)
+    sheet = reopen(content)["问题台账"]
+    assert_a4_landscape(sheet)
+    rows = rows_by(sheet, "问题")
+    assert rows["征地拆迁未完成"]["逾期天数"].value == 10
+    assert rows["征地拆迁未完成"]["问题类别"].value == "征地拆迁"
+    assert rows["征地拆迁未完成"]["办结时限"].value.date() == late.deadline
+    assert rows["征地拆迁未完成"]["办结时限"].number_format == "yyyy-mm-dd"
+    assert all(rgb(cell) == OVERDUE_RGB for cell in rows["征地拆迁未完成"].values())
+    assert rows["供电线路"]["逾期天数"].value == 0 and rgb(rows["供电线路"]["问题"]) is None
+    assert rows["供电线路"]["责任单位"].value == "王褚街道办事处"
+    resolved = rows["控规审批"]
+    assert resolved["逾期天数"].value == 4 and rgb(resolved["问题"]) is None  # closed late, not overdue now
+    assert resolved["办理结果"].value == "已批复"
+    only_mine = reopen(problem_workbook(Problem.objects.filter(responsible_unit=unit), today=today))["问题台账"]
+    assert set(rows_by(only_mine, "问题")) == {"征地拆迁未完成", "控规审批"}
+
+
+# --- the review ranking --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scored_review(office, unit, leader_user):
+    leader = leader_user.leader
+    projects = [make_project(f"商业{i}", unit, "1000") for i in range(4)]
+    review = review_create(user=office, year=2013, quarter=3, date=datetime.date(2013, 9, 20), title="三季度观摩",
+                           projects=projects, reviewers=[leader])
+    criteria = list(review.criteria.order_by("id"))
+    for i, project in enumerate(projects):
+        review_score(review=review, reviewer=leader, project=project, user=leader_user,
+                     scores={c.pk: D(90 - 10 * i) + (D(5) if c.name == "问题解决" else 0) for c in criteria})
+    return review, projects, criteria
+
+
+def test_the_review_ranking_workbook_ranks_and_marks(scored_review, office, settings):
+    settings.TRACKER_RANKING_BOTTOM = 1
+    review, projects, criteria = scored_review
+    for published in (False, True):
+        if published:
+            review_publish(review=review, user=office)
+            review.refresh_from_db()
+        content = review_workbook(review)
+        no_formulas(content)
+        sheet = reopen(content)["观摩排名"]
+        assert_a4_landscape(sheet)
+        assert [c.value for c in sheet[3]] == ["类别", "类别内排名", "项目名称", "工作进展(权重40)", "形象进度(权重40)",
+                                               "问题解决(权重20)", "综合得分", "标记"]
+        rows = rows_by(sheet, "项目名称")
+        best = rows["商业0"]
+        # 90 × 40% + 90 × 40% + 95 × 20% = 91
+        assert best["工作进展(权重40)"].value == pytest.approx(36)
+        assert best["问题解决(权重20)"].value == pytest.approx(19)
+        assert best["综合得分"].value == pytest.approx(91) and best["综合得分"].number_format == "0.00"
+        assert best["类别内排名"].value == 1 and best["标记"].value == "激励先进" and rgb(best["项目名称"]) == TOP_RGB
+        worst = rows["商业3"]
+        assert worst["类别内排名"].value == 4 and worst["标记"].value == "鞭策后进"
+        assert rgb(worst["项目名称"]) == OVERDUE_RGB
+        assert rows["商业1"]["标记"].value is None and rgb(rows["商业1"]["项目名称"]) is None
+        assert "已发布" in sheet["A2"].value if published else "草稿" in sheet["A2"].value
