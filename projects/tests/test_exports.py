@@ -77,7 +77,7 @@ def seed_000(db, unit, zone, accepted_report):
     accepted_report(xingkai, 2013, 10, "62000")
     accepted_report(jinjiang, 2013, 10, "60000")
     accepted_report(laggard, 2013, 10, "4000")
-    xingkai.leaders.add(Leader.objects.create(name="区长", body="government"))
+    xingkai.leaders.add(Leader.objects.create(name="常务副区长", body="government"))
     return xingkai, jinjiang, laggard
 
 
@@ -150,7 +150,7 @@ def test_the_bulletin_workbook_carries_the_bulletins_figures(seed_000):
     assert rows[xingkai.name]["完成率"].value == pytest.approx(1.0333)
     assert rows[jinjiang.name]["完成率"].value == pytest.approx(1.0909)
     assert rows[jinjiang.name]["类别内排名"].value == 1
-    assert rows[xingkai.name]["分包领导"].value == "区长"
+    assert rows[xingkai.name]["分包领导"].value == "常务副区长"
     assert rows[laggard.name]["灯号"].value == "红灯" and rgb(rows[laggard.name]["灯号"]) == LIGHT_RGB["red"]
     assert "百分点" in rows[laggard.name]["原因"].value
 
@@ -283,3 +283,100 @@ def test_the_review_ranking_workbook_ranks_and_marks(scored_review, office, sett
         assert rgb(worst["项目名称"]) == OVERDUE_RGB
         assert rows["商业1"]["标记"].value is None and rgb(rows["商业1"]["项目名称"]) is None
         assert "已发布" in sheet["A2"].value if published else "草稿" in sheet["A2"].value
+
+
+# --- downloads through the API -------------------------------------------------------------------
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def api_client(user=None):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize("persona", ["office", "reporter", "leader_user", "auditor"])
+def test_every_role_downloads_the_bulletin_workbook(seed_000, persona, request):
+    from django.urls import reverse
+
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    response = api_client(request.getfixturevalue(persona)).get(reverse("api:bulletin-xlsx", args=[bulletin.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; ") and 'filename="bulletin-2013-10.xlsx"' in disposition
+    assert "filename*=UTF-8''%E9%87%8D%E7%82%B9%E9%A1%B9%E7%9B%AE%E6%9C%88%E9%80%9A%E6%8A%A5-2013-10.xlsx" in disposition
+    rows = rows_by(reopen(response.content)["明细"], "项目名称")
+    assert rows["星凯国际城市综合体"]["完成率"].value == pytest.approx(1.0333)
+
+
+def test_downloads_need_a_login_and_an_existing_object(db):
+    from django.urls import reverse
+
+    assert api_client().get(reverse("api:bulletin-xlsx", args=[1])).status_code == 401
+    assert api_client().get(reverse("api:problem-xlsx")).status_code == 401
+
+
+def test_a_missing_bulletin_is_a_404_in_json_even_when_asking_for_xlsx(auditor):
+    from django.urls import reverse
+
+    response = api_client(auditor).get(reverse("api:bulletin-xlsx", args=[999]), HTTP_ACCEPT=XLSX)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_the_problem_download_takes_the_lists_filters(auditor, project, unit, other_unit):
+    from django.urls import reverse
+
+    for i, responsible in enumerate([unit, other_unit, unit]):
+        Problem.objects.create(project=project, category="other", title=f"问题{i}", responsible_unit=responsible,
+                               raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1))
+    client = api_client(auditor)
+    listed = client.get(reverse("api:problem-list"), {"responsible_unit": other_unit.pk}).json()
+    response = client.get(reverse("api:problem-xlsx"), {"responsible_unit": other_unit.pk})
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert 'filename="problems-' in response["Content-Disposition"]
+    titles = set(rows_by(reopen(response.content)["问题台账"], "问题"))
+    assert titles == {p["title"] for p in listed["results"]} == {"问题1"}
+    assert client.get(reverse("api:problem-xlsx"), {"deadline_after": "not a date"}).status_code == 400
+
+
+def test_the_review_ranking_download(scored_review, auditor):
+    from django.urls import reverse
+
+    review, projects, criteria = scored_review
+    response = api_client(auditor).get(reverse("api:review-ranking-xlsx", args=[review.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert 'filename="review-ranking-2013-Q3.xlsx"' in response["Content-Disposition"]
+    assert rows_by(reopen(response.content)["观摩排名"], "项目名称")["商业0"]["类别内排名"].value == 1
+
+
+def _many(n, unit, accepted_report, offset=0):
+    for i in range(offset, offset + n):
+        project = make_project(f"批量{i}", unit, "1000", category=Category.values[i % 3])
+        accepted_report(project, 2013, 10, "500")
+        project.leaders.add(Leader.objects.create(name=f"领导{i}"))
+        Problem.objects.create(project=project, category="other", title=f"问题{i}", responsible_unit=unit,
+                               raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1))
+
+
+def test_api_downloads_run_a_constant_number_of_queries(auditor, unit, accepted_report, office,
+                                                        django_assert_max_num_queries):
+    from django.urls import reverse
+
+    client = api_client(auditor)
+    draft = Bulletin.objects.create(year=2013, month=10)
+    for n, offset in ((2, 0), (25, 2)):
+        _many(n, unit, accepted_report, offset)
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("api:bulletin-xlsx", args=[draft.pk])).status_code == 200
+        with django_assert_max_num_queries(4):
+            assert client.get(reverse("api:problem-xlsx")).status_code == 200
+    published = Bulletin.objects.create(year=2013, month=9)
+    bulletin_publish(bulletin=published, user=office)
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("api:bulletin-xlsx", args=[published.pk])).status_code == 200
