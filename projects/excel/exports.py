@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from projects.choices import Category, Light, ProblemCategory, ProblemOrigin, ProblemStatus, PublicationStatus, Stage
 from projects.excel.workbook import MONEY_FORMAT, a4_landscape, set_widths, write_cell, write_header
-from projects.models import Project, ReviewScore
+from projects.models import Problem, Project, ReviewScore
 from projects.services.bulletins import bulletin_data
 from projects.services.reviews import review_ranking
 
@@ -215,7 +215,7 @@ def bulletin_tables(bulletin):
         def line(row):
             project = projects.get(row.project_id)
             return DetailLine(
-                rank=row.rank_in_category, code=project.code if project else "", name=row.project_name,
+                rank=row.rank_in_category, code=(project.code or "") if project else "", name=row.project_name,
                 stage=choice_label(Stage, row.stage), category=choice_label(Category, row.category),
                 zone=row.zone_name, unit=row.unit_name,
                 leaders="、".join(sorted(leader.name for leader in project.leaders.all())) if project else "",
@@ -355,7 +355,7 @@ def problem_workbook(queryset, today=None, subtitle=""):
             origin = choice_label(ProblemOrigin, problem.origin)
             if problem.meeting_id:
                 origin = f"{origin}：{problem.meeting.title}"
-            overdue = problem.is_overdue(today)
+            overdue = Problem.is_overdue(problem, today)  # the admin annotates a field of that name
             values = [
                 number, problem.project.name, choice_label(ProblemCategory, problem.category), problem.title,
                 problem.description, problem.responsible_unit.name if problem.responsible_unit_id else "", origin,

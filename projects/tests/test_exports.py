@@ -380,3 +380,153 @@ def test_api_downloads_run_a_constant_number_of_queries(auditor, unit, accepted_
     bulletin_publish(bulletin=published, user=office)
     with django_assert_max_num_queries(6):
         assert client.get(reverse("api:bulletin-xlsx", args=[published.pk])).status_code == 200
+
+
+# --- the admin: buttons, print version, PDF ------------------------------------------------------
+
+
+def admin_client(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_the_bulletin_page_offers_excel_print_and_pdf(client, seed_000, auditor, monkeypatch):
+    from django.urls import reverse
+
+    import projects.admin.exports as admin_exports
+
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    admin_client(client, auditor)
+    change = reverse("admin:projects_bulletin_change", args=[bulletin.pk])
+    monkeypatch.setattr(admin_exports, "pdf_available", lambda: True)
+    html = client.get(change).content.decode()
+    for name in ("xlsx", "print", "pdf"):
+        assert reverse(f"admin:projects_bulletin_{name}", args=[bulletin.pk]) in html
+    monkeypatch.setattr(admin_exports, "pdf_available", lambda: False)
+    html = client.get(change).content.decode()
+    assert reverse("admin:projects_bulletin_xlsx", args=[bulletin.pk]) in html
+    assert reverse("admin:projects_bulletin_pdf", args=[bulletin.pk]) not in html
+
+    response = client.get(reverse("admin:projects_bulletin_xlsx", args=[bulletin.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert rows_by(reopen(response.content)["明细"], "项目名称")["锦江商业广场暨五星级酒店"]["完成率"].value \
+        == pytest.approx(1.0909)
+
+
+def test_exports_in_the_admin_need_a_staff_login(client, seed_000):
+    from django.urls import reverse
+
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    for url in (reverse("admin:projects_bulletin_xlsx", args=[bulletin.pk]),
+                reverse("admin:projects_bulletin_print", args=[bulletin.pk]),
+                reverse("admin:projects_bulletin_pdf", args=[bulletin.pk]),
+                reverse("admin:projects_problem_xlsx")):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+def test_the_print_version_shows_the_workbooks_content_on_a4_landscape(client, seed_000, office):
+    from django.urls import reverse
+
+    xingkai, jinjiang, laggard = seed_000
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    tables = bulletin_tables(bulletin)
+    html = admin_client(client, office).get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])) \
+        .content.decode()
+    assert "size: A4 landscape" in html and "print-color-adjust: exact" in html
+    assert 'onclick="window.print()"' in html
+    assert tables.title in html and "草稿" in html
+    assert "103.33%" in html and "109.09%" in html
+    assert "12.60" in html  # completed YTD of all projects in 亿元
+    assert f'class="light light-red" style="background:#{LIGHT_RGB["red"]}">红灯' in html
+    for header in ("年度计划(亿元)", "差距(百分点)", "分包领导"):
+        assert header in html
+    assert "http://" not in html and "https://" not in html  # nothing from outside: printable offline
+
+
+def test_the_pdf_link_answers_a_pdf(client, seed_000, office):
+    from django.urls import reverse
+
+    from projects.pdf import pdf_available
+
+    if not pdf_available():
+        pytest.skip("no PDF engine here: needs chromium on PATH and a Chinese font (fonts-wqy-microhei)")
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    response = admin_client(client, office).get(reverse("admin:projects_bulletin_pdf", args=[bulletin.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert 'filename="bulletin-2013-10.pdf"' in response["Content-Disposition"]
+
+
+def test_without_a_pdf_engine_the_pdf_link_leads_to_the_print_version(client, seed_000, office, monkeypatch):
+    from django.urls import reverse
+
+    import projects.pdf
+
+    monkeypatch.setattr(projects.pdf, "pdf_engine", lambda: None)
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    response = admin_client(client, office).get(reverse("admin:projects_bulletin_pdf", args=[bulletin.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:projects_bulletin_print", args=[bulletin.pk])
+
+
+def test_the_problem_changelist_exports_as_filtered(client, auditor, project, unit, other_unit):
+    from django.urls import reverse
+
+    for i, responsible in enumerate([unit, other_unit, unit]):
+        Problem.objects.create(project=project, category="other", title=f"问题{i}", responsible_unit=responsible,
+                               raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1))
+    admin_client(client, auditor)
+    changelist = reverse("admin:projects_problem_changelist")
+    query = f"?responsible_unit__id__exact={other_unit.pk}"
+    html = client.get(changelist + query).content.decode()
+    assert reverse("admin:projects_problem_xlsx") + query in html
+    response = client.get(reverse("admin:projects_problem_xlsx") + query)
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    sheet = reopen(response.content)["问题台账"]
+    assert set(rows_by(sheet, "问题")) == {"问题1"}
+    assert "王褚街道办事处" in sheet["A2"].value  # the filter is named on the sheet
+    everything = reopen(client.get(reverse("admin:projects_problem_xlsx")).content)["问题台账"]
+    assert set(rows_by(everything, "问题")) == {"问题0", "问题1", "问题2"}
+    bad = client.get(reverse("admin:projects_problem_xlsx") + "?nonsense=1")
+    assert bad.status_code == 302 and "e=1" in bad["Location"]
+
+
+def test_the_problem_action_exports_the_selected_rows(client, office, project, unit):
+    from django.urls import reverse
+
+    problems = [Problem.objects.create(project=project, category="other", title=f"问题{i}", responsible_unit=unit,
+                                       raised_on=datetime.date(2013, 9, 1), deadline=datetime.date(2013, 10, 1))
+                for i in range(3)]
+    response = admin_client(client, office).post(reverse("admin:projects_problem_changelist"), {
+        "action": "export_selected_problems", "_selected_action": [problems[0].pk, problems[2].pk]})
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert set(rows_by(reopen(response.content)["问题台账"], "问题")) == {"问题0", "问题2"}
+
+
+def test_the_review_page_exports_the_ranking(client, scored_review, auditor):
+    from django.urls import reverse
+
+    review, projects, criteria = scored_review
+    admin_client(client, auditor)
+    html = client.get(reverse("admin:projects_review_change", args=[review.pk])).content.decode()
+    assert reverse("admin:projects_review_xlsx", args=[review.pk]) in html
+    response = client.get(reverse("admin:projects_review_xlsx", args=[review.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert 'filename="review-ranking-2013-Q3.xlsx"' in response["Content-Disposition"]
+    assert rows_by(reopen(response.content)["观摩排名"], "项目名称")["商业0"]["标记"].value == "激励先进"
+
+
+def test_admin_exports_run_a_constant_number_of_queries(client, auditor, unit, accepted_report,
+                                                        django_assert_max_num_queries):
+    from django.urls import reverse
+
+    admin_client(client, auditor)
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    for n, offset in ((2, 0), (25, 2)):
+        _many(n, unit, accepted_report, offset)
+        for url, limit in ((reverse("admin:projects_bulletin_xlsx", args=[bulletin.pk]), 12),
+                           (reverse("admin:projects_bulletin_print", args=[bulletin.pk]), 12),
+                           (reverse("admin:projects_problem_xlsx"), 12)):
+            with django_assert_max_num_queries(limit):
+                assert client.get(url).status_code == 200
