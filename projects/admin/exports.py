@@ -22,6 +22,7 @@ from projects.excel.exports import (
     bulletin_tables,
     bulletin_xlsx_response,
     content_disposition,
+    evaluation_xlsx_response,
     problem_xlsx_response,
     review_xlsx_response,
 )
@@ -122,3 +123,13 @@ class ReviewExportsMixin:
 
     def xlsx_view(self, request, pk):
         return review_xlsx_response(_viewable(self, request, self.model, pk))
+
+
+class EvaluationExportsMixin:
+    def get_urls(self):
+        return [
+            path("<int:pk>/xlsx/", self.admin_site.admin_view(self.xlsx_view), name="projects_evaluation_xlsx"),
+        ] + super().get_urls()
+
+    def xlsx_view(self, request, pk):
+        return evaluation_xlsx_response(_viewable(self, request, self.model, pk))

@@ -15,7 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from projects.admin.exports import BulletinExportsMixin, ProblemExportsMixin, ReviewExportsMixin
+from projects.admin.exports import (
+    BulletinExportsMixin,
+    EvaluationExportsMixin,
+    ProblemExportsMixin,
+    ReviewExportsMixin,
+)
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -628,7 +633,7 @@ class ReviewRankingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ServiceFormAdmin):
+class EvaluationAdmin(EvaluationExportsMixin, ServiceFormAdmin):
     list_display = ["__str__", "year", "kind", "status", "published_at"]
     list_filter = ["status", "kind", "year"]
     fields = ["year", "kind", "weight_completion", "weight_milestones", "weight_problems", "weight_reviews"]

@@ -10,7 +10,13 @@ from rest_framework.renderers import JSONRenderer
 
 from projects import filtersets
 from projects import models as m
-from projects.excel.exports import XLSX_CONTENT_TYPE, bulletin_xlsx_response, problem_xlsx_response, review_xlsx_response
+from projects.excel.exports import (
+    XLSX_CONTENT_TYPE,
+    bulletin_xlsx_response,
+    evaluation_xlsx_response,
+    problem_xlsx_response,
+    review_xlsx_response,
+)
 
 XLSX_RESPONSE = {
     (200, XLSX_CONTENT_TYPE): OpenApiResponse(
@@ -72,3 +78,16 @@ class ReviewRankingXlsxView(XlsxView):
         review = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(request, review)
         return review_xlsx_response(review)
+
+
+class EvaluationXlsxView(XlsxView):
+    """The evaluation's ranking as an Excel workbook: sheets 项目 and 单位 with the four part scores and
+    the total; frozen results once published, computed now for a draft."""
+
+    queryset = m.Evaluation.objects.all()
+
+    @extend_schema(operation_id="evaluations_xlsx", responses=XLSX_RESPONSE)
+    def get(self, request, pk):
+        evaluation = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(request, evaluation)
+        return evaluation_xlsx_response(evaluation)

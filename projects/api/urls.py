@@ -64,5 +64,6 @@ urlpatterns = [
     path("bulletins/<int:pk>/xlsx/", exports.BulletinXlsxView.as_view(), name="bulletin-xlsx"),
     path("problems/xlsx/", exports.ProblemXlsxView.as_view(), name="problem-xlsx"),
     path("reviews/<int:pk>/ranking-xlsx/", exports.ReviewRankingXlsxView.as_view(), name="review-ranking-xlsx"),
+    path("evaluations/<int:pk>/xlsx/", exports.EvaluationXlsxView.as_view(), name="evaluation-xlsx"),
     path("", include(router.urls)),
 ]

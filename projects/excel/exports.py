@@ -441,3 +441,63 @@ def review_workbook(review):
 def review_xlsx_response(review):
     period = f"{review.year}-Q{review.quarter}"
     return xlsx_response(review_workbook(review), f"季观摩排名-{period}.xlsx", f"review-ranking-{period}.xlsx")
+
+
+# --- half-year and year-end evaluations ----------------------------------------------------------
+
+
+EVALUATION_HEADERS = ["排名", "名称", "投资完成得分", "节点得分", "问题办结得分", "观摩得分", "总分"]
+EVALUATION_WIDTHS = [8, 36, 14, 12, 14, 12, 12]
+
+
+def evaluation_results(evaluation):
+    """(project rows, unit rows) in rank order: the frozen results once published, else computed now.
+    Each row has rank, name and the four part scores and total."""
+    from projects.services.evaluations import evaluation_compute
+
+    if evaluation.is_published:
+        results = list(evaluation.results.select_related("project", "unit"))
+        for result in results:
+            result.name = result.project.name if result.project_id else result.unit.name
+        projects = [r for r in results if r.subject == "project"]
+        units = [r for r in results if r.subject == "unit"]
+    else:
+        data = evaluation_compute(evaluation=evaluation)
+        projects, units = data.projects, data.units
+    return sorted(projects, key=lambda r: (r.rank, r.name)), sorted(units, key=lambda r: (r.rank, r.name))
+
+
+def evaluation_workbook(evaluation):
+    """The evaluation's ranking as .xlsx bytes: sheets 项目 and 单位, the first place green, the last red."""
+    with translation.override(settings.LANGUAGE_CODE):
+        projects, units = evaluation_results(evaluation)
+        status = PublicationStatus.PUBLISHED if evaluation.is_published else PublicationStatus.DRAFT
+        notes = [f"状态：{status.label}",
+                 f"权重：投资完成 {evaluation.weight_completion}，节点 {evaluation.weight_milestones}，"
+                 f"问题办结 {evaluation.weight_problems}，观摩 {evaluation.weight_reviews}"]
+        title = f"{evaluation.year}年{evaluation.get_kind_display()}"
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        header_row = 3
+        for sheet_name, rows in (("项目", projects), ("单位", units)):
+            sheet = workbook.create_sheet(sheet_name)
+            _title(sheet, f"{title}（{sheet_name}排名）", len(EVALUATION_HEADERS), notes)
+            write_header(sheet, EVALUATION_HEADERS, row=header_row)
+            row = header_row
+            last_rank = max((r.rank for r in rows), default=0)
+            for result in rows:
+                row += 1
+                fill = TOP_FILL if result.rank == 1 else BOTTOM_FILL if result.rank == last_rank > 1 else None
+                values = [result.rank, result.name, result.completion_score, result.milestone_score,
+                          result.problem_score, result.review_score, result.total]
+                for col, value in enumerate(values, start=1):
+                    write_cell(sheet, row, col, value, fill=fill,
+                               number_format=INTEGER_FORMAT if col == 1 else POINTS_FORMAT if col > 2 else None)
+            set_widths(sheet, EVALUATION_WIDTHS)
+            _finish(sheet, header_row, row, len(EVALUATION_HEADERS))
+    return workbook_bytes(workbook)
+
+
+def evaluation_xlsx_response(evaluation):
+    name = f"{evaluation.year}-{evaluation.kind}"
+    return xlsx_response(evaluation_workbook(evaluation), f"考核排名-{name}.xlsx", f"evaluation-{name}.xlsx")

@@ -530,3 +530,48 @@ def test_admin_exports_run_a_constant_number_of_queries(client, auditor, unit, a
                            (reverse("admin:projects_problem_xlsx"), 12)):
             with django_assert_max_num_queries(limit):
                 assert client.get(url).status_code == 200
+
+
+# --- evaluations ---------------------------------------------------------------------------------
+
+
+def test_the_evaluation_workbook_carries_the_computed_and_the_frozen_ranking(unit, other_unit, accepted_report,
+                                                                           office, auditor, client):
+    from django.urls import reverse
+
+    from projects.choices import EvaluationKind
+    from projects.models import Evaluation
+    from projects.services.evaluations import evaluation_compute, evaluation_publish
+
+    for name, owner, plan, ytd in (("甲", unit, "1000", "900"), ("乙", unit, "1000", "300"),
+                                   ("丙", other_unit, "1000", "600")):
+        accepted_report(make_project(name, owner, plan), 2013, 6, ytd)
+    evaluation = Evaluation.objects.create(year=2013, kind=EvaluationKind.HALF_YEAR)
+    computed = evaluation_compute(evaluation=evaluation)
+    for published in (False, True):
+        if published:
+            evaluation_publish(evaluation=evaluation, user=office)
+            evaluation.refresh_from_db()
+            response = api_client(auditor).get(reverse("api:evaluation-xlsx", args=[evaluation.pk]))
+        else:
+            response = admin_client(client, auditor).get(reverse("admin:projects_evaluation_xlsx",
+                                                                 args=[evaluation.pk]))
+        assert response.status_code == 200 and response["Content-Type"] == XLSX
+        workbook = reopen(response.content)
+        assert workbook.sheetnames == ["项目", "单位"]
+        assert ("已发布" if published else "草稿") in workbook["项目"]["A2"].value
+        for sheet_name, expected in (("项目", computed.projects), ("单位", computed.units)):
+            sheet = workbook[sheet_name]
+            assert_a4_landscape(sheet)
+            rows = rows_by(sheet, "名称")
+            assert len(rows) == len(expected)
+            for result in expected:
+                name = result.name if sheet_name == "项目" else (unit if result.unit_id == unit.pk else other_unit).name
+                cells = rows[name]
+                assert cells["排名"].value == result.rank
+                assert cells["总分"].value == pytest.approx(float(result.total))
+                assert cells["投资完成得分"].value == pytest.approx(float(result.completion_score))
+                assert cells["总分"].number_format == "0.00"
+        projects = rows_by(workbook["项目"], "名称")
+        assert projects["甲"]["排名"].value == 1 and rgb(projects["甲"]["名称"]) == TOP_RGB
+        assert projects["乙"]["排名"].value == 3 and rgb(projects["乙"]["名称"]) == OVERDUE_RGB
