@@ -208,7 +208,8 @@ def bulletin_tables(bulletin):
             + (f" {bulletin.title}" if bulletin.title else ""),
             status_label=str(status.label), notes=notes, time_progress=data.time_progress,
         )
-        tables.totals.append(_total_line("全部", data.totals["all"]))
+        if data.totals.get("all"):
+            tables.totals.append(_total_line("全部", data.totals["all"]))
         for key, dimension in TOTAL_DIMENSIONS:
             tables.totals.extend(_total_line(dimension, t) for t in data.totals.get(key, []))
 

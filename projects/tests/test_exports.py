@@ -575,3 +575,10 @@ def test_the_evaluation_workbook_carries_the_computed_and_the_frozen_ranking(uni
         projects = rows_by(workbook["项目"], "名称")
         assert projects["甲"]["排名"].value == 1 and rgb(projects["甲"]["名称"]) == TOP_RGB
         assert projects["乙"]["排名"].value == 3 and rgb(projects["乙"]["名称"]) == OVERDUE_RGB
+
+
+def test_an_empty_bulletin_still_exports(db):
+    bulletin = Bulletin.objects.create(year=2013, month=1)
+    workbook = reopen(bulletin_workbook(bulletin))
+    assert workbook["汇总"]["C4"].value == 0  # all projects: none
+    assert workbook["明细"].max_row == 3 and workbook["排名靠后"].max_row == 3
