@@ -37,16 +37,27 @@ def ensure_venv(requirements):
     stamp.write_text(digest)
 
 
+def has_cjk_font():
+    """A Chinese font for the bulletin's PDF (printed by Chromium); without one it shows empty boxes."""
+    if shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+        return bool(found.strip())
+    return any(Path("/usr/share/fonts").glob("**/*[Ww][Qq][Yy]*")) or any(Path("/usr/share/fonts").glob("**/*CJK*"))
+
+
 def ensure_chromium():
-    """Browser tests drive Debian's headless Chromium; install it when missing and we may."""
-    if shutil.which("chromium"):
+    """Browser tests drive Debian's headless Chromium, which also prints the bulletin's PDF with a
+    Chinese font; install what is missing when we may."""
+    packages = [] if shutil.which("chromium") else ["chromium", "chromium-driver"]
+    packages += [] if has_cjk_font() else ["fonts-wqy-microhei"]
+    if not packages:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         sh("apt-get", "update", "-qq", env=env)
-        sh("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+        sh("apt-get", "install", "-y", "-qq", *packages, env=env)
     else:
-        print("chromium is not installed: browser tests will fail (apt-get install chromium chromium-driver)")
+        print(f"missing: browser tests and the PDF may fail (apt-get install {' '.join(packages)})")
 
 
 def run(args):

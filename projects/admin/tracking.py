@@ -15,6 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects.admin.exports import (
+    BulletinExportsMixin,
+    EvaluationExportsMixin,
+    ProblemExportsMixin,
+    ReviewExportsMixin,
+)
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -256,7 +262,7 @@ class MonthlyReportAdmin(ServiceFormAdmin):
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(ServiceFormAdmin):
+class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
     list_display = ["__str__", "title", "status", "published_at", "superseded"]
     list_filter = ["status", "year"]
     fields = ["year", "month", "title", "summary"]
@@ -431,7 +437,7 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Problem)
-class ProblemAdmin(ServiceFormAdmin):
+class ProblemAdmin(ProblemExportsMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
     list_filter = ["status", "category", "origin", "responsible_unit"]
@@ -531,7 +537,7 @@ class ScoreForm(forms.Form):
 
 
 @admin.register(Review)
-class ReviewAdmin(ServiceFormAdmin):
+class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
     list_display = ["title", "year", "quarter", "date", "status", "project_count"]
     list_filter = ["status", "year"]
     filter_horizontal = ["projects", "reviewers"]
@@ -627,7 +633,7 @@ class ReviewRankingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ServiceFormAdmin):
+class EvaluationAdmin(EvaluationExportsMixin, ServiceFormAdmin):
     list_display = ["__str__", "year", "kind", "status", "published_at"]
     list_filter = ["status", "kind", "year"]
     fields = ["year", "kind", "weight_completion", "weight_milestones", "weight_problems", "weight_reviews"]

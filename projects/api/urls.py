@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from projects import models as m
-from projects.api import views
+from projects.api import exports, views
 from projects.api.dashboard import DashboardView
 
 app_name = "api"
@@ -62,5 +62,10 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *[path(route, views.child_list(viewset, parent, field), name=name)
       for route, viewset, parent, field, name in nested],
+    # Excel downloads; before the router, whose detail routes would take "xlsx" for an id.
+    path("bulletins/<int:pk>/xlsx/", exports.BulletinXlsxView.as_view(), name="bulletin-xlsx"),
+    path("problems/xlsx/", exports.ProblemXlsxView.as_view(), name="problem-xlsx"),
+    path("reviews/<int:pk>/ranking-xlsx/", exports.ReviewRankingXlsxView.as_view(), name="review-ranking-xlsx"),
+    path("evaluations/<int:pk>/xlsx/", exports.EvaluationXlsxView.as_view(), name="evaluation-xlsx"),
     path("", include(router.urls)),
 ]

@@ -87,31 +87,42 @@ def cell_bool(value):
     return cell_text(value).lower() in {"是", "yes", "y", "true", "1", "√", "x"}
 
 
+def write_cell(sheet, row, col, value, number_format=None, fill=None, font=None, border=True):
+    """Writes one cell safely; every export goes through here.
+
+    A string is always a string cell, never a formula: openpyxl would store any text starting with
+    "=" as a formula (a link, a macro call); text starting with = + - @ or a tab / carriage return
+    also gets Excel's quote prefix, so that editing the cell does not turn it into a formula either
+    (spreadsheet formula injection). Other values (numbers, Decimals, dates) are written as they are."""
+    cell = sheet.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
+    else:
+        cell.value = value
+    if border:
+        cell.border = BORDER
+    if number_format:
+        cell.number_format = number_format
+    if fill is not None:
+        cell.fill = fill
+    if font is not None:
+        cell.font = font
+    return cell
+
+
 def write_header(sheet, headers, row=1):
     for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=col, value=header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
+        cell = write_cell(sheet, row, col, header, fill=HEADER_FILL, font=HEADER_FONT)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
 
 
 def write_row(sheet, row, values, formats=None):
-    """Writes one row; strings are made formula-safe; `formats` maps column index → number format."""
+    """Writes one row through `write_cell` (formula-safe); `formats` maps column index → number format."""
     for col, value in enumerate(values, start=1):
-        if isinstance(value, str):
-            # A string cell, never a formula; the quote prefix keeps Excel from turning text that
-            # starts with = + - @ into a formula when someone edits the cell.
-            cell = sheet.cell(row=row, column=col)
-            cell.value = value
-            cell.data_type = "s"
-            cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
-        else:
-            cell = sheet.cell(row=row, column=col, value=value)
-        cell.border = BORDER
-        if formats and col in formats:
-            cell.number_format = formats[col]
+        write_cell(sheet, row, col, value, number_format=(formats or {}).get(col))
 
 
 def set_widths(sheet, widths):
