@@ -1,7 +1,6 @@
 """The illustrative demo year (fixtures/demo_2013.json, written by fixtures/build_demo.py): loaded after
 the facts it keeps their figures, and it shows every part of the mechanism at work."""
 
-import json
 import subprocess
 import sys
 from collections import defaultdict
