@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -133,8 +134,10 @@ class ProgrammeAdmin(ProjectCountMixin, HistoryAdmin):
         (_("Reported outcome"), {"fields": (
             "reported_as_of", "reported_project_count", "reported_total_investment",
             "reported_completed_investment", "reported_completion_rate",
+            "comparison_link",
         )}),
     )
+    readonly_fields = ("comparison_link",)
 
     total_target_yi = yi_column("total_investment_target", _("total investment target"))
     annual_target_yi = yi_column("annual_investment_target", _("annual investment target"))
@@ -143,6 +146,14 @@ class ProgrammeAdmin(ProjectCountMixin, HistoryAdmin):
 
     def get_queryset_annotations(self):
         return {"project_count": Count("projects", distinct=True)}
+
+    @admin.display(description=_("documents and data"))
+    def comparison_link(self, obj):
+        """A link to the page that sets the figures the documents state beside those computed."""
+        if obj is None or obj.pk is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:projects_programme_compare", args=[obj.pk]),
+                           _("Compare the reported figures with the data"))
 
 
 class PlanYearFilter(admin.SimpleListFilter):

@@ -1,6 +1,8 @@
 """Loads the project library: the facts from the seed documents, then the illustrative demo data.
 
-facts.json holds only what the documents say; demo.json holds responsible leaders named by title.
+facts.json holds only what the documents say; demo.json holds responsible leaders named by title;
+demo_2013.json (written by fixtures/build_demo.py) an illustrative year 2013 of reports, meetings,
+problems, reviews, bulletins and evaluations for the main projects, with demo accounts.
 Which leader takes which project is not in the documents either, so it is assigned here, after both
 fixtures are loaded: reloading facts.json then never clears it, and facts.json never carries it."""
 
@@ -18,6 +20,7 @@ from projects.models import Leader, Project
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 FACTS = FIXTURES / "facts.json"
 DEMO = FIXTURES / "demo.json"
+DEMO_YEAR = FIXTURES / "demo_2013.json"
 
 
 def fixture_pks(path, model):
@@ -39,7 +42,8 @@ def library_assign_demo_leaders(*, project_ids, leader_ids):
 
 
 class Command(BaseCommand):
-    help = "Load fixtures/facts.json, then (unless --no-demo) fixtures/demo.json and the demo leader assignments."
+    help = ("Load fixtures/facts.json, then (unless --no-demo) fixtures/demo.json, fixtures/demo_2013.json "
+            "and the demo leader assignments.")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             call_command("loaddata", str(FACTS), verbosity=0)
             if not no_demo:
                 call_command("loaddata", str(DEMO), verbosity=0)
+                call_command("loaddata", str(DEMO_YEAR), verbosity=0)
                 assigned = library_assign_demo_leaders(
                     project_ids=fixture_pks(FACTS, "projects.project"),
                     leader_ids=fixture_pks(DEMO, "projects.leader"),
@@ -59,4 +64,7 @@ class Command(BaseCommand):
         if not no_demo:
             self.stdout.write(self.style.SUCCESS(
                 _("Loaded the demo leaders and assigned them to %(count)d projects.") % {"count": assigned}
+            ))
+            self.stdout.write(self.style.SUCCESS(
+                _("Loaded the illustrative demo year 2013 (reports, meetings, problems, reviews, bulletins).")
             ))
