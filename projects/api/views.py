@@ -251,6 +251,24 @@ class MonthlyReportViewSet(TrackerViewSet):
     filterset_class = filtersets.MonthlyReportFilterSet
     pagination_class = ReportCursorPagination
     role_actions = {Role.REPORTER: WRITE_ACTIONS | {"submit"}}
+    SAVED_FIELDS = ("project", "year", "month", "completed_ytd", "progress_note", "problems_raised",
+                    "is_correction", "correction_reason")
+
+    # Writes go through report_save, which holds the rules the admin follows too: the unit check,
+    # a year-to-date figure below the previous month's only as a correction with a reason, and an
+    # accepted report edited becomes a draft correction.
+    def perform_create(self, serializer):
+        check_target(self.request, self, serializer.validated_data)
+        data = {f: serializer.validated_data[f] for f in self.SAVED_FIELDS if f in serializer.validated_data}
+        with transaction.atomic():
+            serializer.instance = report_services.report_save(user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        report = serializer.instance
+        check_target(self.request, self, serializer.validated_data, instance=report)
+        data = {f: serializer.validated_data.get(f, getattr(report, f)) for f in self.SAVED_FIELDS}
+        with transaction.atomic():
+            serializer.instance = report_services.report_save(user=self.request.user, report=report, **data)
 
     @extend_schema(request=s.NoInputSerializer, responses=s.MonthlyReportSerializer)
     @action(detail=True, methods=["post"])
