@@ -29,7 +29,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -455,8 +455,9 @@ def child_list(viewset, parent_model, parent_field):
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})
 class OC4IDSView(generics.ListAPIView):
-    """The filtered projects as an OC4IDS 0.9 project package (Open Contracting for Infrastructure
-    Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY)."""
+    """The filtered projects as an OC4IDS 0.9.5 project package (Open Contracting for Infrastructure
+    Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY). A package
+    holds at least one project, so filters that match none answer 404."""
 
     queryset = PROJECT_QUERYSET
     filterset_class = filtersets.ProjectFilterSet
@@ -465,6 +466,8 @@ class OC4IDSView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         projects = self.filter_queryset(self.get_queryset())
+        if not projects.exists():
+            raise NotFound(_("No project matches the filters."))
         return Response(project_package(projects, request=request))
 
 
