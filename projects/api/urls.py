@@ -57,7 +57,7 @@ urlpatterns = [
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
     *[path(route, views.child_list(viewset, parent, field), name=name)
       for route, viewset, parent, field, name in nested],
     path("", include(router.urls)),
