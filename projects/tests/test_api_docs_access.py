@@ -42,3 +42,14 @@ def test_a_session_opens_the_docs_with_local_assets(client, world, name):
     assert any("drf-spectacular-sidecar" in asset or "/static/" in asset for asset in assets), assets
     assert not [a for a in assets if a.startswith(("http://", "https://", "//"))], assets
     assert client.get(reverse("api:schema")).status_code == 200  # what the page then fetches
+
+
+def test_the_schema_documents_the_error_body_for_each_error_status(api, world):
+    api.force_authenticate(world.users["auditor"])
+    schema = api.get(reverse("api:schema"), {"format": "json"}).json()
+    error = {"$ref": "#/components/schemas/Error"}
+    update = schema["paths"]["/api/projects/{id}/"]["patch"]["responses"]
+    for code in ("400", "401", "403", "404", "405", "409"):
+        assert update[code]["content"]["application/json"]["schema"] == error, code
+    assert {"401", "403", "404", "405"} <= set(schema["paths"]["/api/oc4ids/"]["get"]["responses"])
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"status", "code", "detail", "errors"}
