@@ -1,5 +1,6 @@
 """Open data: projects as an OC4IDS project package (Open Contracting for Infrastructure Data
-Standard, project package schema 0.9; the vendored schema is in projects/schemas/).
+Standard, schema 0.9.5; the official schema is vendored in projects/oc4ids_schema/0.9.5/ and
+projects/tests/test_api_oc4ids.py validates the output against it).
 
 Mapping from the tracker:
 - `id`: settings.OC4IDS_ID_PREFIX + the local id. OC4IDS ids are "oc4ids-" + a six-character
@@ -8,13 +9,16 @@ Mapping from the tracker:
 - `status`: reserve → identification, preparation → preparation, new and continuing →
   implementation, completed → completion.
 - `budget.amount`: total investment in yuan (万元 × 10,000), CNY; `budget.budgetBreakdowns`: one
-  per annual plan (the baseline as first set), with its year as the period.
+  group, `annualPlans`, whose `budgetBreakdown` has one entry per annual plan (the baseline as
+  first set), with its year as the period.
 - `milestones`: 开工 commencement, 竣工 completion, 投产 commissioning; signing, topping-out and
   other milestones keep the tracker's own codes. `status` is met when an actual date is known.
 - `metrics`: financialProgress, one observation per accepted monthly report (completed
-  investment year-to-date at the end of that month, in yuan).
+  investment year-to-date at the end of that month, in yuan); physicalProgress, the report's
+  形象进度 in words, for the reports that give one.
 - `parties`: the lead unit as publicAuthority, cooperating units as administrativeEntity.
 - `identifiers`: the national project code (固定资产投资项目代码, GB/T 40058-2021) when known.
+- OC4IDS forbids empty strings and lists (minLength/minItems 1): empty fields are left out.
 """
 
 import calendar
@@ -106,15 +110,22 @@ def oc4ids_project(project):
     budget = {}
     if project.total_investment is not None:
         budget["amount"] = money(project.total_investment)
-    if project.annual_plans.all():
+    plans = sorted(project.annual_plans.all(), key=lambda p: p.year)
+    if plans:
         budget["budgetBreakdowns"] = [
             {
-                "id": str(plan.year),
-                "description": f"{plan.year} annual investment plan",
-                "amount": money(plan.planned_investment),
-                "period": year_period(plan.year),
+                "id": "annualPlans",
+                "description": "Annual investment plans (年度投资计划), by year.",
+                "budgetBreakdown": [
+                    {
+                        "id": str(plan.year),
+                        "description": f"{plan.year} annual investment plan",
+                        "amount": money(plan.planned_investment),
+                        "period": year_period(plan.year),
+                    }
+                    for plan in plans
+                ],
             }
-            for plan in sorted(project.annual_plans.all(), key=lambda p: p.year)
         ]
     if budget:
         data["budget"] = budget
@@ -131,27 +142,41 @@ def oc4ids_project(project):
     if milestones:
         data["milestones"] = milestones
     reports = sorted(project.reports.all(), key=lambda r: (r.year, r.month))
+    metrics = []
     if reports:
-        data["metrics"] = [
-            {
-                "id": "financialProgress",
-                "title": "Financial progress",
-                "description": "Investment completed year-to-date (累计完成投资), from accepted monthly reports.",
-                "observations": [
-                    {
-                        "id": f"{report.year}-{report.month:02d}",
-                        "period": {
-                            "startDate": start_of(datetime.date(report.year, 1, 1)),
-                            "endDate": end_of(month_end(report.year, report.month)),
-                        },
-                        "value": money(report.completed_ytd),
-                        "notes": report.progress_note,
-                    }
-                    for report in reports
-                ],
-            }
-        ]
+        metrics.append({
+            "id": "financialProgress",
+            "title": "Financial progress",
+            "description": "Investment completed year-to-date (累计完成投资), from accepted monthly reports.",
+            "observations": [
+                {"id": observation_id(report), "period": report_period(report), "value": money(report.completed_ytd)}
+                for report in reports
+            ],
+        })
+    described = [report for report in reports if report.progress_note]
+    if described:
+        metrics.append({
+            "id": "physicalProgress",
+            "title": "Physical progress",
+            "description": "Physical progress in words (形象进度), from accepted monthly reports.",
+            "observations": [
+                {"id": observation_id(report), "period": report_period(report), "measure": report.progress_note}
+                for report in described
+            ],
+        })
+    if metrics:
+        data["metrics"] = metrics
     return data
+
+
+def observation_id(report):
+    return f"{report.year}-{report.month:02d}"
+
+
+def report_period(report):
+    """Year-to-date: from 1 January to the end of the report's month."""
+    return {"startDate": start_of(datetime.date(report.year, 1, 1)),
+            "endDate": end_of(month_end(report.year, report.month))}
 
 
 def oc4ids_milestone(milestone):

@@ -12,6 +12,7 @@ DESCRIPTIONS = {
     "401": "Not authenticated: send a token or log in.",
     "403": "Your role or unit does not allow this.",
     "404": "No such object.",
+    "405": "Method not allowed on this path (the Allow header lists those that are).",
     "409": "Conflict: others depend on the object, or it changed meanwhile.",
 }
 
@@ -23,8 +24,9 @@ class TrackerAutoSchema(AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH")
         if writes or self.method == "GET":
             codes.append("400")  # invalid input or invalid filter values
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or getattr(self.view, "filters_in_schema", False):
+            codes.append("404")  # no such object; a package of no project
+        codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
         return codes

@@ -303,8 +303,18 @@ class MonthlyReportSerializer(TrackerSerializer):
             "status", "status_display", "reporting_unit", "reporter_name", "is_correction", "correction_reason",
             "return_reason", "submitted_at", "submitted_by", "accepted_at", "accepted_by", "version",
         ]
+        # The unit, the reporter's name and the version are set by report_save.
         read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
-                            "accepted_by"]
+                            "accepted_by", "reporting_unit", "reporter_name", "version"]
+
+    def validate(self, attrs):
+        # Name the field to fill (the model's constraint would name is_correction).
+        is_correction = attrs.get("is_correction", getattr(self.instance, "is_correction", False))
+        reason = attrs.get("correction_reason", getattr(self.instance, "correction_reason", ""))
+        if is_correction and not (reason or "").strip():
+            raise serializers.ValidationError({"correction_reason": [_("A correction needs a reason.")]},
+                                              code="reason_required")
+        return super().validate(attrs)
 
 
 class BulletinEntrySerializer(serializers.ModelSerializer):

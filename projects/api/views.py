@@ -29,7 +29,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -251,6 +251,24 @@ class MonthlyReportViewSet(TrackerViewSet):
     filterset_class = filtersets.MonthlyReportFilterSet
     pagination_class = ReportCursorPagination
     role_actions = {Role.REPORTER: WRITE_ACTIONS | {"submit"}}
+    SAVED_FIELDS = ("project", "year", "month", "completed_ytd", "progress_note", "problems_raised",
+                    "is_correction", "correction_reason")
+
+    # Writes go through report_save, which holds the rules the admin follows too: the unit check,
+    # a year-to-date figure below the previous month's only as a correction with a reason, and an
+    # accepted report edited becomes a draft correction.
+    def perform_create(self, serializer):
+        check_target(self.request, self, serializer.validated_data)
+        data = {f: serializer.validated_data[f] for f in self.SAVED_FIELDS if f in serializer.validated_data}
+        with transaction.atomic():
+            serializer.instance = report_services.report_save(user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        report = serializer.instance
+        check_target(self.request, self, serializer.validated_data, instance=report)
+        data = {f: serializer.validated_data.get(f, getattr(report, f)) for f in self.SAVED_FIELDS}
+        with transaction.atomic():
+            serializer.instance = report_services.report_save(user=self.request.user, report=report, **data)
 
     @extend_schema(request=s.NoInputSerializer, responses=s.MonthlyReportSerializer)
     @action(detail=True, methods=["post"])
@@ -437,8 +455,9 @@ def child_list(viewset, parent_model, parent_field):
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})
 class OC4IDSView(generics.ListAPIView):
-    """The filtered projects as an OC4IDS 0.9 project package (Open Contracting for Infrastructure
-    Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY)."""
+    """The filtered projects as an OC4IDS 0.9.5 project package (Open Contracting for Infrastructure
+    Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY). A package
+    holds at least one project, so filters that match none answer 404."""
 
     queryset = PROJECT_QUERYSET
     filterset_class = filtersets.ProjectFilterSet
@@ -447,6 +466,8 @@ class OC4IDSView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         projects = self.filter_queryset(self.get_queryset())
+        if not projects.exists():
+            raise NotFound(_("No project matches the filters."))
         return Response(project_package(projects, request=request))
 
 

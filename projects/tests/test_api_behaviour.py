@@ -334,7 +334,8 @@ def test_every_error_response_in_the_schema_is_the_error_body():
     assert checked > 200
 
 
-def test_swagger_and_redoc_load_nothing_from_a_cdn(api, db):
+def test_swagger_and_redoc_load_nothing_from_a_cdn(api, users):
+    api.force_authenticate(users["auditor"])  # the docs need a login (test_api_docs_access.py)
     for name in ("api:docs", "api:redoc"):
         html = api.get(reverse(name)).content.decode()
         assert "drf_spectacular_sidecar" in html
