@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects.admin.imports import ReportImportAdminMixin
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -200,7 +201,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ServiceFormAdmin):
+class MonthlyReportAdmin(ReportImportAdminMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
