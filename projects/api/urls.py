@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from projects import models as m
-from projects.api import views
+from projects.api import imports, views
 
 app_name = "api"
 
@@ -60,5 +60,10 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *[path(route, views.child_list(viewset, parent, field), name=name)
       for route, viewset, parent, field, name in nested],
+    # Excel in and out; before the router, whose detail routes would take "template" for an id.
+    path("reports/template/", imports.ReportTemplateView.as_view(), name="report-template"),
+    path("reports/import/", imports.ReportImportView.as_view(), name="report-import"),
+    path("projects/xlsx/", imports.LibraryExportView.as_view(), name="project-xlsx"),
+    path("projects/import/", imports.LibraryImportView.as_view(), name="project-import"),
     path("", include(router.urls)),
 ]
