@@ -241,3 +241,25 @@ def test_a_reporter_may_export_but_not_import_the_library(client, reporter, libr
     assert client.get(LIBRARY_URL, {"export": "1"}).status_code == 200
     response = upload(client, LIBRARY_URL, library_export())
     assert response.status_code == 403
+
+
+def test_the_report_preview_page_runs_a_fixed_number_of_queries(client, office, unit, september):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(office)
+
+    def preview_queries():
+        template = reports_template(user=office, year=2013, month=10)
+        count = len(load_workbook(io.BytesIO(template))["月报"]["A"]) - 1
+        data = filled(template, [62000 + n for n in range(count)])
+        with CaptureQueriesContext(connection) as queries:
+            response = upload(client, REPORTS_URL, data, month="2013-10")
+        assert response.context["counts"]["create"] == count
+        return len(queries)
+
+    small = preview_queries()
+    for n in range(20):
+        project = Project.objects.create(name=f"测试项目{n}", lead_unit=unit)
+        AnnualPlan.objects.create(project=project, year=2013, planned_investment=Decimal("100"))
+    assert preview_queries() == small == 10
