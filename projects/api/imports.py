@@ -7,8 +7,8 @@
 
 An import answers 200 with its preview (what was, or with dry_run would be, created, changed and
 left unchanged) or 400 in the API's one error shape (projects/api/exceptions.py) with one entry
-per bad cell: {"field", "code", "message", "sheet", "row", "column", "header"}; `preview` then
-holds the whole preview. Nothing is stored unless every row is good."""
+per bad cell: {"field", "code", "message", "sheet", "row", "column", "header"}. Nothing is stored
+unless every row is good."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import filtersets
-from projects.api.exceptions import ErrorItemSerializer, ErrorSerializer
+from projects.api.exceptions import ErrorSerializer
 from projects.choices import Role
 from projects.excel.library import library_export, library_import, library_preview
 from projects.excel.reports import parse_month, reports_import, reports_preview, reports_template
@@ -78,13 +78,6 @@ class ReportImportSerializer(UploadSerializer):
     submit = serializers.BooleanField(default=False, help_text="Submit the imported reports (else drafts).")
 
 
-class CellErrorSerializer(ErrorItemSerializer):
-    sheet = serializers.CharField(allow_null=True, help_text="The sheet of the bad cell (null: the whole file).")
-    row = serializers.IntegerField(allow_null=True, help_text="The row number in the sheet (null: the whole file).")
-    column = serializers.CharField(allow_null=True, help_text='The column letter, e.g. "G".')
-    header = serializers.CharField(allow_null=True, help_text="The column's header.")
-
-
 class ReportPreviewRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     project = serializers.IntegerField(allow_null=True)
@@ -129,12 +122,7 @@ class LibraryPreviewSerializer(serializers.Serializer):
     rows = LibraryPreviewRowSerializer(many=True)
 
 
-class ImportErrorSerializer(ErrorSerializer):
-    errors = CellErrorSerializer(many=True, help_text="One entry per bad cell (and per problem of the file).")
-    preview = serializers.DictField(help_text="The whole preview, as in a 200 answer.")
-
-
-def import_error_response(preview, as_dict, *, sheet=None):
+def import_error_response(preview, *, sheet=None):
     errors = [{"field": "file", "code": "invalid_file", "message": message, "sheet": None, "row": None,
                "column": None, "header": None} for message in preview.file_errors]
     for result in preview.error_rows:
@@ -150,7 +138,7 @@ def import_error_response(preview, as_dict, *, sheet=None):
     return Response({
         "status": 400, "code": "invalid",
         "detail": _("Nothing was imported: %(count)s error(s) in the workbook.") % {"count": len(errors)},
-        "errors": errors, "preview": {**as_dict, "imported": False},
+        "errors": errors,
     }, status=400)
 
 
@@ -164,8 +152,9 @@ def _read(serializer):
     return serializer.validated_data["file"].read()
 
 
-IMPORT_RESPONSES = {400: OpenApiResponse(ImportErrorSerializer, description="The workbook has errors: nothing "
-                                         "was stored. `errors` names each bad cell (sheet, row, column, reason).")}
+IMPORT_RESPONSES = {400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the workbook has errors and "
+                                         "nothing was stored: `errors` names each bad cell (sheet, row, column, "
+                                         "header) and why (message).")}
 XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
 
 
@@ -217,7 +206,7 @@ class ReportImportView(APIView):
             preview = reports_import(user=request.user, data=data, year=year, month=month,
                                      submit=serializer.validated_data["submit"])
         if not preview.ok:
-            return import_error_response(preview, preview.as_dict(), sheet="月报")
+            return import_error_response(preview, sheet="月报")
         return Response({**preview.as_dict(), "imported": not dry_run})
 
 
@@ -258,5 +247,5 @@ class LibraryImportView(APIView):
         run = library_preview if dry_run else library_import
         preview = run(user=request.user, data=_read(serializer))
         if not preview.ok:
-            return import_error_response(preview, preview.as_dict())
+            return import_error_response(preview)
         return Response({**preview.as_dict(), "imported": not dry_run})
