@@ -23,6 +23,7 @@ from projects.admin.common import (
     project_count_text,
     yi_column,
 )
+from projects.admin.imports import LibraryImportAdminMixin
 from projects.models import (
     AnnualPlan,
     Leader,
@@ -200,7 +201,7 @@ class ProjectForm(ConstraintMessagesForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryAdmin):
+class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
     form = ProjectForm
     list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
                     "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")

@@ -21,6 +21,7 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
+from projects.admin.imports import ReportImportAdminMixin
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -206,7 +207,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ServiceFormAdmin):
+class MonthlyReportAdmin(ReportImportAdminMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]

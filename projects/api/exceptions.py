@@ -34,6 +34,11 @@ class ErrorItemSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True, help_text="The input at fault (dotted for nested input), or null.")
     code = serializers.CharField(help_text="A machine-readable reason, e.g. required, invalid, min_value, unique.")
     message = serializers.CharField(help_text="The reason in the user's language.")
+    # Workbook imports (api/imports.py) also say where the bad cell is.
+    sheet = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports: the sheet.")
+    row = serializers.IntegerField(required=False, allow_null=True, help_text="Workbook imports: the row number.")
+    column = serializers.CharField(required=False, allow_null=True, help_text='Workbook imports: the column, e.g. "G".')
+    header = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports: the column's header.")
 
 
 class ErrorSerializer(serializers.Serializer):

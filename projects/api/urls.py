@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from projects import models as m
-from projects.api import exports, views
+from projects.api import exports, imports, views
 from projects.api.dashboard import DashboardView
 
 app_name = "api"
@@ -67,5 +67,10 @@ urlpatterns = [
     path("problems/xlsx/", exports.ProblemXlsxView.as_view(), name="problem-xlsx"),
     path("reviews/<int:pk>/ranking-xlsx/", exports.ReviewRankingXlsxView.as_view(), name="review-ranking-xlsx"),
     path("evaluations/<int:pk>/xlsx/", exports.EvaluationXlsxView.as_view(), name="evaluation-xlsx"),
+    # Excel in and out; before the router, whose detail routes would take "template" for an id.
+    path("reports/template/", imports.ReportTemplateView.as_view(), name="report-template"),
+    path("reports/import/", imports.ReportImportView.as_view(), name="report-import"),
+    path("projects/xlsx/", imports.LibraryExportView.as_view(), name="project-xlsx"),
+    path("projects/import/", imports.LibraryImportView.as_view(), name="project-import"),
     path("", include(router.urls)),
 ]

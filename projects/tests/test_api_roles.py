@@ -34,6 +34,9 @@ ALLOWED = {
     "auditor": set(),
 }
 PUBLIC = {("/api/health/", "GET"): 200, ("/api/auth/token/", "POST"): 400}
+# Reads only some roles may make (the report template is for those who report), and the query they need.
+GET_ROLES = {"/api/reports/template/": {"office", "reporter"}}
+QUERIES = {"/api/reports/template/": "?month=2013-10"}
 DAY = datetime.date(2013, 5, 6)
 
 
@@ -89,7 +92,7 @@ def url_for(path, objects):
         name = match.group(1)
         return str(objects[parents.get(name, collection)].pk)
 
-    return collection, re.sub(r"\{(\w+)\}", value, path)
+    return collection, re.sub(r"\{(\w+)\}", value, path) + QUERIES.get(path, "")
 
 
 # Actions of the mechanism that a role other than office may run (on its unit's projects).
@@ -128,7 +131,7 @@ def test_each_role_gets_what_the_role_table_says(api, world, objects, role):
         if (path, method) in PUBLIC:
             assert status == PUBLIC[(path, method)], (role, method, path)
         elif method == "GET":
-            assert status == 200, (role, method, path, status)
+            assert status == (200 if role in GET_ROLES.get(path, {role}) else 403), (role, method, path, status)
         elif expected_is_allowed(role, collection, path, method):
             assert status not in (401, 403, 405, 500), (role, method, path, status, response.content[:300])
         else:

@@ -1,0 +1,251 @@
+"""Excel in and out through the API.
+
+    GET  /api/reports/template/?month=2013-10[&unit=<id>]   the unit's monthly report template (xlsx)
+    POST /api/reports/import/     multipart: file, month, dry_run, submit
+    GET  /api/projects/xlsx/      the project library workbook, with the filters of /api/projects/
+    POST /api/projects/import/    multipart: file, dry_run (office only)
+
+An import answers 200 with its preview (what was, or with dry_run would be, created, changed and
+left unchanged) or 400 in the API's one error shape (projects/api/exceptions.py) with one entry
+per bad cell: {"field", "code", "message", "sheet", "row", "column", "header"}. Nothing is stored
+unless every row is good."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import filtersets
+from projects.api.exceptions import ErrorSerializer
+from projects.choices import Role
+from projects.excel.library import library_export, library_import, library_preview
+from projects.excel.reports import parse_month, reports_import, reports_preview, reports_template
+from projects.exceptions import DomainError
+from projects.models import Project, Unit
+from projects.permissions import role_of
+from projects.services.roles import unit_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data, filename):
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class MonthField(serializers.CharField):
+    """YYYY-MM → (year, month)."""
+
+    def to_internal_value(self, data):
+        try:
+            return parse_month(super().to_internal_value(data))
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+class ReportTemplateQuerySerializer(serializers.Serializer):
+    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False,
+                                              help_text="Only this unit's projects (office staff).")
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The workbook (.xlsx).")
+    dry_run = serializers.BooleanField(default=False, help_text="true: check and preview only, store nothing.")
+
+    def validate_file(self, upload):
+        limit = settings.TRACKER_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                _("The file is too large (%(size)s bytes; at most %(limit)s).") % {"size": upload.size, "limit": limit},
+                code="too_large")
+        return upload
+
+
+class ReportImportSerializer(UploadSerializer):
+    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    submit = serializers.BooleanField(default=False, help_text="Submit the imported reports (else drafts).")
+
+
+class ReportPreviewRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    project = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()
+    action = serializers.ChoiceField(choices=["create", "update", "unchanged", ""])
+    previous_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    current_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    completed_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class ReportPreviewSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    imported = serializers.BooleanField(help_text="Whether the rows were stored (false for a dry run).")
+    file_errors = serializers.ListField(child=serializers.CharField())
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rows = ReportPreviewRowSerializer(many=True)
+
+
+class LibraryPreviewRowSerializer(serializers.Serializer):
+    sheet = serializers.CharField()
+    row = serializers.IntegerField()
+    label = serializers.CharField()
+    action = serializers.ChoiceField(choices=["create", "update", "unchanged", ""])
+    id = serializers.IntegerField(allow_null=True)
+    changes = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class LibraryPreviewSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    imported = serializers.BooleanField(help_text="Whether the rows were stored (false for a dry run).")
+    file_errors = serializers.ListField(child=serializers.CharField())
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    summary = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+    rows = LibraryPreviewRowSerializer(many=True)
+
+
+def import_error_response(preview, *, sheet=None):
+    errors = [{"field": "file", "code": "invalid_file", "message": message, "sheet": None, "row": None,
+               "column": None, "header": None} for message in preview.file_errors]
+    for result in preview.error_rows:
+        for error in result.errors:
+            errors.append({
+                "field": getattr(error, "field", None) or _field_of(error), "code": "invalid_cell",
+                "message": error.message, "sheet": getattr(error, "sheet", sheet), "row": result.row,
+                "column": error.column, "header": error.header,
+            })
+    if not errors:  # a workbook without a single row
+        errors.append({"field": "file", "code": "empty", "message": _("The workbook has no rows to import."),
+                       "sheet": None, "row": None, "column": None, "header": None})
+    return Response({
+        "status": 400, "code": "invalid",
+        "detail": _("Nothing was imported: %(count)s error(s) in the workbook.") % {"count": len(errors)},
+        "errors": errors,
+    }, status=400)
+
+
+def _field_of(error):
+    from projects.excel.reports import COLUMNS
+
+    return next((key for key, header, _w in COLUMNS if header == error.header), None)
+
+
+def _read(serializer):
+    return serializer.validated_data["file"].read()
+
+
+IMPORT_RESPONSES = {400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the workbook has errors and "
+                                         "nothing was stored: `errors` names each bad cell (sheet, row, column, "
+                                         "header) and why (message).")}
+XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
+
+
+def require_reporting_role(request):
+    if role_of(request.user) not in (Role.OFFICE, Role.REPORTER):
+        raise PermissionDenied(_("Your role does not allow importing reports."))
+
+
+class ReportTemplateView(APIView):
+    """The monthly report template (台账) for a month: one row per project the user reports for, with
+    code, names, the plan in force and last month's YTD filled in. Office staff may narrow it to a
+    unit; a reporter always gets its own unit's projects."""
+
+    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
+
+    @extend_schema(parameters=[ReportTemplateQuerySerializer], responses=XLSX_RESPONSE)
+    def get(self, request):
+        require_reporting_role(request)
+        query = ReportTemplateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year, month = query.validated_data["month"]
+        unit = query.validated_data.get("unit")
+        if unit is not None and role_of(request.user) == Role.REPORTER and unit != unit_of(request.user):
+            raise PermissionDenied(_("A unit reporter can only download its own unit's template."))
+        data = reports_template(user=request.user, year=year, month=month, unit=unit)
+        return xlsx_response(data, f"月报-{year}-{month:02d}.xlsx")
+
+
+class ReportImportView(APIView):
+    """Import a filled monthly report template: every row or none. With dry_run=true nothing is
+    stored and the answer says what would be. Office staff import for any unit, a reporter for its
+    unit's projects only."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
+
+    @extend_schema(request={"multipart/form-data": ReportImportSerializer},
+                   responses={200: ReportPreviewSerializer, **IMPORT_RESPONSES})
+    def post(self, request):
+        require_reporting_role(request)
+        serializer = ReportImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        year, month = serializer.validated_data["month"]
+        dry_run = serializer.validated_data["dry_run"]
+        data = _read(serializer)
+        if dry_run:
+            preview = reports_preview(user=request.user, data=data, year=year, month=month)
+        else:
+            preview = reports_import(user=request.user, data=data, year=year, month=month,
+                                     submit=serializer.validated_data["submit"])
+        if not preview.ok:
+            return import_error_response(preview, sheet="月报")
+        return Response({**preview.as_dict(), "imported": not dry_run})
+
+
+class LibraryExportView(generics.GenericAPIView):
+    """The project library workbook (项目库, 年度计划, 时间节点 sheets) of the projects the filters of
+    /api/projects/ select; archived projects only with include_archived=true."""
+
+    queryset = Project.objects.all()
+    filterset_class = filtersets.ProjectFilterSet
+    pagination_class = None
+    filters_in_schema = True
+
+    def get_queryset(self):
+        today = timezone.localdate()
+        return super().get_queryset().with_progress(today.year, 12)  # completion_rate serves the ordering
+
+    @extend_schema(responses=XLSX_RESPONSE)
+    def get(self, request):
+        projects = self.filter_queryset(self.get_queryset())
+        return xlsx_response(library_export(projects), f"项目库-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+class LibraryImportView(APIView):
+    """Import the project library workbook (office staff): every row of every sheet or none. With
+    dry_run=true nothing is stored and the answer says what would be."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={200: LibraryPreviewSerializer, **IMPORT_RESPONSES})
+    def post(self, request):
+        if role_of(request.user) != Role.OFFICE:
+            raise PermissionDenied(_("Only project office staff may import the project library."))
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dry_run = serializer.validated_data["dry_run"]
+        run = library_preview if dry_run else library_import
+        preview = run(user=request.user, data=_read(serializer))
+        if not preview.ok:
+            return import_error_response(preview)
+        return Response({**preview.as_dict(), "imported": not dry_run})
