@@ -79,10 +79,14 @@ def field_changes(new, old):
             {"field": f.name, "label": str(f.verbose_name), "old": None, "new": plain(getattr(new, f.attname))}
             for f in fields if getattr(new, f.attname) not in (None, "")
         ]
-    delta = new.diff_against(old, included_fields=[f.name for f in fields])
     labels = {f.name: str(f.verbose_name) for f in fields}
-    return [{"field": c.field, "label": labels.get(c.field, c.field), "old": plain(c.old), "new": plain(c.new)}
-            for c in delta.changes]
+    # simple-history diffs the editable fields; the frozen ones (published_at, totals…) are compared here.
+    delta = new.diff_against(old, included_fields=[f.name for f in fields if f.editable])
+    changes = [(c.field, c.old, c.new) for c in delta.changes]
+    changes += [(f.name, getattr(old, f.attname), getattr(new, f.attname)) for f in fields
+                if not f.editable and getattr(old, f.attname) != getattr(new, f.attname)]
+    return [{"field": name, "label": labels.get(name, name), "old": plain(before), "new": plain(after)}
+            for name, before, after in sorted(changes, key=lambda change: change[0])]
 
 
 def with_previous(records):

@@ -102,5 +102,10 @@ def check_version(model, pk, expected, *, code="stale_version"):
     return current
 
 
+def lock_version(model, pk):
+    """Locks row `pk` for the rest of the transaction and returns its version (None if it is gone)."""
+    return model._base_manager.select_for_update().filter(pk=pk).values_list("version", flat=True).first()
+
+
 def is_versioned(model):
     return issubclass(model, Versioned)
