@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Q, Subquery
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from simple_history.signals import pre_create_historical_record
 
 # simple-history's own column (CharField(max_length=100)).
@@ -53,6 +54,23 @@ def _apply_change_reason(sender, instance, history_instance, **kwargs):
     reason = _reason.get()
     if reason and not history_instance.history_change_reason:
         history_instance.history_change_reason = reason
+
+
+def frozen_owner(obj):
+    """The published bulletin, review or evaluation that freezes `obj` (itself or its parent), or None."""
+    for candidate in (obj, getattr(obj, "review", None), getattr(obj, "bulletin", None),
+                      getattr(obj, "evaluation", None)):
+        if candidate is not None and getattr(candidate, "is_published", False):
+            return candidate
+    return None
+
+
+def frozen_message(obj):
+    """Why `obj` cannot be changed or deleted in place (it is, or belongs to, a published record), or None."""
+    owner = frozen_owner(obj)
+    if owner is None:
+        return None
+    return _("%(object)s is published and never changes.") % {"object": owner}
 
 
 def plain(value):

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects.admin.history import AuditAdminMixin
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -57,7 +58,7 @@ def error_text(exc):
     return "; ".join(str(m) for m in exc.messages)
 
 
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AuditAdminMixin, admin.ModelAdmin):
     """Permissions follow the tracker role (Profile.role) as well as Django permissions: every role
     reads; `writer_roles` may add and change (the services then check unit and state)."""
 

@@ -41,7 +41,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects.history import REASON_MAX_LENGTH, change_reason, history_entries, object_history, with_previous
+from projects.history import REASON_MAX_LENGTH, frozen_message, change_reason, history_entries, object_history, with_previous
 from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
 from projects.api.pagination import TrackerPagination
 from projects.services.archive import delete_refusal
@@ -145,22 +145,12 @@ def start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def frozen_owner(obj):
-    """The published bulletin, review or evaluation that freezes `obj` (itself or its parent), or None."""
-    for candidate in (obj, getattr(obj, "review", None), getattr(obj, "bulletin", None),
-                      getattr(obj, "evaluation", None)):
-        if candidate is not None and getattr(candidate, "is_published", False):
-            return candidate
-    return None
-
-
 def refuse_if_frozen(obj):
-    owner = frozen_owner(obj)
-    if owner is not None:
+    message = frozen_message(obj)
+    if message:
         from projects.api.exceptions import ConflictError
 
-        raise ConflictError(_("%(object)s is published and never changes; publish a new one instead.") % {
-            "object": owner}, code="published")
+        raise ConflictError(message, code="published")
 
 
 class ReasonSerializerMixin:
