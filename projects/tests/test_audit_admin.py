@@ -213,3 +213,26 @@ def test_an_auditor_sees_the_history_but_no_reason_field(client, auditor, projec
     assert page.status_code == 200
     assert "change_reason" not in page.content.decode()
     assert client.get(admin_url(MonthlyReport, "history", report.pk)).status_code == 200
+
+
+def test_the_history_page_runs_as_many_queries_for_30_versions_as_for_3(alice, project, other_unit, unit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = admin_url(Project, "history", project.pk)
+    alice.get(url)
+
+    def versions(n):
+        for i in range(n):
+            obj = Project.objects.get(pk=project.pk)
+            obj.lead_unit = other_unit if i % 2 == 0 else unit
+            obj.name_en = f"v{i}"
+            obj.save()
+
+    versions(3)
+    with CaptureQueriesContext(connection) as few:
+        assert len(alice.get(url).context["entries"]) == 4
+    versions(27)
+    with CaptureQueriesContext(connection) as many:
+        assert len(alice.get(url).context["entries"]) == 31
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
