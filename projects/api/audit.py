@@ -32,6 +32,7 @@ from contextlib import nullcontext
 from urllib.parse import unquote
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -238,8 +239,8 @@ class AuditMixin:
     def _filter_history(self, records, params):
         user = params.get("user")
         if user:
-            records = records.filter(history_user_id=int(user)) if user.isdigit() else records.filter(
-                history_user__username=user)
+            by_name = Q(history_user__username=user)
+            records = records.filter(by_name | Q(history_user_id=int(user)) if user.isdigit() else by_name)
         if params.get("since"):
             records = records.filter(history_date__gte=start_of(params["since"]))
         if params.get("until"):
