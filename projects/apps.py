@@ -6,3 +6,6 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
     verbose_name = _("Major projects")
+
+    def ready(self):
+        from projects import history  # noqa: F401  (connects the change-reason signal receiver)

@@ -109,7 +109,23 @@ class ZoneFilterSet(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value) | Q(code__icontains=value))
 
 
-class UnitFilterSet(filters.FilterSet):
+class ArchivedHidden(filters.FilterSet):
+    """Lists leave archived records out unless `include_archived=true` (or `is_archived` is asked for)."""
+
+    include_archived = filters.BooleanFilter(method="keep", label=_("Include archived records"))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not data.get("include_archived") and data.get("is_archived") is None:
+            queryset = queryset.filter(is_archived=False)
+        return queryset
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+
+class UnitFilterSet(ArchivedHidden):
     q = filters.CharFilter(method="search", label=_("Text in the name"))
     parent_name = by_name("parent__name", _("Parent unit (name)"))
 
@@ -121,7 +137,7 @@ class UnitFilterSet(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value))
 
 
-class LeaderFilterSet(filters.FilterSet):
+class LeaderFilterSet(ArchivedHidden):
     unit_name = by_name("unit__name", _("Unit (name)"))
 
     class Meta:

@@ -14,8 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from projects.admin.history import AuditAdminMixin
 from projects.models import Project, Source
 
 admin.site.site_header = _("Jiefang District Major Project Tracker")
@@ -146,7 +146,7 @@ class TrackerInline(admin.TabularInline):
     extra = 0
 
 
-class TrackerAdmin(admin.ModelAdmin):
+class TrackerAdmin(AuditAdminMixin, admin.ModelAdmin):
     """Base ModelAdmin of the tracker.
 
     - `list_prefetch_related`: many-to-many columns are prefetched, one query for all rows;
@@ -177,8 +177,10 @@ class TrackerAdmin(admin.ModelAdmin):
         return readonly
 
 
-class HistoryAdmin(TrackerAdmin, SimpleHistoryAdmin):
-    """TrackerAdmin for models with a change log (django-simple-history): adds the History view."""
+class HistoryAdmin(TrackerAdmin):
+    """TrackerAdmin for models with a change log (django-simple-history). The History view with its
+    diffs, the change reason and the version check come from AuditAdminMixin (admin/history.py);
+    simple-history's revert-to-version form is not offered (it would bypass the version check)."""
 
 
 class SourceInline(GenericTabularInline):

@@ -22,6 +22,7 @@ from projects.admin.exports import (
     ReviewExportsMixin,
 )
 from projects.admin.imports import ReportImportAdminMixin
+from projects.admin.history import AuditAdminMixin
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
@@ -64,7 +65,7 @@ def error_text(exc):
     return "; ".join(str(m) for m in exc.messages)
 
 
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AuditAdminMixin, admin.ModelAdmin):
     """Permissions follow the tracker role (Profile.role) as well as Django permissions: every role
     reads; `writer_roles` may add and change (the services then check unit and state)."""
 

@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from projects.exceptions import Conflict, DomainError, NotAllowed
+from projects.locking import StaleVersion
 from projects.models.library import Archivable
 
 
@@ -48,7 +49,8 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="invalid, not_authenticated, permission_denied, not_found, "
                                            "method_not_allowed, conflict, …")
     detail = serializers.CharField(help_text="A one-line summary in the user's language.")
-    errors = ErrorItemSerializer(many=True, help_text="One entry per bad input (400 only).")
+    errors = ErrorItemSerializer(many=True, help_text="One entry per bad input (400), or per field changed "
+                                                        "meanwhile (409/412 stale version).")
 
 
 def _flatten(details, prefix=None):
@@ -69,6 +71,10 @@ def _flatten(details, prefix=None):
 
 def _translate(exc):
     """Django and domain exceptions as DRF exceptions."""
+    if isinstance(exc, StaleVersion):
+        from projects.api.audit import StaleVersionError
+
+        return StaleVersionError(exc)
     if isinstance(exc, NotAllowed):
         return exceptions.PermissionDenied(exc.messages[0], code=exc.code)
     if isinstance(exc, Conflict):
@@ -107,7 +113,7 @@ def exception_handler(exc, context):
             "fields": ", ".join(sorted({e["field"] or _("the request") for e in errors}))
         } if errors else _("Invalid input.")
     else:
-        errors = []
+        errors = list(getattr(exc, "error_items", []))  # what changed meanwhile (409/412 stale version)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else getattr(exc, "default_code", "error")
         detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc)
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}

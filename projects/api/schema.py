@@ -2,7 +2,7 @@
 (projects/api/exceptions.py, ErrorSerializer)."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 
 from projects.api.exceptions import ErrorSerializer
@@ -13,8 +13,20 @@ DESCRIPTIONS = {
     "403": "Your role or unit does not allow this.",
     "404": "No such object.",
     "405": "Method not allowed on this path (the Allow header lists those that are).",
-    "409": "Conflict: others depend on the object, or it changed meanwhile.",
+    "409": "Conflict: others depend on the object (archive it instead), it is published, or it changed "
+           "meanwhile (a stale `version`; `errors` lists what changed).",
+    "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
+           "changed meanwhile.",
 }
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER,
+    description='The version you loaded, as sent in the ETag header (e.g. "3"). If the object is at '
+                "another version the write is refused with 412 and the changes made meanwhile.")
+CHANGE_REASON = OpenApiParameter(
+    "X-Change-Reason", str, OpenApiParameter.HEADER,
+    description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
+                "kept in the object's history. The body field `change_reason` does the same.")
 
 
 class TrackerAutoSchema(AutoSchema):
@@ -29,7 +41,23 @@ class TrackerAutoSchema(AutoSchema):
         codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
+        if self.method in ("PUT", "PATCH") and self._versioned():
+            codes.append("412")
         return codes
+
+    def _versioned(self):
+        from projects.locking import is_versioned
+
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        return model is not None and is_versioned(model)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            parameters.append(CHANGE_REASON)
+        if self.method in ("PUT", "PATCH") and self._versioned():
+            parameters.append(IF_MATCH)
+        return parameters
 
     def get_filter_backends(self):
         # Views answering one document built from a filtered list (the OC4IDS package) document

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
+from projects.api.audit import ReasonSerializerMixin
 from projects.models import (
     AnnualPlan,
     Bulletin,
@@ -73,7 +74,7 @@ def constraint_fields(constraint):
     return []
 
 
-class TrackerSerializer(serializers.ModelSerializer):
+class TrackerSerializer(ReasonSerializerMixin, serializers.ModelSerializer):
     """Runs the model's validation on the instance as it would be saved."""
 
     def get_validators(self):

@@ -37,11 +37,13 @@ from rest_framework.views import APIView
 from projects import filtersets
 from projects import models as m
 from projects.api import serializers as s
+from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
 from projects.api.exceptions import ConflictError, protected_message
 from projects.api.pagination import ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
 from projects.permissions import WRITE_ACTIONS, check_target
+from projects.services import archive as archive_services
 from projects.services import bulletins as bulletin_services
 from projects.services import evaluations as evaluation_services
 from projects.services import library as library_services
@@ -74,7 +76,7 @@ class LookupMixin:
         return obj
 
 
-class TrackerViewSet(LookupMixin, viewsets.ModelViewSet):
+class TrackerViewSet(LookupMixin, WriteRulesMixin, AuditMixin, viewsets.ModelViewSet):
     """CRUD with the role table (projects/permissions.py) and the model's rules.
 
     role_actions     {role: actions} a role other than office may run
@@ -105,7 +107,7 @@ class TrackerViewSet(LookupMixin, viewsets.ModelViewSet):
             raise ConflictError(protected_message(instance), code="protected") from None
 
 
-class TrackerReadOnlyViewSet(LookupMixin, viewsets.ReadOnlyModelViewSet):
+class TrackerReadOnlyViewSet(LookupMixin, AuditMixin, viewsets.ReadOnlyModelViewSet):
     """Records frozen by a service (published bulletins, rankings, results): read only."""
 
 
@@ -121,13 +123,15 @@ class ZoneViewSet(TrackerViewSet):
     filterset_class = filtersets.ZoneFilterSet
 
 
-class UnitViewSet(TrackerViewSet):
+class UnitViewSet(ArchiveActionsMixin, TrackerViewSet):
+    archive_services = (archive_services.unit_archive, archive_services.unit_unarchive)
     queryset = m.Unit.objects.all()
     serializer_class = s.UnitSerializer
     filterset_class = filtersets.UnitFilterSet
 
 
-class LeaderViewSet(TrackerViewSet):
+class LeaderViewSet(ArchiveActionsMixin, TrackerViewSet):
+    archive_services = (archive_services.leader_archive, archive_services.leader_unarchive)
     queryset = m.Leader.objects.all()
     serializer_class = s.LeaderSerializer
     filterset_class = filtersets.LeaderFilterSet

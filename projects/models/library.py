@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from projects.locking import Versioned
 from projects.choices import (
     Category,
     KeyLevel,
@@ -48,6 +49,7 @@ class Source(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("record id"))
     record = GenericForeignKey("content_type", "object_id")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("source")
@@ -205,7 +207,7 @@ class Programme(models.Model):
         return f"{self.year} {self.name}"
 
 
-class Project(Archivable):
+class Project(Versioned, Archivable):
     """A major investment project (重点项目) tracked by the district."""
 
     code = models.CharField(
@@ -296,7 +298,7 @@ class Project(Archivable):
         return None if self.total_investment is None else self.total_investment / 10000
 
 
-class AnnualPlan(models.Model):
+class AnnualPlan(Versioned, models.Model):
     """A project's investment plan for one year (年度投资计划) and its physical target (年度目标).
 
     `planned_investment` is the baseline as first set; mid-year changes (计划调整) are PlanRevisions."""
@@ -428,6 +430,7 @@ class Profile(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("unit")
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("profile")

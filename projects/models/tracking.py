@@ -24,6 +24,7 @@ from projects.choices import (
     PublicationStatus,
     ReportStatus,
 )
+from projects.locking import Versioned
 from projects.models.library import NON_NEGATIVE, Leader, Project, Source, Unit, money_field
 
 YEAR = [MinValueValidator(2000), MaxValueValidator(2100)]
@@ -46,7 +47,7 @@ def year_month_constraints(prefix):
     ]
 
 
-class MonthlyReport(models.Model):
+class MonthlyReport(Versioned, models.Model):
     """A project's monthly report (月汇报): investment completed year-to-date and physical progress.
 
     Workflow: draft → submitted → accepted, or returned (back to draft with a reason)."""
@@ -172,6 +173,7 @@ class BulletinEntry(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     rank_in_category = models.PositiveIntegerField(_("rank in category"), null=True)
     report_missing = models.BooleanField(_("report missing"), default=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("bulletin entry")
@@ -273,7 +275,7 @@ class WeeklyPlan(models.Model):
         return f"{self.unit} {self.week_start}"
 
 
-class Problem(models.Model):
+class Problem(Versioned, models.Model):
     """A problem in the ledger (问题台账), pressed with a responsible unit and a deadline until closed."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="problems", verbose_name=_("project"))
@@ -343,6 +345,7 @@ class ProblemAction(models.Model):
     status_after = models.CharField(_("status after"), max_length=20, choices=ProblemStatus.choices, blank=True)
     user = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("recorded by"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("problem action")
@@ -402,6 +405,7 @@ class ReviewCriterion(models.Model):
         _("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     max_score = models.DecimalField(_("maximum score"), max_digits=6, decimal_places=2, default=Decimal("100"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("review criterion")
@@ -465,6 +469,7 @@ class ReviewRanking(models.Model):
     rank = models.PositiveIntegerField(_("rank in category"))
     is_top = models.BooleanField(_("top (激励先进)"), default=False)
     is_bottom = models.BooleanField(_("bottom (鞭策后进)"), default=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("review ranking")
@@ -540,6 +545,7 @@ class EvaluationResult(models.Model):
     total = models.DecimalField(_("total"), max_digits=7, decimal_places=2)
     rank = models.PositiveIntegerField(_("rank"))
     trace = models.JSONField(_("trace"), default=dict)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("evaluation result")

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from simple_history.utils import bulk_create_with_history
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,7 +284,7 @@ def bulletin_publish(*, bulletin, user):
     if bulletin.is_published:
         raise Conflict(_("This bulletin is already published."), code="published")
     data = bulletin_compute(year=bulletin.year, month=bulletin.month)
-    BulletinEntry.objects.bulk_create([
+    bulk_create_with_history(model=BulletinEntry, default_user=user, objs=[
         BulletinEntry(
             bulletin=bulletin, project_id=row.project_id, category=row.category, stage=row.stage,
             zone_name=row.zone_name, unit_name=row.unit_name, planned_investment=row.plan_in_force,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,7 +178,7 @@ def evaluation_publish(*, evaluation, user):
     if evaluation.is_published:
         raise Conflict(_("This evaluation is already published."), code="published")
     data = evaluation_compute(evaluation=evaluation)
-    EvaluationResult.objects.bulk_create([
+    bulk_create_with_history(model=EvaluationResult, default_user=user, objs=[
         EvaluationResult(
             evaluation=evaluation, subject=row.subject,
             project_id=row.project_id if row.subject == EvaluationSubject.PROJECT else None,

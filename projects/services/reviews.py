@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -153,7 +154,7 @@ def review_publish(*, review, user):
     review = Review.objects.select_for_update().get(pk=review.pk)
     _require_draft(review)
     ranking = review_ranking(review=review)
-    ReviewRanking.objects.bulk_create([
+    bulk_create_with_history(model=ReviewRanking, default_user=user, objs=[
         ReviewRanking(review=review, project_id=row.project_id, category=row.category, score=row.score,
                       rank=row.rank, is_top=row.is_top, is_bottom=row.is_bottom)
         for rows in ranking.values() for row in rows

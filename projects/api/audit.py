@@ -1,0 +1,314 @@
+"""The API's audit trail, optimistic locking and archive rules, mixed into every viewset
+(projects/api/views.py, TrackerViewSet and TrackerReadOnlyViewSet).
+
+History
+    GET /api/<collection>/{id}/history/   newest first, paged (?page, ?page_size), filtered by
+    ?user=<id or username>, ?since=<date>, ?until=<date> (ISO dates, both inclusive). Each entry:
+    {id, date, user: {id, username}, type: created|changed|deleted, reason, changes: [{field,
+    label, old, new}]}. The history of a deleted object stays reachable.
+
+Reasons
+    Any write may say why: header `X-Change-Reason` (percent-encode non-ASCII as UTF-8) or the
+    body field `change_reason`; at most 100 characters. It is stored on the history rows the
+    write creates.
+
+No lost updates (projects, annual plans, monthly reports, problems)
+    Responses carrying one object send `ETag: "<version>"`. PUT/PATCH with `If-Match` naming
+    another version → 412; with a stale `version` in the body → 409. Both list what changed
+    meanwhile in `errors` ({field, code: "changed_meanwhile", message}). Without either the
+    write is applied to the current version.
+
+Archive instead of delete
+    A project, unit or leader that others depend on is not deleted (409, "archive it instead");
+    POST …/{id}/archive/ and …/{id}/unarchive/. Lists leave archived records out unless
+    `?include_archived=true`.
+
+Published bulletins, rankings and evaluations (and a published review's criteria and scores)
+are never changed or deleted in place (409).
+"""
+
+import datetime
+from contextlib import nullcontext
+from urllib.parse import unquote
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from projects.history import REASON_MAX_LENGTH, frozen_message, change_reason, history_entries, object_history, with_previous
+from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
+from projects.api.pagination import TrackerPagination
+from projects.services.archive import delete_refusal
+
+REASON_HEADER = "X-Change-Reason"
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class StaleVersionError(exceptions.APIException):
+    """A write based on an old version: 412 (If-Match) or 409 (`version` in the body)."""
+
+    status_code = 409
+    default_code = "stale_version"
+
+    def __init__(self, stale: StaleVersion, status_code=409):
+        super().__init__(stale.messages[0], code=stale.code)
+        self.status_code = status_code
+        self.error_items = [
+            {"field": change["field"], "code": "changed_meanwhile", "message": describe(change)}
+            for change in stale.changes
+        ]
+
+
+def invalid(field, message, code="invalid"):
+    return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
+
+
+# --- serializers -------------------------------------------------------------------------------
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    user = serializers.CharField(required=False, max_length=150)
+    since = serializers.DateField(required=False, input_formats=["iso-8601"])
+    until = serializers.DateField(required=False, input_formats=["iso-8601"])
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise invalid("until", _("The end date is before the start date."))
+        return attrs
+
+
+class HistoryUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=gettext_lazy("The field's name."))
+    label = serializers.CharField(help_text=gettext_lazy("The field's label in the user's language."))
+    old = serializers.JSONField(allow_null=True, help_text=gettext_lazy("Value before (null when created)."))
+    new = serializers.JSONField(allow_null=True, help_text=gettext_lazy("Value after."))
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=gettext_lazy("The history record's id."))
+    date = serializers.DateTimeField()
+    user = HistoryUserSerializer(allow_null=True)
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    reason = serializers.CharField(allow_blank=True)
+    changes = HistoryChangeSerializer(many=True)
+
+
+class PaginatedHistorySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = HistoryEntrySerializer(many=True)
+
+
+HISTORY_PARAMETERS = [
+    OpenApiParameter("user", str, description=gettext_lazy("Only changes by this user (id or username).")),
+    OpenApiParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
+        "Only changes on or after this day (ISO date, YYYY-MM-DD).")),
+    OpenApiParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
+    OpenApiParameter("page", int, description=gettext_lazy("Page number.")),
+    OpenApiParameter("page_size", int, description=gettext_lazy("Entries per page (default 50, at most 500).")),
+]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def parse_if_match(value):
+    """The versions an If-Match header names ("3", W/"3", 3, a list); None for "*"."""
+    versions = []
+    for item in value.split(","):
+        item = item.strip()
+        if item == "*":
+            return None
+        item = item.removeprefix("W/").strip('"')
+        if not item.isdigit():
+            raise invalid("If-Match", _('If-Match must name a version, e.g. "3".'))
+        versions.append(int(item))
+    return versions
+
+
+def start_of(day):
+    """Midnight at the start of `day`, in the tracker's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def refuse_if_frozen(obj):
+    message = frozen_message(obj)
+    if message:
+        from projects.api.exceptions import ConflictError
+
+        raise ConflictError(message, code="published")
+
+
+class ReasonSerializerMixin:
+    """Writable serializers take an optional `change_reason`, stored on the history rows the save
+    creates (never on the object itself)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["change_reason"] = serializers.CharField(
+            write_only=True, required=False, allow_blank=True, max_length=REASON_MAX_LENGTH,
+            label=gettext_lazy("change reason"),
+            help_text=gettext_lazy("Why the change is made; kept in the history (also: header X-Change-Reason)."))
+        return fields
+
+    def save(self, **kwargs):
+        reason = self.validated_data.pop("change_reason", None)
+        with change_reason(reason) if reason else nullcontext():
+            return super().save(**kwargs)
+
+
+# --- the mixin ---------------------------------------------------------------------------------
+
+
+class AuditMixin:
+    """Every viewset: GET …/{id}/history/, change reasons on writes, ETag on versioned objects."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        header = request.headers.get(REASON_HEADER)
+        if header is not None:
+            reason = unquote(header).strip()
+            if len(reason) > REASON_MAX_LENGTH:
+                raise invalid(REASON_HEADER, _("Ensure this field has no more than %(max)d characters.") % {
+                    "max": REASON_MAX_LENGTH}, code="max_length")
+            self._reason_context = change_reason(reason)
+            self._reason_context.__enter__()
+        elif request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            data = request.data
+            reason = data.get("change_reason") if hasattr(data, "get") else None
+            if isinstance(reason, str) and reason.strip():
+                if len(reason.strip()) > REASON_MAX_LENGTH:
+                    raise invalid("change_reason", _("Ensure this field has no more than %(max)d characters.") % {
+                        "max": REASON_MAX_LENGTH}, code="max_length")
+                self._reason_context = change_reason(reason)
+                self._reason_context.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        context = getattr(self, "_reason_context", None)
+        if context is not None:
+            self._reason_context = None
+            context.__exit__(None, None, None)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        model = getattr(getattr(self, "queryset", None), "model", None)
+        if (model is not None and is_versioned(model) and getattr(self, "detail", False)
+                and 200 <= response.status_code < 300 and isinstance(getattr(response, "data", None), dict)
+                and response.data.get("version") is not None):
+            response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @extend_schema(parameters=HISTORY_PARAMETERS, request=None, responses=PaginatedHistorySerializer,
+                   summary="History of one object: who changed what, when and why (newest first).")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request, pk=None):
+        """Who changed what and when, and why: the object's versions, newest first, each with its
+        changes against the version before (field, old → new). Filter by user and dates."""
+        model = self.queryset.model
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound() from None
+        obj = model._base_manager.filter(pk=pk).first()
+        records = object_history(model, pk)
+        if obj is None and not records.exists():
+            raise exceptions.NotFound()
+        if obj is not None:
+            self.check_object_permissions(request, obj)
+        records = self._filter_history(records, query.validated_data)
+        paginator = TrackerPagination()
+        page = paginator.paginate_queryset(with_previous(records), request, view=self)
+        entries = HistoryEntrySerializer(history_entries(page), many=True).data
+        return paginator.get_paginated_response(entries)
+
+    def _filter_history(self, records, params):
+        user = params.get("user")
+        if user:
+            by_name = Q(history_user__username=user)
+            records = records.filter(by_name | Q(history_user_id=int(user)) if user.isdigit() else by_name)
+        if params.get("since"):
+            records = records.filter(history_date__gte=start_of(params["since"]))
+        if params.get("until"):
+            records = records.filter(history_date__lt=start_of(params["until"] + datetime.timedelta(days=1)))
+        return records
+
+
+class WriteRulesMixin:
+    """Writes of TrackerViewSet: If-Match / version preconditions, archive instead of delete,
+    published records frozen."""
+
+    def update(self, request, *args, **kwargs):
+        model = self.queryset.model
+        with transaction.atomic():
+            obj = self.get_object()
+            refuse_if_frozen(obj)
+            if is_versioned(model):
+                self._check_preconditions(request, model, obj)
+            return super().update(request, *args, **kwargs)
+
+    def _check_preconditions(self, request, model, obj):
+        if_match = request.headers.get("If-Match")
+        if if_match is not None:
+            versions = parse_if_match(if_match)
+            if versions is not None:
+                current = lock_version(model, obj.pk)
+                if current not in versions:
+                    raise StaleVersionError(stale(model, obj.pk, versions[-1], code="precondition_failed"),
+                                            status_code=412)
+        body_version = request.data.get("version") if hasattr(request.data, "get") else None
+        if body_version is not None:
+            try:
+                expected = int(body_version)
+            except (TypeError, ValueError):
+                raise invalid("version", _("A valid integer is required.")) from None
+            try:
+                check_version(model, obj.pk, expected)
+            except StaleVersion as error:
+                raise StaleVersionError(error, status_code=409) from None
+
+    def destroy(self, request, *args, **kwargs):
+        from projects.api.exceptions import ConflictError
+
+        obj = self.get_object()
+        refuse_if_frozen(obj)
+        message = delete_refusal(obj)
+        if message:
+            raise ConflictError(message, code="protected")
+        return super().destroy(request, *args, **kwargs)
+
+class ArchiveActionsMixin:
+    """POST …/{id}/archive/ and …/{id}/unarchive/ for archivable records (units, leaders).
+    `archive_services` = (archive service, unarchive service)."""
+
+    archive_services = ()
+
+    @extend_schema(request=None, summary="Archive: leaves the default lists, keeps its records and history.")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Archive the record: it leaves the default lists and keeps all its records and history."""
+        from projects.api.views import service_action
+
+        return service_action(self, request, self.archive_services[0])
+
+    @extend_schema(request=None, summary="Bring an archived record back into the default lists.")
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        """Bring an archived record back into the default lists."""
+        from projects.api.views import service_action
+
+        return service_action(self, request, self.archive_services[1])
