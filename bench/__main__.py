@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bench import database
 from bench.timing import ms
 
-ORDER = ["B1", "B3", "B5", "B2"]
+ORDER = ["B1", "B3", "B5", "B2", "B4"]
 QUICK_SCALE = 200
 
 
@@ -62,10 +62,10 @@ def main(argv=None):
     import django
 
     django.setup()
-    from bench import b1, b2, b3, b5, dataset
+    from bench import b1, b2, b3, b4, b5, dataset
     from bench.output import Recorder
 
-    modules = {"B1": b1, "B2": b2, "B3": b3, "B5": b5}
+    modules = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5}
     run_info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,
                 "seed": args.seed, "python": platform.python_version(), "host_cpus": os.cpu_count()}
     rec = Recorder(args.db, args.scale, run_info)
