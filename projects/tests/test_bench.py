@@ -36,7 +36,7 @@ def databases():
 
 @pytest.mark.parametrize("db", databases())
 def test_quick_run(db, tmp_path):
-    proc, lines = run_bench(db, tmp_path, "--only", "B1,B3,B5,B2")
+    proc, lines = run_bench(db, tmp_path, "--only", "B1,B3,B5,B2,B6")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert lines, proc.stderr[-3000:]
@@ -46,7 +46,7 @@ def test_quick_run(db, tmp_path):
         assert line["unit"] != "error", line
     by_name = {line["bench"]: line for line in lines}
     assert {"B1", "B1-modelserializer", "B1-queries", "B3", "B3-naive", "B5", "B2-floor",
-            "B2-bulk_create"} <= set(by_name)
+            "B2-bulk_create", "B6-list", "B6-detail", "B6-bulletin"} <= set(by_name)
     b1 = by_name["B1"]["detail"]
     assert b1["same_as_modelserializer"] is True
     assert b1["queries_10"] == b1["queries_full"]
