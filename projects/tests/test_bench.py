@@ -20,7 +20,7 @@ def run_bench(db, tmp_path, *extra):
     env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--db", db, "--db-name", "wt_bench_test_quick", "--k", "1", *extra],
+        [sys.executable, "-m", "bench", "--quick", "--db", db, "--db-name", os.environ.get("BENCH_TEST_DB_NAME", "wt_bench_test_quick"), "--k", "1", *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=170,
     )
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
