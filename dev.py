@@ -5,6 +5,10 @@
                            admin login exists, serve on http://127.0.0.1:8000/
     python3 dev.py test    install into .venv (with test tools) and run the whole test suite
                            (DATABASE_URL selects the database; SQLite when unset)
+    python3 dev.py serve [ADDR] [WORKERS]
+                           production-style: migrate, collectstatic, then gunicorn (tracker.wsgi,
+                           2 × cores + 1 sync workers) on ADDR (default 0.0.0.0:8000); static files
+                           through WhiteNoise, the database from DATABASE_URL
 """
 
 import hashlib
@@ -71,6 +75,24 @@ def run(args):
     os.execv(str(PY), [str(PY), "manage.py", "runserver", addr])
 
 
+def serve_command(addr="0.0.0.0:8000", workers=None, python=None):
+    """The gunicorn command line of `serve` (also used by bench B4)."""
+    workers = workers or 2 * (os.cpu_count() or 1) + 1  # gunicorn's guidance: (2 x cores) + 1
+    return [str(python or PY), "-m", "gunicorn", "tracker.wsgi", "--bind", addr, "--workers", str(workers),
+            "--worker-class", "sync", "--max-requests", "5000", "--max-requests-jitter", "500",
+            "--access-logfile", "-", "--graceful-timeout", "20", "--timeout", "60"]
+
+
+def serve(args):
+    ensure_venv("requirements.txt")
+    manage = [PY, "manage.py"]
+    sh(*manage, "migrate", "--noinput", "-v", "0")
+    sh(*manage, "collectstatic", "--noinput", "-v", "0")
+    command = serve_command(*(args[:1] or ["0.0.0.0:8000"]), *(int(a) for a in args[1:2]))
+    print("+", " ".join(command[1:]), flush=True)
+    os.execv(command[0], command)
+
+
 def test(args):
     ensure_venv("requirements-dev.txt")
     if os.environ.get("TRACKER_BROWSER_TESTS", "1") == "1":
@@ -79,7 +101,7 @@ def test(args):
 
 
 if __name__ == "__main__":
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "serve": serve}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)

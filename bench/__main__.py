@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bench import database
 from bench.timing import ms
 
-ORDER = ["B3", "B5", "B2"]  # B1, B6 need the REST API (not on main yet); B4 is optional
+ORDER = ["B1", "B3", "B5", "B2", "B4", "B6"]  # B6 rebuilds the database: last
 QUICK_SCALE = 200
 
 
@@ -43,6 +43,7 @@ def parse(argv):
                         help="PostgreSQL database name, must start with wt_bench (dropped and recreated)")
     parser.add_argument("--results-dir", default=None, help="where results go (default $BENCH_RESULTS_DIR or bench/results)")
     parser.add_argument("--no-save", action="store_true", help="print only, do not append to the results file")
+    parser.add_argument("--b6-scales", default="", help="B6 provinces, e.g. 1000,10000,100000 (default 1000,10000)")
     args = parser.parse_args(argv)
     if args.scale is None:
         args.scale = QUICK_SCALE if args.quick else 10000
@@ -62,14 +63,17 @@ def main(argv=None):
     import django
 
     django.setup()
-    from bench import b2, b3, b5, dataset
+    from bench import b1, b2, b3, b4, b5, b6, dataset
     from bench.output import Recorder
 
-    modules = {"B2": b2, "B3": b3, "B5": b5}
+    modules = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6}
     run_info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,
                 "seed": args.seed, "python": platform.python_version(), "host_cpus": os.cpu_count()}
     rec = Recorder(args.db, args.scale, run_info)
     ctx = Context(db=args.db, scale=args.scale, quick=args.quick, seed=args.seed, k=args.k, rec=rec)
+    ctx.extra["db_name"] = args.db_name
+    if args.b6_scales:
+        ctx.extra["b6_scales"] = tuple(int(n) for n in args.b6_scales.split(","))
     failures = 0
 
     database.fresh(args.db, args.db_name)

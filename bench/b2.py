@@ -127,7 +127,28 @@ def measure_import_path(ctx, rows, k):
             raise RuntimeError(f"import stored {stored} of {len(rows)} rows")
         if i or k == 1:
             times.append(elapsed)
-    return median(times), {"workbooks": len(books), "runs_ms": [ms(t) for t in times]}
+    peak = import_peak_memory(user, books)
+    return median(times), {"workbooks": len(books), "runs_ms": [ms(t) for t in times], **peak}
+
+
+def import_peak_memory(user, books):
+    """One more (untimed) import under tracemalloc: the peak of Python allocations while importing,
+    and the process's peak resident set (ru_maxrss, the whole run's high-water mark)."""
+    import resource
+    import tracemalloc
+
+    from projects.excel.reports import reports_import
+
+    tracemalloc.start()
+    try:
+        for year, month, data in books:
+            reports_import(user=user, data=data, year=year, month=month)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        cleanup()
+    return {"peak_traced_mb": round(peak / 2**20, 1),
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def count_new():
@@ -165,7 +186,10 @@ def run(ctx):
     if imported is None:
         ctx.rec.emit("B2-import", None, "x", target=None, ok=None, rows=n, note=info)
     else:
-        ctx.rec.emit("B2-import", imported / floor, "x", target=None, ok=True, rows=n, import_ms=ms(imported),
+        share = floor / imported  # the import's rows/s as a share of the floor's
+        ctx.rec.emit("B2-import", share, "of floor", target=0.15, ok=share >= 0.15 and info["peak_traced_mb"] < 500,
+                     direction="higher is better: import rows/s ÷ floor rows/s (stretch 0.3); peak under 500 MB",
+                     slowdown_x=round(imported / floor, 2), rows=n, import_ms=ms(imported),
                      rows_per_s=round(n / imported), floor_ms=ms(floor),
                      path="projects.excel.reports.reports_import (preview checks + bulk_create_with_history)",
                      **info)

@@ -1,7 +1,7 @@
 """B3: the monthly bulletin of N projects for the 12 months of a year.
 
-- ORM: Project.objects.with_progress(year, month) (one query of subqueries) for the rows, and one
-  aggregate() with conditional aggregation for the totals by category / zone / stage / light;
+- ORM: Project.objects.with_progress(year, month) (one query of correlated subqueries) for the rows,
+  and the totals by category / zone / stage / light summed from those rows in Python;
 - floor: the same two results by hand-written SQL through the driver (cursor.execute + fetchall);
 - naive: a Python loop over model instances of every report of the year (line B3-naive);
 - shipped: projects.services.bulletins.bulletin_compute(year=, month=) when it exists (B3-shipped).
@@ -44,33 +44,39 @@ ROW_COLUMNS = ("id", "name", "category", "zone_id", "stage", "plan_baseline", "p
 
 # ---------------------------------------------------------------------------------------------- ORM
 def orm_bulletin(year, month, zone_ids):
-    from django.db.models import Count, Q, Sum
-
+    """One query (with_progress: each project's plan in force, YTD carried forward, completion rate,
+    computed by the database) and the totals by one pass over the fetched rows in Python. Summing
+    10,000 Decimals costs a few ms; a second, aggregate query would recompute every project's
+    correlated subqueries (see findings in docs/bench.md)."""
     from projects.models import Project
 
     qs = Project.objects.active().with_progress(year, month)
     rows = list(qs.order_by("category", "name").values_list(*ROW_COLUMNS))
-    aggs = {}
-    for i, (_key, column, value) in enumerate(groups(zone_ids)):
-        q = None if column is None else Q(**({f"{column}__isnull": True} if value is None else {column: value}))
-        aggs[f"g{i}_n"] = Count("id", filter=q)
-        aggs[f"g{i}_plan"] = Sum("plan_in_force", filter=q)
-        aggs[f"g{i}_done"] = Sum("completed_ytd", filter=q)
+    return rows, totals_from_rows(rows, month, zone_ids)
+
+
+def totals_from_rows(rows, month, zone_ids):
+    """(count, plan in force, completed) by group and the light counts, from the bulletin rows."""
     _tp, yellow, red = light_bounds(month)
-    aggs["green"] = Count("id", filter=Q(completion_rate__gte=yellow))
-    aggs["yellow"] = Count("id", filter=Q(completion_rate__lt=yellow, completion_rate__gte=red))
-    aggs["red"] = Count("id", filter=Q(completion_rate__lt=red))
-    totals = qs.order_by().aggregate(**aggs)
-    return rows, totals
+    lines = {key: [0, Decimal("0"), Decimal("0")] for key, _c, _v in groups(zone_ids)}
+    lights = {"green": 0, "yellow": 0, "red": 0}
+    zero = Decimal("0")
+    for _id, _name, category, zone_id, stage, _baseline, plan, done, _month, _rate in rows:
+        plan = plan or zero
+        for key in ("all", f"category:{category}", f"zone:{zone_id}", f"stage:{stage}"):
+            line = lines[key]
+            line[0] += 1
+            line[1] += plan
+            line[2] += done
+        if plan:
+            rate = 100 * done / plan
+            lights["green" if rate >= yellow else "yellow" if rate >= red else "red"] += 1
+    return lines, lights
 
 
 def orm_totals(result, zone_ids):
-    _rows, agg = result
-    out = {}
-    for i, (key, _c, _v) in enumerate(groups(zone_ids)):
-        out[key] = (agg[f"g{i}_n"], _money(agg[f"g{i}_plan"]), _money(agg[f"g{i}_done"]))
-    lights = {k: agg[k] for k in ("green", "yellow", "red")}
-    return out, lights
+    _rows, (lines, lights) = result
+    return {key: (n, _money(p), _money(d)) for key, (n, p, d) in lines.items()}, lights
 
 
 def _money(value):

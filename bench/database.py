@@ -17,11 +17,16 @@ def database_url(db, name):
     return f"sqlite:///{Path(_TMP.name) / (name + '.sqlite3')}"
 
 
+def is_bench_name(name):
+    """Only databases named for the benchmark are ever dropped: wt_bench… or wt_<worktree>_bench…"""
+    return name.startswith("wt_") and "bench" in name
+
+
 def recreate_postgres(name):
     import psycopg
 
-    if not name.startswith("wt_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: benchmark databases are named wt_bench*")
+    if not is_bench_name(name):
+        raise SystemExit(f"refusing to drop {name!r}: benchmark databases are named wt_*bench* (wt_bench, wt_h8_bench)")
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -59,7 +64,7 @@ def drop(db, name):
     from django.db import connections
 
     connections["default"].close()
-    if db == "postgresql":
+    if db == "postgresql" and is_bench_name(name):
         import psycopg
 
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:

@@ -33,8 +33,11 @@ def render(lines):
     for (bench, db, scale), line in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         d = line.get("detail", {})
         notes = []
-        for key in ("orm_ms_per_bulletin", "floor_ms_per_bulletin", "totals_equal", "keyset_ms", "offset_ms",
-                    "page", "rows", "rows_per_s", "queries", "queries_10", "queries_1000", "error", "note"):
+        for key in ("shipped_ms", "modelserializer_ms", "floor_ms", "orm_ms_per_bulletin", "floor_ms_per_bulletin",
+                    "shipped_ms_per_bulletin", "naive_ms_all_months", "totals_equal", "same_as_modelserializer",
+                    "keyset_ms", "offset_ms", "page", "rows", "rows_per_s", "import_ms", "peak_traced_mb",
+                    "queries", "queries_10", "queries_full", "requests", "errors", "p95_ms", "rps",
+                    "database_locked", "ms", "error", "note"):
             if key in d and key != "note":
                 notes.append(f"{key}={d[key]}")
         if d.get("note") and line["value"] is None:

@@ -11,6 +11,12 @@ class TrackerPagination(PageNumberPagination):
     max_page_size = 500
 
 
+class ProjectPagination(TrackerPagination):
+    """The project list also serves whole zones at once: up to 1,000 rows a page (bench B1)."""
+
+    max_page_size = 1000
+
+
 class ReportCursorPagination(CursorPagination):
     """Stable paging through a collection that grows every month: newest period first."""
 

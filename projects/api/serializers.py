@@ -12,11 +12,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import CheckConstraint, F, Q, UniqueConstraint
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
+from projects.choices import Light
 from projects.models import (
     AnnualPlan,
     Bulletin,
@@ -221,7 +223,7 @@ PROJECT_FIELDS = [
     "programmes", "description", "is_archived", "version", "created_at", "updated_at",
 ]
 PROGRESS_FIELDS = ["progress_year", "progress_month", "plan_baseline", "plan_in_force", "completed_ytd",
-                   "report_month", "completion_rate"]
+                   "report_month", "completion_rate", "light"]
 
 
 class ProjectSerializer(TrackerSerializer):
@@ -245,6 +247,9 @@ class ProjectSerializer(TrackerSerializer):
                                             help_text=_("Month of the accepted report used."))
     completion_rate = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True,
                                                help_text=_("completed_ytd ÷ plan_in_force × 100 (%)."))
+    light = serializers.SerializerMethodField(help_text=_(
+        "Schedule light of the progress month: the completion rate against time progress, yellow without "
+        "an accepted report (the bulletin also weighs overdue milestones and problems)."))
     annual_plans = AnnualPlanSerializer(many=True, read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     sources = SourceSerializer(many=True, read_only=True)
@@ -259,9 +264,17 @@ class ProjectSerializer(TrackerSerializer):
     def get_progress_month(self, obj) -> int | None:
         return self.context.get("progress", (None, None))[1]
 
+    @extend_schema_field(serializers.ChoiceField(choices=Light.choices))
+    def get_light(self, obj):
+        from projects.api.project_list import schedule_light
+
+        month = self.context.get("progress", (None, None))[1]
+        return schedule_light(getattr(obj, "completion_rate", None), month, getattr(obj, "report_month", None))
+
 
 class ProjectListSerializer(ProjectSerializer):
-    """The light row of the project list, with its standing in the progress month."""
+    """The light row of the project list, with its standing in the progress month. The list view
+    builds these rows without instances (projects/api/project_list.py), to the same shape."""
 
     class Meta(ProjectSerializer.Meta):
         fields = PROJECT_FIELDS + PROGRESS_FIELDS

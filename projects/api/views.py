@@ -39,7 +39,8 @@ from projects import models as m
 from projects.api import serializers as s
 from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
 from projects.api.exceptions import ConflictError, protected_message
-from projects.api.pagination import ReportCursorPagination
+from projects.api import project_list
+from projects.api.pagination import ProjectPagination, ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
 from projects.permissions import WRITE_ACTIONS, check_target
@@ -181,6 +182,7 @@ class ProjectViewSet(TrackerViewSet):
     queryset = PROJECT_QUERYSET
     serializer_class = s.ProjectSerializer
     filterset_class = filtersets.ProjectFilterSet
+    pagination_class = ProjectPagination
 
     def get_queryset(self):
         year, month = self.progress
@@ -204,6 +206,11 @@ class ProjectViewSet(TrackerViewSet):
 
     def get_serializer_class(self):
         return s.ProjectListSerializer if self.action == "list" else s.ProjectSerializer
+
+    def list(self, request, *args, **kwargs):
+        # Rows as dictionaries, shaped by ProjectListSerializer's fields (bench B1: no model instances).
+        page = self.paginate_queryset(project_list.values(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(project_list.rows(page, self.get_serializer()))
 
     @extend_schema(request=s.ArchiveSerializer, responses=s.ProjectSerializer)
     @action(detail=True, methods=["post"])

@@ -1,0 +1,56 @@
+"""B6: growth. The project list page (50 rows), a project's detail and the monthly bulletin
+(bulletin_compute, December) at growing provinces: 1,000 and 10,000 projects (--quick: 50 and 200;
+`--b6-scales 1000,10000,100000` for more). Each scale is built afresh in the benchmark database
+(so B6 runs last). Paginated endpoints must stay flat — the largest ÷ the smallest ≤ 1.5× — and the
+bulletin no worse than linear: (time ratio) ÷ (project ratio) ≤ 1."""
+
+from bench.dataset import BULLETIN_YEAR
+from bench.timing import measure, ms
+
+QUICK_SCALES = (50, 200)
+SCALES = (1000, 10000)
+
+
+def timings(ctx, k):
+    from bench import b1
+    from projects.models import Project
+    from projects.services.bulletins import bulletin_compute
+
+    client = b1.bench_client()
+    ids = list(Project.objects.active().order_by("name").values_list("id", flat=True))
+    middle_page = max(1, len(ids) // 50 // 2)
+    project_id = ids[len(ids) // 2]
+
+    def get(url):
+        response = client.get(url, {"progress_year": BULLETIN_YEAR, "progress_month": 12})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+
+    return {
+        "list": measure(lambda: get(f"/api/projects/?page={middle_page}"), k)[0],
+        "detail": measure(lambda: get(f"/api/projects/{project_id}/"), k)[0],
+        "bulletin": measure(lambda: bulletin_compute(year=BULLETIN_YEAR, month=12), max(1, k // 2))[0],
+    }
+
+
+def run(ctx):
+    from bench import database, dataset
+
+    scales = ctx.extra.get("b6_scales") or (QUICK_SCALES if ctx.quick else SCALES)
+    results = {}
+    for scale in scales:
+        if scale != ctx.scale or ctx.extra.get("b6_rebuilt"):
+            database.fresh(ctx.db, ctx.extra["db_name"])
+            dataset.build(scale, ctx.seed)
+            dataset.analyze()
+            ctx.extra["b6_rebuilt"] = True
+        results[scale] = timings(ctx, ctx.k)
+    small, large = scales[0], scales[-1]
+    per_scale = {str(n): {name: ms(t) for name, t in r.items()} for n, r in results.items()}
+    for name in ("list", "detail"):
+        ratio = results[large][name] / results[small][name]
+        ctx.rec.emit(f"B6-{name}", ratio, "x", target=1.5, scales=list(scales), ms=per_scale,
+                     note=f"{name} at {large} projects ÷ at {small}")
+    growth = (results[large]["bulletin"] / results[small]["bulletin"]) / (large / small)
+    ctx.rec.emit("B6-bulletin", growth, "x", target=1.0, scales=list(scales), ms=per_scale,
+                 note="(bulletin time ratio) ÷ (project ratio): ≤ 1 is no worse than linear")
