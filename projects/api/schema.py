@@ -13,6 +13,7 @@ DESCRIPTIONS = {
     "403": "Your role or unit does not allow this.",
     "404": "No such object.",
     "409": "Conflict: others depend on the object, or it changed meanwhile.",
+    "429": "Too many attempts: wait and try again (login throttling).",
 }
 
 
@@ -23,10 +24,12 @@ class TrackerAutoSchema(AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH")
         if writes or self.method == "GET":
             codes.append("400")  # invalid input or invalid filter values
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or (self.method == "GET" and self._is_list_view() and self._get_paginator()):
+            codes.append("404")  # no such object, or no such page of a list
         if writes or self.method == "DELETE":
             codes.append("409")
+        if self.view.get_throttles():
+            codes.append("429")
         return codes
 
     def get_filter_backends(self):

@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -37,7 +37,7 @@ from rest_framework.views import APIView
 from projects import filtersets
 from projects import models as m
 from projects.api import serializers as s
-from projects.api.exceptions import ConflictError, protected_message
+from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
 from projects.api.pagination import ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
@@ -48,6 +48,7 @@ from projects.services import library as library_services
 from projects.services import problems as problem_services
 from projects.services import reports as report_services
 from projects.services import reviews as review_services
+from projects.security import LockedOut
 
 
 def service_action(view, request, service, serializer_class=None):
@@ -456,13 +457,23 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
+    @extend_schema(request=s.TokenRequestSerializer, responses={
+        200: s.TokenSerializer,
+        401: OpenApiResponse(ErrorSerializer, description="Wrong username or password."),
+        429: OpenApiResponse(ErrorSerializer, description="Locked out after too many failed logins "
+                                                          "(TRACKER_LOGIN_FAILURE_LIMIT); see Retry-After."),
+    })
     def post(self, request):
         from django.contrib.auth import authenticate
 
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request, so that django-axes counts the failure by username and address.
+        user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            # Answered here in the API's error shape rather than by axes' middleware.
+            request._request.axes_locked_out = False
+            raise LockedOut()
         if user is None:
             raise AuthenticationFailed(_("Unable to log in with the given username and password."))
         token, _created = Token.objects.get_or_create(user=user)
@@ -470,6 +481,7 @@ class TokenView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
+        """Revoke the caller's token: later requests with it are answered 401."""
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
