@@ -6,3 +6,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
 ]
+
+handler404 = "projects.api.exceptions.not_found"
