@@ -13,6 +13,7 @@ DESCRIPTIONS = {
     "403": "Your role or unit does not allow this.",
     "404": "No such object.",
     "409": "Conflict: others depend on the object, or it changed meanwhile.",
+    "413": "The request body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE).",
     "429": "Too many attempts: wait and try again (login throttling).",
 }
 
@@ -28,6 +29,8 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("404")  # no such object, or no such page of a list
         if writes or self.method == "DELETE":
             codes.append("409")
+        if writes:
+            codes.append("413")
         if self.view.get_throttles():
             codes.append("429")
         return codes

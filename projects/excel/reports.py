@@ -173,6 +173,7 @@ def reports_preview(*, user, data, year, month):
     preview = ImportPreview(year=year, month=month)
     if role_of(user) not in (Role.OFFICE, Role.REPORTER):
         raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
+    check_period(year, month)
     workbook = open_workbook(data)
     if SHEET not in workbook.sheetnames:
         preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
@@ -357,6 +358,12 @@ def reports_import(*, user, data, year, month, submit=False):
                     "version"],
         )
     return preview
+
+
+def check_period(year, month):
+    """DomainError(field="month") unless the month is 1-12 of a year 2000-2100."""
+    if not (isinstance(year, int) and isinstance(month, int) and 2000 <= year <= 2100 and 1 <= month <= 12):
+        raise DomainError(_("Give the month as YYYY-MM, e.g. 2013-10."), field="month", code="bad_month")
 
 
 def parse_month(value):
