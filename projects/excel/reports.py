@@ -281,6 +281,11 @@ def _check_against_reports(preview, results, ids_in_file):
         project_id__in=ids_in_file, year=preview.year, month__lt=preview.month
     ).order_by("project_id", "month").only("project_id", "month", "completed_ytd"):
         previous[report.project_id] = report  # the latest earlier month wins
+    later = {}
+    for report in MonthlyReport.objects.filter(
+        project_id__in=ids_in_file, year=preview.year, month__gt=preview.month
+    ).order_by("project_id", "-month").only("project_id", "month", "completed_ytd", "is_correction"):
+        later[report.project_id] = report  # the earliest later month wins
     for result in results:
         if result.project is None or result.completed_ytd is None or result.errors:
             continue
@@ -304,9 +309,12 @@ def _check_against_reports(preview, results, ids_in_file):
                 continue
             if report.status == ReportStatus.ACCEPTED:
                 result.is_correction = True
+        after = later.get(result.project.pk)
         message = ytd_rule_error(
             completed_ytd=result.completed_ytd, previous_ytd=result.previous_ytd,
             is_correction=result.is_correction, correction_reason=result.correction_reason,
+            next_ytd=after and after.completed_ytd, next_is_correction=bool(after and after.is_correction),
+            next_month=after and after.month,
         )
         if message:
             key = "correction_reason" if result.is_correction else "completed_ytd"
