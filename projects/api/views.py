@@ -465,6 +465,7 @@ class TokenView(APIView):
     })
     def post(self, request):
         from django.contrib.auth import authenticate
+        from django.contrib.auth.signals import user_logged_in
 
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -476,6 +477,8 @@ class TokenView(APIView):
             raise LockedOut()
         if user is None:
             raise AuthenticationFailed(_("Unable to log in with the given username and password."))
+        # A login like the admin's: last_login is recorded and axes clears the failure count.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
