@@ -3,6 +3,7 @@
 Production mode (TRACKER_ENV=production) refuses to start without a real secret key and turns
 on the HTTPS settings; see README.md, "Production"."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "projects",
 ]
 
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns an admin login during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -155,10 +159,32 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# Uploads (Excel workbooks) are bounded.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Login throttling against password guessing (django-axes), for the admin login and the API's
+# token endpoint: after TRACKER_LOGIN_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is locked out for TRACKER_LOGIN_COOLOFF_MINUTES. Attempts are kept in the
+# database, so the count holds across processes. Office staff can lift a lockout in the admin
+# ("Access attempts") or with `manage.py axes_reset_username <username>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TRACKER_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("TRACKER_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "projects.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "projects.security.client_ip"
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRACKER_PROXY_COUNT = env_int("TRACKER_PROXY_COUNT", 0)
+
+# Uploads (Excel workbooks) are bounded. TRACKER_MAX_UPLOAD_BYTES is the one limit people meet: a
+# larger workbook is refused with a message naming the limit (projects/excel/workbook.py). A request
+# body that is not a file upload (JSON, forms) may be a little larger than that, so that an upload
+# sent as a raw body meets the clear message first; beyond it Django answers 400. Uploaded files up
+# to FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory, larger ones go to a temporary file first.
 TRACKER_MAX_UPLOAD_BYTES = env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_UPLOAD_BYTES + 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(5 * 1024 * 1024, TRACKER_MAX_UPLOAD_BYTES)
 
 # The mechanism's rules, editable without code.
 TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yellow from this many points behind
@@ -175,6 +201,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON bodies are bounded like forms (DATA_UPLOAD_MAX_MEMORY_SIZE); beyond it, 413.
+    "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "projects.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "projects.api.schema.TrackerAutoSchema",

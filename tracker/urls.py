@@ -9,3 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
 ]
+
+handler404 = "projects.api.exceptions.not_found"

@@ -36,6 +36,7 @@ from projects.models import (
     MonthlyReport,
     Problem,
     ProblemAction,
+    Project,
     Programme,
     Review,
     ReviewCriterion,
@@ -50,7 +51,7 @@ from projects.services.meetings import decision_create_action_item, weekly_plan_
 from projects.services.problems import problem_act, problem_close, problem_escalate, problem_log
 from projects.services.reports import report_accept, report_return, report_save, report_submit
 from projects.services.reviews import review_create, review_publish, review_ranking, review_score
-from projects.services.roles import leader_of, role_of
+from projects.services.roles import leader_of, role_of, unit_of
 from projects.services.validation import clean_or_raise
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
@@ -185,6 +186,33 @@ def confirm_view(modeladmin, request, obj, *, title, question, apply, done):
     })
 
 
+class UnitScopedMixin:
+    """A unit reporter sees only its unit's records: those of projects its unit leads or cooperates
+    on (and, with `responsible_unit_field`, those its unit is responsible for). Another unit's record
+    is not found by its URL either (the admin says it does not exist), and the project choices of
+    a new record are the unit's projects."""
+
+    responsible_unit_field = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if role_of(request.user) != Role.REPORTER:
+            return queryset
+        unit = unit_of(request.user)
+        if unit is None:
+            return queryset.none()
+        scope = Q(project__in=Project.objects.for_unit(unit).values("pk"))
+        if self.responsible_unit_field:
+            scope |= Q(**{self.responsible_unit_field: unit})
+        return queryset.filter(scope)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project" and role_of(request.user) == Role.REPORTER:
+            unit = unit_of(request.user)
+            kwargs["queryset"] = Project.objects.for_unit(unit) if unit else Project.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 # Monthly reports ---------------------------------------------------------------------------------
 
 
@@ -208,7 +236,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ReportImportAdminMixin, ServiceFormAdmin):
+class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
@@ -439,8 +467,9 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Problem)
-class ProblemAdmin(ProblemExportsMixin, ServiceFormAdmin):
+class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
+    responsible_unit_field = "responsible_unit"
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
     list_filter = ["status", "category", "origin", "responsible_unit"]
     list_select_related = ["project", "responsible_unit"]

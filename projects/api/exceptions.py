@@ -118,3 +118,15 @@ def exception_handler(exc, context):
         detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc)
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
     return response
+
+
+def not_found(request, exception=None):
+    """The site's 404 page; under /api/ the one error shape in JSON, so that a path no route matches
+    (/api/projects/-1/reports/, /api/nothing/) answers like any other missing object."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        detail = str(exceptions.NotFound.default_detail)
+        return JsonResponse({"status": 404, "code": "not_found", "detail": detail, "errors": []}, status=404)
+    return page_not_found(request, exception)

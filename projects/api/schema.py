@@ -17,6 +17,8 @@ DESCRIPTIONS = {
            "meanwhile (a stale `version`; `errors` lists what changed).",
     "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
            "changed meanwhile.",
+    "413": "The request body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "429": "Too many attempts: wait and try again (login throttling).",
 }
 
 IF_MATCH = OpenApiParameter(
@@ -36,13 +38,18 @@ class TrackerAutoSchema(AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH")
         if writes or self.method == "GET":
             codes.append("400")  # invalid input or invalid filter values
-        if "{" in self.path or getattr(self.view, "filters_in_schema", False):
-            codes.append("404")  # no such object; a package of no project
+        if ("{" in self.path or getattr(self.view, "filters_in_schema", False)
+                or (self.method == "GET" and self._is_list_view() and self._get_paginator())):
+            codes.append("404")  # no such object, no such page of a list, a package of no project
         codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
         if self.method in ("PUT", "PATCH") and self._versioned():
             codes.append("412")
+        if writes:
+            codes.append("413")
+        if self.view.get_throttles():
+            codes.append("429")
         return codes
 
     def _versioned(self):

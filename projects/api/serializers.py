@@ -233,8 +233,8 @@ class ProjectSerializer(TrackerSerializer):
     category_display = display("category")
     stage_display = display("stage")
     key_level_display = display("key_level")
-    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None)
+    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None, allow_null=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None, allow_null=True)
     progress_year = serializers.SerializerMethodField()
     progress_month = serializers.SerializerMethodField()
     plan_baseline = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,
@@ -471,8 +471,8 @@ class EvaluationResultSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -38,7 +38,7 @@ from projects import filtersets
 from projects import models as m
 from projects.api import serializers as s
 from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
-from projects.api.exceptions import ConflictError, protected_message
+from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
 from projects.api import project_list
 from projects.api.pagination import ProjectPagination, ReportCursorPagination
 from projects.choices import ReportStatus, Role
@@ -51,6 +51,7 @@ from projects.services import library as library_services
 from projects.services import problems as problem_services
 from projects.services import reports as report_services
 from projects.services import reviews as review_services
+from projects.security import LockedOut
 
 
 def service_action(view, request, service, serializer_class=None):
@@ -488,20 +489,34 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
+    @extend_schema(request=s.TokenRequestSerializer, responses={
+        200: s.TokenSerializer,
+        401: OpenApiResponse(ErrorSerializer, description="Wrong username or password."),
+        429: OpenApiResponse(ErrorSerializer, description="Locked out after too many failed logins "
+                                                          "(TRACKER_LOGIN_FAILURE_LIMIT); see Retry-After."),
+    })
     def post(self, request):
         from django.contrib.auth import authenticate
+        from django.contrib.auth.signals import user_logged_in
 
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request, so that django-axes counts the failure by username and address.
+        user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            # Answered here in the API's error shape rather than by axes' middleware.
+            request._request.axes_locked_out = False
+            raise LockedOut()
         if user is None:
             raise AuthenticationFailed(_("Unable to log in with the given username and password."))
+        # A login like the admin's: last_login is recorded and axes clears the failure count.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
+        """Revoke the caller's token: later requests with it are answered 401."""
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 

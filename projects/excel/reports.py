@@ -173,6 +173,7 @@ def reports_preview(*, user, data, year, month):
     preview = ImportPreview(year=year, month=month)
     if role_of(user) not in (Role.OFFICE, Role.REPORTER):
         raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
+    check_period(year, month)
     workbook = open_workbook(data)
     if SHEET not in workbook.sheetnames:
         preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
@@ -280,6 +281,11 @@ def _check_against_reports(preview, results, ids_in_file):
         project_id__in=ids_in_file, year=preview.year, month__lt=preview.month
     ).order_by("project_id", "month").only("project_id", "month", "completed_ytd"):
         previous[report.project_id] = report  # the latest earlier month wins
+    later = {}
+    for report in MonthlyReport.objects.filter(
+        project_id__in=ids_in_file, year=preview.year, month__gt=preview.month
+    ).order_by("project_id", "-month").only("project_id", "month", "completed_ytd", "is_correction"):
+        later[report.project_id] = report  # the earliest later month wins
     for result in results:
         if result.project is None or result.completed_ytd is None or result.errors:
             continue
@@ -303,9 +309,12 @@ def _check_against_reports(preview, results, ids_in_file):
                 continue
             if report.status == ReportStatus.ACCEPTED:
                 result.is_correction = True
+        after = later.get(result.project.pk)
         message = ytd_rule_error(
             completed_ytd=result.completed_ytd, previous_ytd=result.previous_ytd,
             is_correction=result.is_correction, correction_reason=result.correction_reason,
+            next_ytd=after and after.completed_ytd, next_is_correction=bool(after and after.is_correction),
+            next_month=after and after.month,
         )
         if message:
             key = "correction_reason" if result.is_correction else "completed_ytd"
@@ -357,6 +366,12 @@ def reports_import(*, user, data, year, month, submit=False):
                     "version"],
         )
     return preview
+
+
+def check_period(year, month):
+    """DomainError(field="month") unless the month is 1-12 of a year 2000-2100."""
+    if not (isinstance(year, int) and isinstance(month, int) and 2000 <= year <= 2100 and 1 <= month <= 12):
+        raise DomainError(_("Give the month as YYYY-MM, e.g. 2013-10."), field="month", code="bad_month")
 
 
 def parse_month(value):

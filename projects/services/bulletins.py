@@ -28,6 +28,10 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
+# The largest rate a BulletinEntry stores (DecimalField max_digits=9, decimal_places=2).
+MAX_RATE = Decimal("9999999.99")
+
+
 def round2(value):
     """Half-up to 2 decimals, as the documents print rates."""
     return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -268,6 +272,10 @@ def bulletin_compute(*, year, month):
         baseline = round2(project["plan_baseline"] or ZERO)
         completed = round2(project["completed_ytd"] or ZERO)
         rate = percent(completed, plan)
+        if rate is not None and rate > MAX_RATE:
+            # Only a nonsensical plan (0.01 万元 against millions completed) gets here; the rate is
+            # capped to what a bulletin entry stores, so that live and published bulletins agree.
+            rate = MAX_RATE
         gap = None if rate is None else rate - progress
         report_missing = project["report_month"] != month
         light, reasons = light_for(gap=gap, milestones=overdue_milestones[pk], problems=overdue_problems[pk],

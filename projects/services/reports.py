@@ -22,14 +22,28 @@ def previous_report(*, project, year, month, exclude_pk=None):
     return qs.order_by("-month").first()
 
 
-def ytd_rule_error(*, completed_ytd, previous_ytd, is_correction, correction_reason):
+def next_report(*, project, year, month, exclude_pk=None):
+    """The earliest report of the same project and year after `month`, else None."""
+    qs = MonthlyReport.objects.filter(project=project, year=year, month__gt=month)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("month").first()
+
+
+def ytd_rule_error(*, completed_ytd, previous_ytd, is_correction, correction_reason, next_ytd=None,
+                   next_is_correction=False, next_month=None):
     """The rule on year-to-date figures, shared by report_save and the Excel import: a YTD below
-    the previous report's is a correction and needs a reason. Returns the message, or None."""
+    the previous report's is a correction and needs a reason; and a YTD above a later month's
+    would turn that later report into an unexplained decrease, so the later month is corrected
+    first. Returns the message, or None."""
     if previous_ytd is not None and completed_ytd < previous_ytd and not (
         is_correction and (correction_reason or "").strip()
     ):
         return _("The year-to-date figure (%(ytd)s) is lower than the previous report's (%(previous)s); "
                  "file it as a correction with a reason.") % {"ytd": completed_ytd, "previous": previous_ytd}
+    if next_ytd is not None and completed_ytd > next_ytd and not next_is_correction:
+        return _("The year-to-date figure (%(ytd)s) is higher than the report of month %(month)s (%(next)s); "
+                 "correct that month first.") % {"ytd": completed_ytd, "month": next_month, "next": next_ytd}
     return None
 
 
@@ -55,8 +69,11 @@ def report_save(*, user, project, year, month, completed_ytd, progress_note="", 
         raise DomainError(_("A correction needs a reason."), field="correction_reason", code="reason_required")
 
     previous = previous_report(project=project, year=year, month=month, exclude_pk=report.pk)
+    later = next_report(project=project, year=year, month=month, exclude_pk=report.pk)
     message = ytd_rule_error(completed_ytd=completed_ytd, previous_ytd=previous and previous.completed_ytd,
-                             is_correction=is_correction, correction_reason=correction_reason)
+                             is_correction=is_correction, correction_reason=correction_reason,
+                             next_ytd=later and later.completed_ytd,
+                             next_is_correction=bool(later and later.is_correction), next_month=later and later.month)
     if message:
         raise DomainError(message, field="completed_ytd", code="ytd_decreased")
 

@@ -30,6 +30,7 @@ def empty_models(dump):
 def populate_every_model():
     """Records in every model of projects/models, plus users, groups, tokens, sessions and an admin log
     entry; figures from seeds 000/001 (星凯国际, 2013's "342311"). History rows come from the saves."""
+    from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
     from django.contrib.admin.models import ADDITION, LogEntry
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
@@ -160,3 +161,11 @@ def populate_every_model():
         session.save()
         LogEntry.objects.log_actions(user_id=office.pk, queryset=[starkai], action_flag=ADDITION,
                                      change_message="Added.", single_object=True)
+        # Login throttling (django-axes): a failed login, its attempt record and a login log.
+        access = {"user_agent": "pytest", "ip_address": "127.0.0.1", "http_accept": "*/*",
+                  "path_info": "/admin/login/"}
+        attempt = AccessAttempt.objects.create(username="reporter", get_data="", post_data="username=reporter",
+                                               failures_since_start=1, **access)
+        AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=at + datetime.timedelta(hours=1))
+        AccessFailureLog.objects.create(username="reporter", locked_out=False, **access)
+        AccessLog.objects.create(username="office", session_hash="0" * 64, **access)

@@ -158,7 +158,8 @@ def test_a_reporter_of_another_unit_gets_a_form_error(client, outsider, project)
     response = client.post(reverse("admin:projects_monthlyreport_add"), {
         "project": project.pk, "year": 2013, "month": 10, "completed_ytd": "1"})
     assert response.status_code == 200
-    assert "Your unit is not responsible for this project." in response.content.decode()
+    # The project is not among the reporter's choices (only its unit's projects are).
+    assert "project" in response.context["adminform"].form.errors
     assert not MonthlyReport.objects.exists()
 
 

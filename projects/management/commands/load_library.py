@@ -11,8 +11,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from projects.models import Leader, Project
@@ -41,6 +44,12 @@ def library_assign_demo_leaders(*, project_ids, leader_ids):
     return len(projects)
 
 
+class FixtureError(Exception):
+    def __init__(self, path, reason):
+        super().__init__(path, reason)
+        self.path, self.reason = path, reason
+
+
 class Command(BaseCommand):
     help = ("Load fixtures/facts.json, then (unless --no-demo) fixtures/demo.json, fixtures/demo_2013.json "
             "and the demo leader assignments.")
@@ -51,15 +60,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_demo, **options):
-        with transaction.atomic():
-            call_command("loaddata", str(FACTS), verbosity=0)
-            if not no_demo:
-                call_command("loaddata", str(DEMO), verbosity=0)
-                call_command("loaddata", str(DEMO_YEAR), verbosity=0)
-                assigned = library_assign_demo_leaders(
-                    project_ids=fixture_pks(FACTS, "projects.project"),
-                    leader_ids=fixture_pks(DEMO, "projects.leader"),
-                )
+        try:
+            with transaction.atomic():
+                self._load(FACTS)
+                if not no_demo:
+                    self._load(DEMO)
+                    self._load(DEMO_YEAR)
+                    assigned = library_assign_demo_leaders(
+                        project_ids=fixture_pks(FACTS, "projects.project"),
+                        leader_ids=fixture_pks(DEMO, "projects.leader"),
+                    )
+        except FixtureError as exc:
+            raise CommandError(_("%(file)s cannot be loaded: %(reason)s. Nothing was loaded.")
+                               % {"file": exc.path.name, "reason": exc.reason}) from None
         self.stdout.write(self.style.SUCCESS(_("Loaded the facts from the source documents.")))
         if not no_demo:
             self.stdout.write(self.style.SUCCESS(
@@ -68,3 +81,17 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 _("Loaded the illustrative demo year 2013 (reports, meetings, problems, reviews, bulletins).")
             ))
+
+    @staticmethod
+    def _load(path):
+        """loaddata of one fixture inside the caller's transaction; any failure (bad JSON, unknown
+        model or field, a value of the wrong type, a missing foreign key) becomes a FixtureError."""
+        try:
+            with transaction.atomic():
+                call_command("loaddata", str(path), verbosity=0)
+                # SQLite checks deferred foreign keys only at commit; check them now, inside.
+                connection.check_constraints()
+        except (DeserializationError, DatabaseError, DjangoValidationError, CommandError, ValueError,
+                TypeError, LookupError, ObjectDoesNotExist) as exc:
+            reason = " ".join(str(exc).split())
+            raise FixtureError(path, reason[:500]) from exc

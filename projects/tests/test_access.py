@@ -1,0 +1,240 @@
+"""Access: login throttling (admin and API), token revocation, and the role table in the admin."""
+
+import datetime
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings as live_settings
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from projects.choices import Role
+from projects.models import MonthlyReport, Problem, Project
+from projects.tests.conftest import make_user
+
+
+@pytest.fixture
+def lockout_settings(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+    return settings
+
+
+def token_login(client, username, password, address="10.0.0.1"):
+    return client.post(reverse("api:token"), {"username": username, "password": password}, format="json",
+                       REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def cool_off_passes():
+    """Moves the recorded failures back beyond the cool-off period (instead of waiting)."""
+    AccessAttempt.objects.update(attempt_time=timezone.now() - live_settings.AXES_COOLOFF_TIME
+                                 - datetime.timedelta(minutes=1))
+
+
+# --- API token endpoint ----------------------------------------------------------------------------
+
+
+def test_api_login_is_locked_after_n_failures_until_cool_off(lockout_settings, auditor, office):
+    client = APIClient()
+    for _ in range(2):
+        assert token_login(client, "auditor", "wrong").status_code == 401
+    assert token_login(client, "auditor", "wrong").status_code == 429  # the Nth failure locks
+    response = token_login(client, "auditor", "pw-auditor-123")  # the right password, too late
+    assert response.status_code == 429
+    body = response.json()
+    assert (body["status"], body["code"], body["errors"]) == (429, "locked_out", [])
+    assert "15 minutes" in body["detail"]
+    assert response["Retry-After"] == "900"
+    # Another user, and the same user from another address, are not affected.
+    assert token_login(client, "office", "pw-office-123").status_code == 200
+    assert token_login(client, "auditor", "pw-auditor-123", address="10.0.0.2").status_code == 200
+
+    cool_off_passes()
+    response = token_login(client, "auditor", "pw-auditor-123")
+    assert response.status_code == 200 and response.json()["token"]
+
+
+def test_a_success_before_the_limit_resets_the_count(lockout_settings, auditor):
+    client = APIClient()
+    for _ in range(2):
+        token_login(client, "auditor", "wrong")
+    assert token_login(client, "auditor", "pw-auditor-123").status_code == 200
+    for _ in range(2):
+        assert token_login(client, "auditor", "wrong").status_code == 401
+    assert token_login(client, "auditor", "pw-auditor-123").status_code == 200
+
+
+def test_the_lockout_is_in_the_database_so_every_process_sees_it(lockout_settings, auditor):
+    client = APIClient()
+    for _ in range(3):
+        token_login(client, "auditor", "wrong")
+    attempt = AccessAttempt.objects.get(username="auditor", ip_address="10.0.0.1")
+    assert attempt.failures_since_start == 3
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(lockout_settings, auditor):
+    lockout_settings.TRACKER_PROXY_COUNT = 1
+    client = APIClient()
+    for _ in range(3):
+        client.post(reverse("api:token"), {"username": "auditor", "password": "wrong"}, format="json",
+                    REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert AccessAttempt.objects.get(username="auditor").ip_address == "198.51.100.7"
+    ok = client.post(reverse("api:token"), {"username": "auditor", "password": "pw-auditor-123"}, format="json",
+                     REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert ok.status_code == 200
+
+
+# --- admin login -------------------------------------------------------------------------------------
+
+
+def admin_login(client, username, password, address="10.0.0.1"):
+    return client.post(reverse("admin:login"), {"username": username, "password": password,
+                                                "next": reverse("admin:index")}, REMOTE_ADDR=address)
+
+
+def test_admin_login_is_locked_after_n_failures_until_cool_off(lockout_settings, client, office, auditor):
+    client.cookies[live_settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _ in range(3):
+        response = admin_login(client, "office", "wrong")
+        assert response.status_code in (200, 429)
+    response = admin_login(client, "office", "pw-office-123")
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Others log in.
+    other = client.__class__()
+    assert admin_login(other, "auditor", "pw-auditor-123").status_code == 302
+
+    cool_off_passes()
+    assert admin_login(client, "office", "pw-office-123").status_code == 302
+
+
+# --- token revocation ------------------------------------------------------------------------------
+
+
+def test_delete_revokes_the_callers_token_only(auditor, office):
+    client = APIClient()
+    mine = token_login(client, "auditor", "pw-auditor-123").json()["token"]
+    theirs = token_login(client, "office", "pw-office-123").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {mine}")
+    assert client.delete(reverse("api:token")).status_code == 204
+    assert client.get(reverse("api:project-list")).status_code == 401
+    assert not Token.objects.filter(key=mine).exists()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {theirs}")
+    assert client.get(reverse("api:project-list")).status_code == 200
+    anonymous = APIClient()
+    assert anonymous.delete(reverse("api:token")).status_code == 401
+
+
+def test_office_staff_revoke_anyones_token_in_the_admin(client, office, auditor):
+    token = Token.objects.create(user=auditor)
+    client.force_login(office)
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
+    url = reverse("admin:authtoken_tokenproxy_delete", args=[auditor.pk])  # the admin names tokens by user
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(user=auditor).exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get(reverse("api:project-list")).status_code == 401
+
+
+@pytest.mark.parametrize("persona", ["reporter", "leader_user", "auditor"])
+def test_other_roles_cannot_see_or_revoke_tokens_in_the_admin(client, office, persona, request):
+    token = Token.objects.create(user=office)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
+    client.post(reverse("admin:authtoken_tokenproxy_delete", args=[office.pk]), {"post": "yes"})
+    assert Token.objects.filter(pk=token.pk).exists()
+
+
+# --- the role table in the admin -------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_units(unit, other_unit, project, plan, office):
+    other_project = Project.objects.create(name="锦江国际商业广场", lead_unit=other_unit)
+    mine = MonthlyReport.objects.create(project=project, year=2013, month=9, completed_ytd=50000)
+    theirs = MonthlyReport.objects.create(project=other_project, year=2013, month=9, completed_ytd=1000)
+    import datetime as dt
+
+    my_problem = Problem.objects.create(project=project, title="用地手续", responsible_unit=unit,
+                                        raised_on=dt.date(2013, 9, 1), deadline=dt.date(2013, 10, 1))
+    their_problem = Problem.objects.create(project=other_project, title="拆迁", responsible_unit=other_unit,
+                                           raised_on=dt.date(2013, 9, 1), deadline=dt.date(2013, 10, 1))
+    return {"mine": mine, "theirs": theirs, "my_problem": my_problem, "their_problem": their_problem,
+            "other_project": other_project}
+
+
+def change_url(obj):
+    return reverse(f"admin:projects_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def test_a_reporter_cannot_open_another_units_report_or_problem_by_its_url(client, reporter, two_units):
+    client.force_login(reporter)
+    client.cookies[live_settings.LANGUAGE_COOKIE_NAME] = "en"
+    for key in ("theirs", "their_problem"):
+        obj = two_units[key]
+        response = client.get(change_url(obj))
+        assert response.status_code == 302 and response.url == reverse("admin:index")
+        assert "doesn’t exist" in client.get(response.url).content.decode()
+        history = reverse(f"admin:projects_{obj._meta.model_name}_history", args=[obj.pk])
+        assert client.get(history).status_code in (302, 404)
+    before = MonthlyReport.objects.get(pk=two_units["theirs"].pk).completed_ytd
+    response = client.post(change_url(two_units["theirs"]), {
+        "project": two_units["other_project"].pk, "year": 2013, "month": 9, "completed_ytd": "999999"})
+    assert response.status_code == 302
+    assert MonthlyReport.objects.get(pk=two_units["theirs"].pk).completed_ytd == before
+    for key in ("mine", "my_problem"):
+        assert client.get(change_url(two_units[key])).status_code == 200
+
+
+def test_a_reporters_changelists_show_only_its_units_records(client, reporter, two_units):
+    client.force_login(reporter)
+    reports = client.get(reverse("admin:projects_monthlyreport_changelist"))
+    assert list(reports.context["cl"].queryset) == [two_units["mine"]]
+    problems = client.get(reverse("admin:projects_problem_changelist"))
+    assert list(problems.context["cl"].queryset) == [two_units["my_problem"]]
+    add = client.get(reverse("admin:projects_monthlyreport_add"))
+    choices = list(add.context["adminform"].form.fields["project"].queryset)
+    assert two_units["other_project"] not in choices and two_units["mine"].project in choices
+
+
+def test_a_cooperating_unit_sees_the_projects_reports(client, other_unit, two_units):
+    two_units["mine"].project.cooperating_units.add(other_unit)
+    cooperator = make_user("cooperator", Role.REPORTER, unit=other_unit)
+    client.force_login(cooperator)
+    assert client.get(change_url(two_units["mine"])).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["office", "leader_user", "auditor"])
+def test_office_leaders_and_auditors_see_every_units_records(client, persona, request, two_units):
+    client.force_login(request.getfixturevalue(persona))
+    reports = client.get(reverse("admin:projects_monthlyreport_changelist"))
+    assert set(reports.context["cl"].queryset) == {two_units["mine"], two_units["theirs"]}
+    for key in ("mine", "theirs", "my_problem", "their_problem"):
+        assert client.get(change_url(two_units[key])).status_code == 200
+
+
+ADMIN_MODELS = ["monthlyreport", "problem", "bulletin", "meeting", "decision", "weeklyplan", "review",
+                "evaluation", "bulletinentry", "reviewscore", "reviewranking", "evaluationresult"]
+
+
+@pytest.mark.parametrize("persona", ["leader_user", "auditor"])
+def test_leaders_and_auditors_are_read_only_for_reports(client, persona, request, two_units):
+    """Walks the tracking admin: every changelist opens; reports cannot be added or changed."""
+    client.force_login(request.getfixturevalue(persona))
+    for model in ADMIN_MODELS:
+        assert client.get(reverse(f"admin:projects_{model}_changelist")).status_code == 200, model
+    assert client.get(reverse("admin:projects_monthlyreport_add")).status_code == 403
+    report = two_units["mine"]
+    response = client.get(change_url(report))
+    assert response.status_code == 200 and not response.context["has_change_permission"]
+    client.post(change_url(report), {"project": report.project_id, "year": 2013, "month": 9,
+                                     "completed_ytd": "1"})
+    assert MonthlyReport.objects.get(pk=report.pk).completed_ytd == report.completed_ytd
+    if persona == "auditor":
+        for model in ADMIN_MODELS:
+            assert client.get(reverse(f"admin:projects_{model}_add")).status_code == 403, model
