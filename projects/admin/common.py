@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from projects.admin.history import AuditAdminMixin
+from projects.choices import Role
 from projects.models import Project, Source
 
 admin.site.site_header = _("Jiefang District Major Project Tracker")
@@ -138,7 +139,30 @@ class ConstraintMessagesFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class TrackerInline(admin.TabularInline):
+class InlineRoleMixin:
+    """Inline rows follow the tracker role like their page: every role reads, the office writes."""
+
+    def _office(self, request):
+        from projects.services.roles import role_of
+
+        return role_of(request.user) == Role.OFFICE
+
+    def has_view_permission(self, request, obj=None):
+        from projects.services.roles import role_of
+
+        return role_of(request.user) is not None or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._office(request) or super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._office(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._office(request) or super().has_delete_permission(request, obj)
+
+
+class TrackerInline(InlineRoleMixin, admin.TabularInline):
     """Base tabular inline: constraint messages on rows and between rows, no empty extra rows."""
 
     form = ConstraintMessagesForm
@@ -146,7 +170,58 @@ class TrackerInline(admin.TabularInline):
     extra = 0
 
 
-class TrackerAdmin(AuditAdminMixin, admin.ModelAdmin):
+class LibraryRoleMixin:
+    """The library's screens follow the tracker role (Profile.role) as the API does, on top of
+    Django's permissions: every role reads; the project office adds, changes and deletes (deleting
+    what others depend on is refused: archive it instead); with `reporter_writes`, a unit reporter
+    adds and changes the records of its unit's projects (lead or cooperating) and no others."""
+
+    reporter_writes = False
+
+    def _role(self, request):
+        from projects.services.roles import role_of
+
+        return role_of(request.user)
+
+    def _reporter_project_ids(self, request):
+        from projects.services.roles import unit_of
+
+        if not hasattr(request, "_tracker_unit_project_ids"):
+            unit = unit_of(request.user)
+            request._tracker_unit_project_ids = (
+                set(Project.objects.for_unit(unit).values_list("pk", flat=True)) if unit else set()
+            )
+        return request._tracker_unit_project_ids
+
+    def _reporter_may_write(self, request, obj=None):
+        if not self.reporter_writes or self._role(request) != Role.REPORTER:
+            return False
+        return obj is None or obj.project_id in self._reporter_project_ids(request)
+
+    def has_module_permission(self, request):
+        return self._role(request) is not None or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._role(request) is not None or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return (self._role(request) == Role.OFFICE or self._reporter_may_write(request)
+                or super().has_add_permission(request))
+
+    def has_change_permission(self, request, obj=None):
+        return (self._role(request) == Role.OFFICE or self._reporter_may_write(request, obj)
+                or super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self._role(request) == Role.OFFICE or super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if self.reporter_writes and db_field.name == "project" and self._role(request) == Role.REPORTER:
+            kwargs["queryset"] = Project.objects.filter(pk__in=self._reporter_project_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TrackerAdmin(LibraryRoleMixin, AuditAdminMixin, admin.ModelAdmin):
     """Base ModelAdmin of the tracker.
 
     - `list_prefetch_related`: many-to-many columns are prefetched, one query for all rows;
@@ -183,7 +258,7 @@ class HistoryAdmin(TrackerAdmin):
     simple-history's revert-to-version form is not offered (it would bypass the version check)."""
 
 
-class SourceInline(GenericTabularInline):
+class SourceInline(InlineRoleMixin, GenericTabularInline):
     """The sources (document and verbatim quote) behind a record's facts."""
 
     model = Source

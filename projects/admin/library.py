@@ -24,6 +24,7 @@ from projects.admin.common import (
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
+from projects.choices import Role
 from projects.models import (
     AnnualPlan,
     Leader,
@@ -316,6 +317,7 @@ class PlanRevisionAdmin(HistoryAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(HistoryAdmin):
+    reporter_writes = True  # a unit reporter keeps its projects' milestones, as in the API
     list_display = ("project_link", "kind", "name", "planned_date", "actual_date", "is_done")
     list_display_links = ("kind",)
     list_filter = ("kind", ("actual_date", admin.EmptyFieldListFilter), "planned_date", "project__zone")
@@ -377,6 +379,14 @@ class SourceAdmin(TrackerAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(TrackerAdmin):
+    """Roles and units of the accounts: the project office's business only."""
+
+    def has_module_permission(self, request):
+        return self._role(request) == Role.OFFICE or admin.ModelAdmin.has_module_permission(self, request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._role(request) == Role.OFFICE or admin.ModelAdmin.has_view_permission(self, request, obj)
+
     list_display = ("user_link", "role", "unit_link")
     list_filter = ("role", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")

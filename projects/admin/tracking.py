@@ -22,6 +22,7 @@ from projects.admin.exports import (
     ReviewExportsMixin,
 )
 from projects.admin.imports import ReportImportAdminMixin
+from projects.admin.common import InlineRoleMixin
 from projects.admin.history import AuditAdminMixin
 from projects.choices import ProblemStatus, Role
 from projects.exceptions import DomainError
@@ -367,12 +368,12 @@ class BulletinEntryAdmin(ReadOnlyAdmin):
 # Meetings ----------------------------------------------------------------------------------------
 
 
-class MeetingItemInline(admin.TabularInline):
+class MeetingItemInline(InlineRoleMixin, admin.TabularInline):
     model = MeetingItem
     extra = 0
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(InlineRoleMixin, admin.TabularInline):
     model = Decision
     extra = 0
     show_change_link = True
@@ -438,7 +439,7 @@ class WeeklyPlanAdmin(ServiceFormAdmin):
 # Problem ledger ----------------------------------------------------------------------------------
 
 
-class ProblemActionInline(admin.TabularInline):
+class ProblemActionInline(InlineRoleMixin, admin.TabularInline):
     model = ProblemAction
     extra = 0
     fields = ["date", "text", "status_after", "user"]
@@ -534,7 +535,7 @@ class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
 # Quarterly reviews -------------------------------------------------------------------------------
 
 
-class ReviewCriterionInline(admin.TabularInline):
+class ReviewCriterionInline(InlineRoleMixin, admin.TabularInline):
     model = ReviewCriterion
     extra = 0
 

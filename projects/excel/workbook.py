@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -93,9 +94,12 @@ def write_cell(sheet, row, col, value, number_format=None, fill=None, font=None,
     A string is always a string cell, never a formula: openpyxl would store any text starting with
     "=" as a formula (a link, a macro call); text starting with = + - @ or a tab / carriage return
     also gets Excel's quote prefix, so that editing the cell does not turn it into a formula either
-    (spreadsheet formula injection). Other values (numbers, Decimals, dates) are written as they are."""
+    (spreadsheet formula injection). Control characters a worksheet cannot hold (which a record may
+    have received from an API client) are dropped rather than failing the whole export. Other values
+    (numbers, Decimals, dates) are written as they are."""
     cell = sheet.cell(row=row, column=col)
     if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.value = value
         cell.data_type = "s"
         cell.quotePrefix = value.startswith(FORMULA_PREFIXES)

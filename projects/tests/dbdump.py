@@ -111,7 +111,8 @@ def populate_every_model():
             zone_name=zone.name, unit_name=drc.name, planned_investment=Decimal("60000.00"),
             baseline_investment=Decimal("60000.00"), completed_ytd=Decimal("31200.75"),
             completed_month=Decimal("5200.00"), completion_rate=Decimal("52.00"), time_progress=Decimal("50.00"),
-            gap_points=Decimal("2.00"), light=Light.GREEN, reasons=["超时间进度"], rank_in_category=1,
+            gap_points=Decimal("2.00"), light=Light.YELLOW,
+            reasons=[{"code": "report_missing", "text": "本月月报未报送"}], rank_in_category=1,
         )
 
         meeting = m.Meeting.objects.create(kind=MeetingKind.WEEKLY, date=datetime.date(2013, 7, 1),

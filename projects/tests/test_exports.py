@@ -118,6 +118,15 @@ def test_the_report_template_writes_formula_like_names_as_text(reporter, unit, a
     assert '=HYPERLINK("http://x","y")' in names
 
 
+def test_control_characters_a_worksheet_cannot_hold_are_dropped_not_fatal(reporter, unit, accepted_report):
+    """Found by the API fuzz: a name sent with control characters made every export of it a 500."""
+    from projects.excel.reports import reports_template
+
+    make_project("星凯\x01国际\x1f", unit, "1000")
+    names = [c.value for c in reopen(reports_template(user=reporter, year=2013, month=10)).worksheets[0]["C"]]
+    assert "星凯国际" in names
+
+
 # --- the bulletin --------------------------------------------------------------------------------
 
 
