@@ -49,6 +49,14 @@ def world(unit, other_unit, zone, project, plan, reporter, office, accepted_repo
     return {STAR: project, CULTURE: culture, PARK: park, OTHER: other}
 
 
+def duplicate_ids(page):
+    return page.evaluate("""() => {
+        const seen = {};
+        document.querySelectorAll('[id]').forEach(e => { seen[e.id] = (seen[e.id] || 0) + 1; });
+        return Object.keys(seen).filter(id => seen[id] > 1);
+    }""")
+
+
 def upload(page, path):
     """Chooses the file and the month in the upload form, ticks "submit after the import", and
     asks for the preview."""
@@ -104,6 +112,8 @@ def test_a_reporter_imports_the_month_and_the_office_sees_it_in_the_bulletin(pag
     assert error.locator(".error-label").inner_text().strip() == STAR
     assert "50000" in error.locator(".error-message").inner_text()  # names last month's figure
     assert page.locator("#upload-errors").is_visible()
+    assert page.locator("#upload-form ul.errorlist.nonfield").count() == 1  # said once, in #upload-errors
+    assert duplicate_ids(page) == []  # each "month" label belongs to its own form's field
     assert page.locator("#import-counts .count-errors").inner_text().strip() == "1"
     assert page.locator("#confirm-import").is_disabled()
     assert page.locator("#confirm-form input[name=payload]").count() == 0
