@@ -120,6 +120,9 @@ class ReportTemplateForm(forms.Form):
                                   label=gettext_lazy("Unit"), empty_label=gettext_lazy("All units"))
 
     def __init__(self, *args, office=False, **kwargs):
+        # The upload form on the same page has a month field too: distinct ids keep each label on
+        # its own field.
+        kwargs.setdefault("auto_id", "id_template_%s")
         super().__init__(*args, **kwargs)
         if not office:
             del self.fields["unit"]
