@@ -224,7 +224,7 @@ def bulletin_tables(bulletin):
                 completed_month=dec(row.completed_month), completion_rate=dec(row.completion_rate),
                 time_progress=dec(row.time_progress), gap_points=dec(row.gap_points), light=row.light,
                 light_label=choice_label(Light, row.light),
-                reasons="；".join(reason["text"] for reason in row.reasons), project_id=row.project_id,
+                reasons="；".join(reason["text"].rstrip("。.") for reason in row.reasons), project_id=row.project_id,
             )
 
         order = sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 10**9, r.project_name))
