@@ -333,7 +333,7 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
             extra.update(data=data, lights=LIGHT_COLOURS,
                          bottom=[row for rows in data.bottom.values() for row in rows],
                          category_totals=[{**t, "label": dict(Category.choices).get(t["label"], t["label"])}
-                                          for t in data.totals["category"]],
+                                          for t in data.totals.get("category", [])],
                          programmes=Programme.objects.filter(year=bulletin.year).only("pk", "code", "name", "year"),
                          can_publish=role_of(request.user) == Role.OFFICE and not bulletin.is_published)
         return super().change_view(request, object_id, form_url, extra)
