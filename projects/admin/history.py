@@ -87,7 +87,8 @@ class AuditFormMixin(forms.Form):
 def audit_form(base, versioned):
     attrs = {}
     if versioned:
-        attrs[VERSION_FIELD] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        attrs[VERSION_FIELD] = forms.IntegerField(widget=forms.HiddenInput, required=False,
+                                                label=gettext_lazy("Loaded version"))
     return type(f"Audit{base.__name__}", (AuditFormMixin, base), attrs)
 
 

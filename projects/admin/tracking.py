@@ -24,7 +24,7 @@ from projects.admin.exports import (
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin
 from projects.admin.history import AuditAdminMixin
-from projects.choices import ProblemStatus, Role
+from projects.choices import Category, ProblemStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
     Bulletin,
@@ -333,6 +333,8 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
             data = bulletin_data(bulletin=bulletin)
             extra.update(data=data, lights=LIGHT_COLOURS,
                          bottom=[row for rows in data.bottom.values() for row in rows],
+                         category_totals=[{**t, "label": dict(Category.choices).get(t["label"], t["label"])}
+                                          for t in data.totals.get("category", [])],
                          programmes=Programme.objects.filter(year=bulletin.year).only("pk", "code", "name", "year"),
                          can_publish=role_of(request.user) == Role.OFFICE and not bulletin.is_published)
         return super().change_view(request, object_id, form_url, extra)

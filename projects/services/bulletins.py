@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import Light, PublicationStatus
+from projects.choices import Category, Light, PublicationStatus
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
 from projects.services.roles import require_office
@@ -84,6 +84,10 @@ class BulletinRow:
     @property
     def light_label(self):
         return Light(self.light).label
+
+    @property
+    def category_label(self):
+        return dict(Category.choices).get(self.category, self.category)
 
 
 @dataclass

@@ -7,6 +7,8 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from openpyxl import load_workbook
 
 from projects.choices import Category, Light, ProblemStatus
@@ -79,6 +81,14 @@ def seed_000(db, unit, zone, accepted_report):
     accepted_report(laggard, 2013, 10, "4000")
     xingkai.leaders.add(Leader.objects.create(name="常务副区长", body="government"))
     return xingkai, jinjiang, laggard
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Workbooks are written in LANGUAGE_CODE; compare them with labels in that language, whatever language
+    an earlier test's request left active in this thread."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 # --- the formula-safe writer ---------------------------------------------------------------------
