@@ -3,11 +3,14 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Case, DecimalField, F, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, FilteredRelation, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
 RATE_OUTPUT = DecimalField(max_digits=12, decimal_places=4)
+# Aliases of the joined plan of the year and report of the month (with_progress).
+PLAN = "progress_plan"
+REPORT = "progress_report"
 
 
 class Percent(Func):
@@ -39,38 +42,41 @@ class ProjectQuerySet(models.QuerySet):
         - `completion_rate`: completed_ytd ÷ plan_in_force × 100 (%), NULL when the plan is 0 or missing.
         """
         from projects.choices import ReportStatus
-        from projects.models import AnnualPlan, MonthlyReport, PlanRevision
+        from projects.models import MonthlyReport, PlanRevision
 
-        plans = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)
+        # Each figure is computed once a row: the plan of the year and the report used are joined
+        # (at most one row each: unique per project and year, and a report chosen by its id), so
+        # the baseline, the YTD and the month are columns; only the revision in force is a
+        # subquery, looked up by the plan's id.
         revisions = PlanRevision.objects.filter(
-            plan__project=OuterRef("pk"), plan__year=year, effective_month__lte=month
+            plan=OuterRef(f"{PLAN}__pk"), effective_month__lte=month
         ).order_by("-effective_month", "-id")
-        reports = MonthlyReport.objects.filter(
+        report = MonthlyReport.objects.filter(
             project=OuterRef("pk"), year=year, month__lte=month, status=ReportStatus.ACCEPTED
         ).order_by("-month")
-        qs = self.annotate(
-            plan_baseline=Subquery(plans.values("planned_investment")[:1], output_field=MONEY_OUTPUT),
+        qs = self.alias(
+            **{
+                PLAN: FilteredRelation("annual_plans", condition=Q(annual_plans__year=year)),
+                REPORT: FilteredRelation("reports", condition=Q(reports__pk=Subquery(report.values("pk")[:1]))),
+            }
+        ).annotate(
+            plan_baseline=F(f"{PLAN}__planned_investment"),
             plan_in_force=Coalesce(
                 Subquery(revisions.values("planned_investment")[:1], output_field=MONEY_OUTPUT),
-                F("plan_baseline"),
+                F(f"{PLAN}__planned_investment"),
                 output_field=MONEY_OUTPUT,
             ),
             completed_ytd=Coalesce(
-                Subquery(reports.values("completed_ytd")[:1], output_field=MONEY_OUTPUT),
+                F(f"{REPORT}__completed_ytd"),
                 Value(Decimal("0"), output_field=MONEY_OUTPUT),
                 output_field=MONEY_OUTPUT,
             ),
-            report_month=Subquery(reports.values("month")[:1]),
+            report_month=F(f"{REPORT}__month"),
         )
+        # Plans are never negative (check constraints), so NULLIF(plan, 0) is "plan > 0" and the
+        # revision subquery runs once more, not twice.
         return qs.annotate(
-            completion_rate=Case(
-                When(
-                    plan_in_force__gt=0,
-                    then=Percent(F("completed_ytd"), F("plan_in_force")),
-                ),
-                default=None,
-                output_field=RATE_OUTPUT,
-            )
+            completion_rate=Percent(F("completed_ytd"), NullIf(F("plan_in_force"), Value(0), output_field=MONEY_OUTPUT))
         )
 
     def with_month_figures(self, year, month):
