@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import models
 from django.db.models import DecimalField, F, FilteredRelation, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -30,6 +31,29 @@ class ProjectQuerySet(models.QuerySet):
     def for_unit(self, unit):
         """Projects where `unit` is the lead unit or a cooperating unit."""
         return self.filter(Q(lead_unit=unit) | Q(cooperating_units=unit)).distinct()
+
+    def count(self):
+        """COUNT(*) without the joins of `with_progress` when nothing filters on them: each joins at
+        most one row (a plan per project and year, a report chosen by id), so they cannot change
+        the count, and the report join evaluates its subquery for every project (the list's
+        pagination counts the whole filtered collection)."""
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        query = self.query
+        joined = [alias for alias in (PLAN, REPORT) if query.alias_refcount.get(alias)]
+        if not joined or query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
+            return super().count()
+        try:
+            where_sql, _params = query.get_compiler(self.db).compile(query.where)
+        except (EmptyResultSet, FullResultSet):  # no condition at all, or one that is always false
+            where_sql = ""
+        if any(alias in where_sql for alias in joined):
+            return super().count()
+        query = query.chain()
+        query.set_annotation_mask(())
+        for alias in joined:
+            query.alias_refcount[alias] = 0
+        return query.get_count(using=self.db)
 
     def with_progress(self, year, month):
         """Annotates each project with its standing at the end of `month` of `year`, in one query:
