@@ -1,4 +1,7 @@
-"""python -m bench.table [results.json]: the latest results file as a Markdown table (stdout)."""
+"""python -m bench.table [results.json]: the latest results file as a Markdown table (stdout).
+
+python -m bench.table --readme [results.json]: the same table written into README.md, between the
+markers `<!-- bench:start -->` and `<!-- bench:end -->` (the rest of the README is left alone)."""
 
 import json
 import sys
@@ -48,9 +51,32 @@ def render(lines):
     return "\n".join(out)
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def section(path):
+    return f"Results from `bench/results/{path.name}` (`python -m bench.table`):\n\n" + render(json.loads(path.read_text()))
+
+
+def write_readme(path, readme=README):
+    """Replaces the README's benchmark section (between the markers) with the table of `path`."""
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme} has no {START} … {END} section")
+    before, rest = text.split(START, 1)
+    _old, after = rest.split(END, 1)
+    readme.write_text(f"{before}{START}\n{section(path)}\n{END}{after}")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    readme = "--readme" in argv
+    argv = [a for a in argv if a != "--readme"]
     path = Path(argv[0]) if argv else latest_file()
+    if readme:
+        write_readme(path)
+        return
     print(f"Results from `{path.name}`\n")
     print(render(json.loads(path.read_text())))
 

@@ -174,3 +174,46 @@ def changes_since(model, pk, version):
         result.append({**change, "user": who.history_user.get_username() if who.history_user else None,
                        "date": who.history_date})
     return result
+
+
+def bulk_create_with_history_rows(objs, model, *, user, batch_size=2000):
+    """`simple_history.utils.bulk_create_with_history(objs, model, batch_size, default_user=user)`
+    for a bulk import, without building a historical model instance per row: the rows are
+    inserted with `bulk_create` (which sets their ids), then their "+" history rows (history_user
+    `user`, no reason, history_date now) by one `executemany` a batch on the historical table.
+    Falls back to simple-history where the database does not return ids from a bulk insert.
+    Sends no signals, like simple-history's bulk path. Returns `objs`."""
+    from django.conf import settings
+    from django.db import connections, router, transaction
+    from django.utils import timezone
+    from simple_history.utils import bulk_create_with_history
+
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return bulk_create_with_history(objs, model, batch_size=batch_size, default_user=user)
+    history = model.history.model
+    with transaction.atomic(using=using, savepoint=False):
+        objs = model._default_manager.using(using).bulk_create(objs, batch_size=batch_size)
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or not objs:
+            return objs
+        tracked = list(history.tracked_fields)
+        by_attname = {f.attname: f for f in history._meta.concrete_fields}
+        own = [by_attname[f.attname] for f in tracked]
+        extra = [by_attname["history_date"], by_attname["history_user_id"], by_attname["history_change_reason"],
+                 by_attname["history_type"]]
+        now = timezone.now()
+        extra_values = [extra[0].get_db_prep_save(now, connection),
+                        extra[1].get_db_prep_save(user.pk if user is not None else None, connection),
+                        None, "+"]
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in own + extra)
+        placeholders = ", ".join(["%s"] * (len(own) + len(extra)))
+        sql = f"INSERT INTO {qn(history._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), batch_size):
+                cursor.executemany(sql, [
+                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in own] + extra_values
+                    for obj in objs[start:start + batch_size]
+                ])
+    return objs

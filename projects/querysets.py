@@ -2,12 +2,16 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import models
-from django.db.models import Case, DecimalField, F, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, FilteredRelation, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
 RATE_OUTPUT = DecimalField(max_digits=12, decimal_places=4)
+# Aliases of the joined plan of the year and report of the month (with_progress).
+PLAN = "progress_plan"
+REPORT = "progress_report"
 
 
 class Percent(Func):
@@ -28,6 +32,29 @@ class ProjectQuerySet(models.QuerySet):
         """Projects where `unit` is the lead unit or a cooperating unit."""
         return self.filter(Q(lead_unit=unit) | Q(cooperating_units=unit)).distinct()
 
+    def count(self):
+        """COUNT(*) without the joins of `with_progress` when nothing filters on them: each joins at
+        most one row (a plan per project and year, a report chosen by id), so they cannot change
+        the count, and the report join evaluates its subquery for every project (the list's
+        pagination counts the whole filtered collection)."""
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        query = self.query
+        joined = [alias for alias in (PLAN, REPORT) if query.alias_refcount.get(alias)]
+        if not joined or query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
+            return super().count()
+        try:
+            where_sql, _params = query.get_compiler(self.db).compile(query.where)
+        except (EmptyResultSet, FullResultSet):  # no condition at all, or one that is always false
+            where_sql = ""
+        if any(alias in where_sql for alias in joined):
+            return super().count()
+        query = query.chain()
+        query.set_annotation_mask(())
+        for alias in joined:
+            query.alias_refcount[alias] = 0
+        return query.get_count(using=self.db)
+
     def with_progress(self, year, month):
         """Annotates each project with its standing at the end of `month` of `year`, in one query:
 
@@ -39,38 +66,41 @@ class ProjectQuerySet(models.QuerySet):
         - `completion_rate`: completed_ytd ÷ plan_in_force × 100 (%), NULL when the plan is 0 or missing.
         """
         from projects.choices import ReportStatus
-        from projects.models import AnnualPlan, MonthlyReport, PlanRevision
+        from projects.models import MonthlyReport, PlanRevision
 
-        plans = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)
+        # Each figure is computed once a row: the plan of the year and the report used are joined
+        # (at most one row each: unique per project and year, and a report chosen by its id), so
+        # the baseline, the YTD and the month are columns; only the revision in force is a
+        # subquery, looked up by the plan's id.
         revisions = PlanRevision.objects.filter(
-            plan__project=OuterRef("pk"), plan__year=year, effective_month__lte=month
+            plan=OuterRef(f"{PLAN}__pk"), effective_month__lte=month
         ).order_by("-effective_month", "-id")
-        reports = MonthlyReport.objects.filter(
+        report = MonthlyReport.objects.filter(
             project=OuterRef("pk"), year=year, month__lte=month, status=ReportStatus.ACCEPTED
         ).order_by("-month")
-        qs = self.annotate(
-            plan_baseline=Subquery(plans.values("planned_investment")[:1], output_field=MONEY_OUTPUT),
+        qs = self.alias(
+            **{
+                PLAN: FilteredRelation("annual_plans", condition=Q(annual_plans__year=year)),
+                REPORT: FilteredRelation("reports", condition=Q(reports__pk=Subquery(report.values("pk")[:1]))),
+            }
+        ).annotate(
+            plan_baseline=F(f"{PLAN}__planned_investment"),
             plan_in_force=Coalesce(
                 Subquery(revisions.values("planned_investment")[:1], output_field=MONEY_OUTPUT),
-                F("plan_baseline"),
+                F(f"{PLAN}__planned_investment"),
                 output_field=MONEY_OUTPUT,
             ),
             completed_ytd=Coalesce(
-                Subquery(reports.values("completed_ytd")[:1], output_field=MONEY_OUTPUT),
+                F(f"{REPORT}__completed_ytd"),
                 Value(Decimal("0"), output_field=MONEY_OUTPUT),
                 output_field=MONEY_OUTPUT,
             ),
-            report_month=Subquery(reports.values("month")[:1]),
+            report_month=F(f"{REPORT}__month"),
         )
+        # Plans are never negative (check constraints), so NULLIF(plan, 0) is "plan > 0" and the
+        # revision subquery runs once more, not twice.
         return qs.annotate(
-            completion_rate=Case(
-                When(
-                    plan_in_force__gt=0,
-                    then=Percent(F("completed_ytd"), F("plan_in_force")),
-                ),
-                default=None,
-                output_field=RATE_OUTPUT,
-            )
+            completion_rate=Percent(F("completed_ytd"), NullIf(F("plan_in_force"), Value(0), output_field=MONEY_OUTPUT))
         )
 
     def with_month_figures(self, year, month):

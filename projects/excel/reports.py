@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from projects.choices import ReportStatus, Role
 from projects.excel.workbook import (
@@ -29,6 +29,7 @@ from projects.excel.workbook import (
     write_row,
 )
 from projects.exceptions import DomainError, NotAllowed
+from projects.history import bulk_create_with_history_rows
 from projects.models import MonthlyReport, Project
 from projects.services.reports import ytd_rule_error
 from projects.services.roles import role_of, unit_of
@@ -357,7 +358,7 @@ def reports_import(*, user, data, year, month, submit=False):
         if submit:
             report.submitted_at, report.submitted_by = now, user
     if to_create:
-        bulk_create_with_history(to_create, MonthlyReport, batch_size=2000, default_user=user)
+        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, batch_size=2000)
     if to_update:
         bulk_update_with_history(
             to_update, MonthlyReport, batch_size=2000, default_user=user,
