@@ -94,7 +94,8 @@ def serve(args):
 
 
 def test(args):
-    ensure_venv("requirements-dev.txt")
+    # The bench requirements include the test tools: the suite runs `python -m bench --quick`.
+    ensure_venv("requirements-bench.txt")
     if os.environ.get("TRACKER_BROWSER_TESTS", "1") == "1":
         ensure_chromium()
     os.execv(str(PY), [str(PY), "-m", "pytest", *args])
