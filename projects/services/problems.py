@@ -66,7 +66,6 @@ def problem_act(*, problem, user, text, status_after=None, date=None):
         raise DomainError(_("Close a problem with its resolution instead."), field="status_after")
     if status_after:
         problem.status = status_after
-        problem.version += 1
         clean_or_raise(problem)
         problem.save()
     return _record(problem, user, text, status_after, date=date)
@@ -82,7 +81,6 @@ def problem_escalate(*, problem, user, text):
     if not (text or "").strip():
         raise DomainError(_("Say why the problem is escalated."), field="text", code="required")
     problem.status = ProblemStatus.ESCALATED
-    problem.version += 1
     clean_or_raise(problem)
     problem.save()
     _record(problem, user, text, ProblemStatus.ESCALATED)
@@ -100,7 +98,6 @@ def problem_close(*, problem, user, resolution, resolved_on):
     problem.status = ProblemStatus.RESOLVED
     problem.resolution = resolution
     problem.resolved_on = resolved_on
-    problem.version += 1
     clean_or_raise(problem)
     problem.save()
     _record(problem, user, resolution, ProblemStatus.RESOLVED, date=resolved_on)

@@ -64,7 +64,6 @@ def report_save(*, user, project, year, month, completed_ytd, progress_note="", 
         if report.status == ReportStatus.ACCEPTED:
             is_correction = True
         report.year, report.month = year, month
-        report.version += 1
     if is_correction and not (correction_reason or "").strip():
         raise DomainError(_("A correction needs a reason."), field="correction_reason", code="reason_required")
 
