@@ -216,6 +216,12 @@ class ReportImportAdminMixin:
                                                           "Correct the rows listed below and upload it again."))
         if preview is not None and not preview.ok:
             payload = None
+        if preview is not None and not downloading:
+            # Both forms offer the month of the file just uploaded, not the default again.
+            shown = {"month": f"{preview.year}-{preview.month:02d}"}
+            template_form = ReportTemplateForm(None, office=office, initial=shown)
+            if request.method == "POST" and "confirm" in request.POST:
+                upload_form = ReportUploadForm(reporter=reporter, initial=shown)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import monthly reports"),

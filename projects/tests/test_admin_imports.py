@@ -102,6 +102,15 @@ def test_one_bad_row_shows_row_column_and_reason_and_stores_nothing(client, repo
     assert full_dump() == before
 
 
+def test_after_an_upload_both_forms_keep_the_uploaded_month(client, reporter, september):
+    client.force_login(reporter)
+    template = reports_template(user=reporter, year=2013, month=10)
+    response = upload(client, REPORTS_URL, filled(template, ["六万"]), month="2013-10")
+    assert response.context["template_form"]["month"].value() == "2013-10"
+    assert response.context["upload_form"]["month"].value() == "2013-10"
+    assert 'value="2013-10"' in response.content.decode().split('id="template-form"')[1].split("</form>")[0]
+
+
 def test_a_fixed_upload_previews_then_confirms_and_is_stored(client, reporter, september):
     client.force_login(reporter)
     template = reports_template(user=reporter, year=2013, month=10)
