@@ -249,4 +249,23 @@ def _text(field, value, related):
         return _("yes") if value else _("no")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, (models.DateTimeField, models.DateField)) and isinstance(value, str):
+        # The diff carries ISO text (also the API's form); show it as the rest of the admin does.
+        return _local_date(field, value)
     return str(value)
+
+
+def _local_date(field, value):
+    import datetime
+
+    from django.utils import formats, timezone
+
+    try:
+        if isinstance(field, models.DateTimeField):
+            moment = datetime.datetime.fromisoformat(value)
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return formats.date_format(moment, "DATETIME_FORMAT")
+        return formats.date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    except ValueError:
+        return value

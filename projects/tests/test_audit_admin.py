@@ -77,6 +77,20 @@ def test_related_records_and_choices_read_as_names_in_the_history(alice, project
     assert changes["stage"]["old"] == "continuing"
 
 
+def test_dates_in_the_history_read_as_local_dates_not_iso_text(alice, project):
+    url = admin_url(Project, "change", project.pk)
+    page = alice.get(url)
+    response = alice.post(url, admin_form_data(page, planned_start="2013-05-01"))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    history = alice.get(admin_url(Project, "history", project.pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    changes = {c["field"]: c for c in history.context["entries"][0]["changes"]}
+    assert changes["planned_start"]["new"] == "2013-05-01"  # the data keeps ISO (as the API gives it)
+    assert changes["planned_start"]["new_text"] == "2013年5月1日"
+    created = history.context["entries"][-1]["changes"]
+    [stamp] = [c for c in created if c["field"] == "created_at"]
+    assert "T" in stamp["new"] and "T" not in stamp["new_text"] and "年" in stamp["new_text"]
+
+
 # --- no lost updates: the race in the admin ----------------------------------------------------
 
 
