@@ -44,13 +44,19 @@ class TrackerAutoSchema(AutoSchema):
         codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
-        if self.method in ("PUT", "PATCH") and self._versioned():
+        if self._precondition():
             codes.append("412")
         if writes:
             codes.append("413")
         if self.view.get_throttles():
             codes.append("429")
         return codes
+
+    def _precondition(self):
+        """Writes that honour If-Match: PUT/PATCH and the actions on one versioned object."""
+        if not self._versioned():
+            return False
+        return self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path)
 
     def _versioned(self):
         from projects.locking import is_versioned
@@ -62,7 +68,7 @@ class TrackerAutoSchema(AutoSchema):
         parameters = list(super().get_override_parameters())
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             parameters.append(CHANGE_REASON)
-        if self.method in ("PUT", "PATCH") and self._versioned():
+        if self._precondition():
             parameters.append(IF_MATCH)
         return parameters
 

@@ -6,12 +6,13 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.api.urls import router
-from projects.choices import PublicationStatus
+from projects.choices import PublicationStatus, ReportStatus
 from projects.history import change_reason
 from projects.models import (
     AnnualPlan,
@@ -185,6 +186,28 @@ def test_two_clients_race_and_the_second_gets_412_with_what_changed(api, world, 
     assert alice.get(url).json()[field] == first[field]
     response = bob.patch(url, second, format="json", HTTP_IF_MATCH=alice.get(url)["ETag"])
     assert response.status_code == 200 and response.json()[field] == second[field]
+
+
+def test_actions_honour_if_match_too(api, world):
+    """Accepting a report someone changed since you loaded it is refused like a stale PATCH."""
+    report = MonthlyReport.objects.create(project=world.project, year=2013, month=10, completed_ytd=Decimal("100"),
+                                          status=ReportStatus.SUBMITTED)
+    api.force_authenticate(world.users["office"])
+    url = reverse("api:report-detail", args=[report.pk])
+    etag = api.get(url)["ETag"]
+    MonthlyReport.objects.filter(pk=report.pk).update(version=F("version") + 1)  # someone else's save
+    response = api.post(url + "accept/", {}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412 and response.json()["code"] == "precondition_failed"
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED  # nothing done
+    response = api.post(url + "accept/", {}, format="json", HTTP_IF_MATCH=api.get(url)["ETag"])
+    assert response.status_code == 200 and response.json()["status"] == ReportStatus.ACCEPTED
+    problem_url = reverse("api:problem-detail", args=[world.problem.pk])
+    response = api.post(problem_url + "escalate/", {"text": "久拖未决"}, format="json", HTTP_IF_MATCH='"999"')
+    assert response.status_code == 412
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    accept = schema["paths"]["/api/reports/{id}/accept/"]["post"]
+    assert "412" in accept["responses"] and "If-Match" in {p["name"] for p in accept["parameters"]}
 
 
 def test_if_match_must_name_a_version(api, world):
