@@ -1,5 +1,6 @@
 """The project list's fast path (bench B1): rows as dictionaries straight from one `values()` query
-plus one query per many-to-many field, formatted by ProjectListSerializer's own fields.
+(the many-to-many ids included, by correlated subqueries), formatted by ProjectListSerializer's
+own fields.
 
 `ProjectListSerializer` stays the declared shape of a list row (the schema and the detail view use
 it); `rows()` returns exactly what `ProjectListSerializer(page, many=True).data` returns
@@ -10,7 +11,10 @@ The number of queries does not depend on the number of rows."""
 from collections import defaultdict
 from decimal import Decimal
 
+import orjson
 from django.conf import settings
+from django.db import connections
+from django.db.models import Expression, F, TextField
 from django.utils.encoding import force_str
 
 from projects.choices import Light
@@ -48,14 +52,78 @@ def schedule_light(completion_rate, month, report_month):
     return light.value
 
 
+class RelatedIds(Expression):
+    """The ids of a many-to-many field's related rows, in the related model's Meta ordering (then
+    the pk), as `instance.<field>.all()` lists them: a correlated subquery on the link table joined
+    to the related table, aggregated into one value — `ARRAY(...)` on PostgreSQL, `json_group_array`
+    over the ordered subselect on SQLite — and read back as a list.
+
+    On SQLite the link table is the outer loop of the join (CROSS JOIN fixes the order): left to
+    itself the planner may walk the related table's name index, to skip the sort, and probe the
+    link table for each of its rows (see docs/bench.md, Findings)."""
+
+    output_field = TextField()
+    VENDORS = ("postgresql", "sqlite")
+
+    def __init__(self, field_name, outer=None):
+        super().__init__()
+        self.field_name = field_name
+        self.outer = outer if outer is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.outer]
+
+    def set_source_expressions(self, exprs):
+        (self.outer,) = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.m2m = query.model._meta.get_field(self.field_name)
+        return resolved
+
+    def order_by(self, quote):
+        related = self.m2m.related_model._meta
+        order = []
+        for name in [*related.ordering, related.pk.name]:
+            descending = name.startswith("-")
+            column = related.get_field(name.lstrip("-")).column  # plain fields only (FieldDoesNotExist else)
+            if column not in {c for c, _d in order}:
+                order.append((column, descending))
+        return ", ".join(f"r.{quote(column)}{' DESC' if descending else ''}" for column, descending in order)
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor not in self.VENDORS:
+            raise NotImplementedError(f"RelatedIds supports {', '.join(self.VENDORS)}")
+        outer, params = compiler.compile(self.outer)
+        quote = connection.ops.quote_name
+        through, related = self.m2m.remote_field.through._meta, self.m2m.related_model._meta
+        source = quote(through.get_field(self.m2m.m2m_field_name()).column)
+        target = quote(through.get_field(self.m2m.m2m_reverse_field_name()).column)
+        join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+        select = (f"SELECT l.{target} AS id FROM {quote(through.db_table)} l {join} {quote(related.db_table)} r "
+                  f"ON r.{quote(related.pk.column)} = l.{target} WHERE l.{source} = {outer} "
+                  f"ORDER BY {self.order_by(quote)}")
+        if connection.vendor == "postgresql":
+            return f"ARRAY({select})", params
+        return f"(SELECT json_group_array(x.id) FROM ({select}) x)", params
+
+    def convert_value(self, value, expression, connection):
+        return orjson.loads(value) if isinstance(value, str) else value
+
+
 def values(queryset):
-    """The list queryset (filtered, annotated with_progress, ordered) as dictionaries."""
-    return queryset.prefetch_related(None).values(*COLUMNS)
+    """The list queryset (filtered, annotated with_progress, ordered) as dictionaries, with the
+    many-to-many ids as lists (where the database supports RelatedIds; else rows() reads them)."""
+    queryset = queryset.prefetch_related(None)
+    if connections[queryset.db].vendor not in RelatedIds.VENDORS:
+        return queryset.values(*COLUMNS)
+    return queryset.values(*COLUMNS, **{f"{name}_ids": RelatedIds(name) for name in MANY})
 
 
 def related_ids(ids):
     """{field: {project id: [related ids]}} for the many-to-many fields, each list in the related
-    model's own order (as `instance.<field>.all()` lists them): two queries a field, the pairs from
+    model's own order (as `instance.<field>.all()` lists them), on databases without RelatedIds:
+    two queries a field, the pairs from
     the link table and the order of the related rows they name. (One query joining the related
     table lets SQLite's planner walk that table's name index and probe every project id for each
     of its rows: 200 ms for 1,000 projects.)"""
@@ -141,8 +209,10 @@ def rows(page, serializer):
     labels = {name: {value: force_str(label) for value, label in Project._meta.get_field(name).flatchoices}
               for name in CHOICES}
     convert = converters(fields)
-    many = related_ids([row["id"] for row in page])
-    leaders, cooperating, programmes = (many[name] for name in MANY)
+    if page and "leaders_ids" not in page[0]:
+        many = related_ids([row["id"] for row in page])
+        for row in page:
+            row.update({f"{name}_ids": many[name].get(row["id"], []) for name in MANY})
     out = []
     for row in page:
         pk = row["id"]
@@ -155,10 +225,10 @@ def rows(page, serializer):
             "key_level": row["key_level"],
             "key_level_display": labels["key_level"].get(row["key_level"], row["key_level"]),
             "total_investment": value["total_investment"], "planned_start": value["planned_start"],
-            "planned_completion": value["planned_completion"], "leaders": leaders.get(pk, []),
+            "planned_completion": value["planned_completion"], "leaders": row["leaders_ids"],
             "lead_unit": row["lead_unit_id"], "lead_unit_name": row["lead_unit__name"],
-            "cooperating_units": cooperating.get(pk, []), "parent": row["parent_id"],
-            "programmes": programmes.get(pk, []), "description": row["description"],
+            "cooperating_units": row["cooperating_units_ids"], "parent": row["parent_id"],
+            "programmes": row["programmes_ids"], "description": row["description"],
             "is_archived": row["is_archived"], "version": row["version"],
             "created_at": value["created_at"], "updated_at": value["updated_at"],
             "progress_year": year, "progress_month": month,
