@@ -8,6 +8,7 @@ it); `rows()` returns exactly what `ProjectListSerializer(page, many=True).data`
 serializer and a ReturnDict per row — at 1,000 rows that machinery costs several times the query.
 The number of queries does not depend on the number of rows."""
 
+import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ import orjson
 from django.conf import settings
 from django.db import connections
 from django.db.models import Expression, F, TextField
+from django.utils import timezone
 from django.utils.encoding import force_str
 
 from projects.choices import Light
@@ -38,18 +40,29 @@ def schedule_light(completion_rate, month, report_month):
     rate (rounded to 0.01) against time progress — yellow from TRACKER_LIGHT_YELLOW_POINTS behind,
     red beyond TRACKER_LIGHT_RED_POINTS — and yellow at least without an accepted report for the
     month. The bulletin also turns red for overdue milestones and problems; lists do not look."""
+    return light_rule(month)(completion_rate, report_month)
+
+
+def light_rule(month):
+    """schedule_light for one month: a function (completion_rate, report_month) → light, with the
+    time progress and the thresholds computed once (the list calls it for every row)."""
     from projects.services.bulletins import round2, time_progress
 
-    light = Light.GREEN
-    if completion_rate is not None and month is not None:
-        gap = round2(completion_rate) - time_progress(month)
-        if gap < -Decimal(settings.TRACKER_LIGHT_RED_POINTS):
-            light = Light.RED
-        elif gap <= -Decimal(settings.TRACKER_LIGHT_YELLOW_POINTS):
-            light = Light.YELLOW
-    if month is not None and report_month != month and light == Light.GREEN:
-        light = Light.YELLOW
-    return light.value
+    green, yellow, red = Light.GREEN.value, Light.YELLOW.value, Light.RED.value
+    if month is None:
+        return lambda completion_rate, report_month: green
+    progress = time_progress(month)
+    red_gap, yellow_gap = -Decimal(settings.TRACKER_LIGHT_RED_POINTS), -Decimal(settings.TRACKER_LIGHT_YELLOW_POINTS)
+
+    def light(completion_rate, report_month):
+        if completion_rate is not None:
+            gap = round2(completion_rate) - progress
+            if gap < red_gap:
+                return red
+            if gap <= yellow_gap:
+                return yellow
+        return green if report_month == month else yellow
+    return light
 
 
 class RelatedIds(Expression):
@@ -150,49 +163,72 @@ def related_ids(ids):
     return result
 
 
-def converters(fields):
-    """Fast equivalents of the serializer fields' to_representation for the converted columns:
-    DecimalField (quantize with the field's context, then `{:f}`), DateField, DateTimeField (in the
-    current time zone, +00:00 written Z). Anything else falls back to the field itself."""
+@functools.cache
+def formats(serializer_class):
+    """{column: (kind, parameters)} — how the serializer's fields represent the converted columns,
+    read once per serializer class (the fields do not depend on the request): "decimal" (quantize
+    with the field's context, then `{:f}`), "date", "datetime" (ISO 8601 in the current time zone,
+    +00:00 written Z), or None: anything else goes through the field itself."""
     from rest_framework import fields as drf
     from rest_framework.settings import api_settings
 
-    def decimal(field):
-        exponent = Decimal(1).scaleb(-field.decimal_places)
-        context = decimal_context(field)
-        coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-        if not coerce or field.localize or field.normalize_output or field.decimal_places is None:
-            return field.to_representation
-        return lambda value: "{:f}".format(
-            (value if isinstance(value, Decimal) else Decimal(str(value).strip())).quantize(exponent, context=context))
-
-    def datetime(field):
-        if getattr(field, "format", api_settings.DATETIME_FORMAT) != drf.ISO_8601 or hasattr(field, "timezone"):
-            return field.to_representation
-        zone = field.default_timezone()
-
-        def represent(value):
-            text = (value.astimezone(zone) if zone is not None and value.tzinfo is not None else value).isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-        return represent
-
-    def date(field):
-        if getattr(field, "format", api_settings.DATE_FORMAT) != drf.ISO_8601:
-            return field.to_representation
-        return lambda value: value.isoformat()
-
+    fields = serializer_class().fields
     out = {}
     for name in CONVERTED:
-        field = fields[name]
+        field, kind = fields[name], None
         if isinstance(field, drf.DecimalField):
-            out[name] = decimal(field)
+            coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+            if coerce and not field.localize and not field.normalize_output and field.decimal_places is not None:
+                kind = ("decimal", (Decimal(1).scaleb(-field.decimal_places), decimal_context(field),
+                                    field.decimal_places <= 6))
         elif isinstance(field, drf.DateTimeField):
-            out[name] = datetime(field)
+            if getattr(field, "format", api_settings.DATETIME_FORMAT) == drf.ISO_8601 and not hasattr(field, "timezone"):
+                kind = ("datetime", ())
         elif isinstance(field, drf.DateField):
-            out[name] = date(field)
-        else:
-            out[name] = field.to_representation
+            if getattr(field, "format", api_settings.DATE_FORMAT) == drf.ISO_8601:
+                kind = ("date", ())
+        out[name] = kind
     return out
+
+
+def converters(serializer):
+    """Fast equivalents of `serializer`'s fields' to_representation for the converted columns
+    (see formats()), None kept None."""
+    out = {}
+    for name, kind in formats(type(serializer)).items():
+        if kind is None:
+            represent = serializer.fields[name].to_representation
+            out[name] = lambda value, represent=represent: None if value is None else represent(value)
+        elif kind[0] == "decimal":
+            out[name] = decimal_converter(*kind[1])
+        elif kind[0] == "datetime":
+            out[name] = datetime_converter(timezone.get_current_timezone() if settings.USE_TZ else None)
+        else:
+            out[name] = lambda value: None if value is None else value.isoformat()
+    return out
+
+
+def decimal_converter(exponent, context, plain):
+    """DecimalField.to_representation: quantized, then `{:f}` — or str(), the same text when the
+    value has at most 6 decimal places (str() writes an exponent only beyond 6 leading zeros)."""
+    text = str if plain else "{:f}".format
+
+    def represent(value):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value).strip())
+        return text(value.quantize(exponent, context=context))
+    return represent
+
+
+def datetime_converter(zone):
+    def represent(value):
+        if value is None:
+            return None
+        text = (value.astimezone(zone) if zone is not None and value.tzinfo is not None else value).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return represent
 
 
 def decimal_context(field):
@@ -209,37 +245,33 @@ def decimal_context(field):
 def rows(page, serializer):
     """The rows of `page` (dictionaries from `values()`) as `serializer` (a ProjectListSerializer
     with the view's context) represents them."""
-    fields = serializer.fields
     year, month = serializer.context.get("progress", (None, None))
-    labels = {name: {value: force_str(label) for value, label in Project._meta.get_field(name).flatchoices}
-              for name in CHOICES}
-    convert = converters(fields)
+    category, stage, key_level = ({value: force_str(label) for value, label in Project._meta.get_field(name).flatchoices}
+                                  for name in CHOICES)
+    convert = converters(serializer)
+    investment, start, completion, created, updated, baseline, in_force, ytd, rate = (
+        convert[name] for name in CONVERTED)
+    light = light_rule(month)
     if page and "leaders_ids" not in page[0]:
         many = related_ids([row["id"] for row in page])
         for row in page:
             row.update({f"{name}_ids": many[name].get(row["id"], []) for name in MANY})
-    out = []
-    for row in page:
-        pk = row["id"]
-        value = {name: (None if row[name] is None else fn(row[name])) for name, fn in convert.items()}
-        out.append({
-            "id": pk, "code": row["code"], "name": row["name"], "name_en": row["name_en"], "aliases": row["aliases"],
-            "category": row["category"], "category_display": labels["category"].get(row["category"], row["category"]),
-            "zone": row["zone_id"], "zone_name": row["zone__name"],
-            "stage": row["stage"], "stage_display": labels["stage"].get(row["stage"], row["stage"]),
-            "key_level": row["key_level"],
-            "key_level_display": labels["key_level"].get(row["key_level"], row["key_level"]),
-            "total_investment": value["total_investment"], "planned_start": value["planned_start"],
-            "planned_completion": value["planned_completion"], "leaders": row["leaders_ids"],
-            "lead_unit": row["lead_unit_id"], "lead_unit_name": row["lead_unit__name"],
-            "cooperating_units": row["cooperating_units_ids"], "parent": row["parent_id"],
-            "programmes": row["programmes_ids"], "description": row["description"],
-            "is_archived": row["is_archived"], "version": row["version"],
-            "created_at": value["created_at"], "updated_at": value["updated_at"],
-            "progress_year": year, "progress_month": month,
-            "plan_baseline": value["plan_baseline"], "plan_in_force": value["plan_in_force"],
-            "completed_ytd": value["completed_ytd"], "report_month": row["report_month"],
-            "completion_rate": value["completion_rate"],
-            "light": schedule_light(row["completion_rate"], month, row["report_month"]),
-        })
-    return out
+    return [{
+        "id": row["id"], "code": row["code"], "name": row["name"], "name_en": row["name_en"], "aliases": row["aliases"],
+        "category": row["category"], "category_display": category.get(row["category"], row["category"]),
+        "zone": row["zone_id"], "zone_name": row["zone__name"],
+        "stage": row["stage"], "stage_display": stage.get(row["stage"], row["stage"]),
+        "key_level": row["key_level"], "key_level_display": key_level.get(row["key_level"], row["key_level"]),
+        "total_investment": investment(row["total_investment"]), "planned_start": start(row["planned_start"]),
+        "planned_completion": completion(row["planned_completion"]), "leaders": row["leaders_ids"],
+        "lead_unit": row["lead_unit_id"], "lead_unit_name": row["lead_unit__name"],
+        "cooperating_units": row["cooperating_units_ids"], "parent": row["parent_id"],
+        "programmes": row["programmes_ids"], "description": row["description"],
+        "is_archived": row["is_archived"], "version": row["version"],
+        "created_at": created(row["created_at"]), "updated_at": updated(row["updated_at"]),
+        "progress_year": year, "progress_month": month,
+        "plan_baseline": baseline(row["plan_baseline"]), "plan_in_force": in_force(row["plan_in_force"]),
+        "completed_ytd": ytd(row["completed_ytd"]), "report_month": row["report_month"],
+        "completion_rate": rate(row["completion_rate"]),
+        "light": light(row["completion_rate"], row["report_month"]),
+    } for row in page]

@@ -1,10 +1,16 @@
 """A JSON renderer with DRF's output through orjson (bench B1: the stdlib encoder took ~15× the time
 of orjson on a 1,000-row project list)."""
 
+import re
+
 import orjson
 from rest_framework.renderers import JSONRenderer
 
 OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# U+2028 and U+2029 in UTF-8. Both start with the byte E2, which a memchr finds (or not) in
+# microseconds; searching the three-byte sequences took ~1 ms each on an 850 kB page.
+SEPARATORS = re.compile(rb"\xe2\x80[\xa8\xa9]")
+ESCAPED = {"\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -27,4 +33,4 @@ class FastJSONRenderer(JSONRenderer):
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         # DRF escapes these two so that the output is a strict JavaScript subset; orjson does not.
-        return ret.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
+        return SEPARATORS.sub(lambda match: ESCAPED[match.group()], ret) if b"\xe2" in ret else ret

@@ -23,7 +23,7 @@ class Point:
 @pytest.mark.parametrize("value", [
     timezone.now(), datetime.datetime(2013, 10, 31, 8, 30, 15, 123456), datetime.date(2013, 10, 31),
     datetime.time(8, 30, 15, 4567), datetime.timedelta(seconds=90), decimal.Decimal("1.50"), uuid.uuid4(),
-    _("name"), "跟踪 \u2028 \u2029 \"quoted\" \\", 2**70, -5, 0.1, 1e16, True, None, (1, 2), {3}, b"bytes",
+    _("name"), "跟踪 \u2028 \u2029 \"quoted\" \\", "“引号”—…", "\u2028“\u2029”", 2**70, -5, 0.1, 1e16, True, None, (1, 2), {3}, b"bytes",
     [{"nested": {"x": [1, "二"]}}], {1: "int key", None: "null key"},
 ])
 def test_same_bytes_as_drf(value):
