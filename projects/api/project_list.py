@@ -8,15 +8,22 @@ it); `rows()` returns exactly what `ProjectListSerializer(page, many=True).data`
 serializer and a ReturnDict per row — at 1,000 rows that machinery costs several times the query.
 The number of queries does not depend on the number of rows."""
 
+import datetime as dt
+import decimal as dec
 import functools
 from collections import defaultdict
 from decimal import Decimal
+from itertools import chain
 
 import orjson
 from django.conf import settings
 from django.db import connections
 from django.db.models import Expression, F, TextField
+from django.db.models.expressions import Col
+from django.db.models.query import ValuesIterable
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.encoding import force_str
 
 from projects.choices import Light
@@ -129,13 +136,92 @@ class RelatedIds(Expression):
         return orjson.loads(value) if isinstance(value, str) else value
 
 
-def values(queryset):
+def values(queryset, serializer=None):
     """The list queryset (filtered, annotated with_progress, ordered) as dictionaries, with the
-    many-to-many ids as lists (where the database supports RelatedIds; else rows() reads them)."""
+    many-to-many ids as lists (where the database supports RelatedIds; else rows() reads them).
+    Given the list's serializer, on SQLite the formatted columns come already written as the
+    serializer writes them (SQLiteListValues)."""
     queryset = queryset.prefetch_related(None)
-    if connections[queryset.db].vendor not in RelatedIds.VENDORS:
+    vendor = connections[queryset.db].vendor
+    if vendor not in RelatedIds.VENDORS:
         return queryset.values(*COLUMNS)
-    return queryset.values(*COLUMNS, **{f"{name}_ids": RelatedIds(name) for name in MANY})
+    queryset = queryset.values(*COLUMNS, **{f"{name}_ids": RelatedIds(name) for name in MANY})
+    if serializer is not None and vendor == "sqlite":
+        fused = {name: kind for name, kind in formats(type(serializer)).items() if kind is not None}
+        queryset._iterable_class = type("SQLiteListValues", (SQLiteListValues,), {"formats": fused})
+    return queryset
+
+
+class SQLiteListValues(ValuesIterable):
+    """values() on SQLite with the columns of `formats` written as the serializer writes them:
+    Django's converters for such a column (a Decimal from the stored float, quantized for a table
+    column; an aware datetime; a date) and the serializer's formatting fused into one function,
+    instead of Django's generic converter loop and a second pass. Django's converters of those
+    columns never return a str, so rows() passes strings through. (PostgreSQL needs none of this:
+    its driver returns Decimals and datetimes, and Django converts nothing.)"""
+
+    formats = {}  # {column: formats() kind}, per request
+
+    def __iter__(self):
+        queryset = self.queryset
+        query = queryset.query
+        compiler = query.get_compiler(queryset.db)
+        names = list(query.selected) if query.selected else [
+            *query.extra_select, *query.values_select, *query.annotation_select]
+        results = compiler.execute_sql(MULTI, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        expressions = [select[0] for select in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(expressions)
+        fused = []
+        for pos, name in enumerate(names):
+            fn = sqlite_fused(self.formats[name], expressions[pos], compiler.connection) if name in self.formats else None
+            if fn is not None:
+                fused.append((name, pos, fn))
+                converters.pop(pos, None)
+        rows = chain.from_iterable(results)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        for row in rows:
+            out = dict(zip(names, row))
+            for name, pos, fn in fused:
+                out[name] = fn(row[pos])
+            yield out
+
+
+SQLITE_DECIMAL = dec.Context(prec=15).create_decimal_from_float  # as Django's SQLite converter
+
+
+def sqlite_fused(kind, expression, connection):
+    """Raw SQLite value → the serializer's text for one column (see SQLiteListValues), or None
+    when the column is not of the kind's type (Django converts it)."""
+    internal = expression.output_field.get_internal_type()
+    if kind[0] == "decimal" and internal == "DecimalField":
+        exponent, context, plain = kind[1]
+        text = str if plain else "{:f}".format
+        create = SQLITE_DECIMAL
+        if isinstance(expression, Col):  # Django quantizes a table column to its own places first
+            field = expression.output_field
+            own, own_context = Decimal(1).scaleb(-field.decimal_places), field.context
+            if (own, own_context.prec, own_context.rounding) != (exponent, context.prec, context.rounding):
+                return lambda value: None if value is None else text(
+                    create(value).quantize(own, context=own_context).quantize(exponent, context=context))
+        return lambda value: None if value is None else text(create(value).quantize(exponent, context=context))
+    if kind[0] == "datetime" and internal == "DateTimeField":
+        stored = connection.timezone if settings.USE_TZ else None
+        represent = datetime_converter(timezone.get_current_timezone() if settings.USE_TZ else None)
+
+        def fused(value):
+            if value is None:
+                return None
+            if not isinstance(value, dt.datetime):
+                value = parse_datetime(value)
+            if stored is not None and (value.tzinfo is None or value.utcoffset() is None):
+                value = value.replace(tzinfo=stored)
+            return represent(value)
+        return fused
+    if kind[0] == "date" and internal == "DateField":
+        return lambda value: None if value is None else (
+            value if isinstance(value, dt.date) else parse_date(value)).isoformat()
+    return None
 
 
 def related_ids(ids):
@@ -193,7 +279,7 @@ def formats(serializer_class):
 
 def converters(serializer):
     """Fast equivalents of `serializer`'s fields' to_representation for the converted columns
-    (see formats()), None kept None."""
+    (see formats()), None kept None and strings (formatted by SQLiteListValues) kept as they are."""
     out = {}
     for name, kind in formats(type(serializer)).items():
         if kind is None:
@@ -204,7 +290,7 @@ def converters(serializer):
         elif kind[0] == "datetime":
             out[name] = datetime_converter(timezone.get_current_timezone() if settings.USE_TZ else None)
         else:
-            out[name] = lambda value: None if value is None else value.isoformat()
+            out[name] = lambda value: value if value is None or value.__class__ is str else value.isoformat()
     return out
 
 
@@ -214,8 +300,8 @@ def decimal_converter(exponent, context, plain):
     text = str if plain else "{:f}".format
 
     def represent(value):
-        if value is None:
-            return None
+        if value is None or value.__class__ is str:
+            return value
         if not isinstance(value, Decimal):
             value = Decimal(str(value).strip())
         return text(value.quantize(exponent, context=context))
@@ -224,8 +310,8 @@ def decimal_converter(exponent, context, plain):
 
 def datetime_converter(zone):
     def represent(value):
-        if value is None:
-            return None
+        if value is None or value.__class__ is str:
+            return value
         text = (value.astimezone(zone) if zone is not None and value.tzinfo is not None else value).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
     return represent

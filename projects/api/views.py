@@ -215,8 +215,9 @@ class ProjectViewSet(TrackerViewSet):
 
     def list(self, request, *args, **kwargs):
         # Rows as dictionaries, shaped by ProjectListSerializer's fields (bench B1: no model instances).
-        page = self.paginate_queryset(project_list.values(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(project_list.rows(page, self.get_serializer()))
+        serializer = self.get_serializer()
+        page = self.paginate_queryset(project_list.values(self.filter_queryset(self.get_queryset()), serializer))
+        return self.get_paginated_response(project_list.rows(page, serializer))
 
     @extend_schema(request=s.ArchiveSerializer, responses=s.ProjectSerializer)
     @action(detail=True, methods=["post"])

@@ -95,3 +95,21 @@ def test_many_to_many_ids_follow_the_related_models_ordering(api, world):
 ])
 def test_schedule_light_follows_the_bulletin_rule(rate, month, report_month, light):
     assert schedule_light(rate, month, report_month) == light
+
+
+def test_sqlite_fused_converters_repeat_djangos_conversions():
+    # A table column is quantized to its own places by Django's SQLite converter before the
+    # serializer quantizes it to its places: 1.0051 → 1.005 → 1.00 (half even), not 1.01.
+    import decimal
+
+    from django.db.models import DecimalField
+    from django.db.models.expressions import Col
+
+    from projects.api.project_list import sqlite_fused
+
+    context = decimal.Context(prec=14)
+    column = DecimalField(max_digits=14, decimal_places=3)
+    fused = sqlite_fused(("decimal", (Decimal("0.01"), context, True)), Col("t", column), connection)
+    assert [fused(1.0051), fused(None), fused(7)] == ["1.00", None, "7.00"]
+    same_places = sqlite_fused(("decimal", (Decimal("0.001"), context, True)), Col("t", column), connection)
+    assert same_places(1.0051) == "1.005"
