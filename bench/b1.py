@@ -148,7 +148,7 @@ def run(ctx):
     ctx.rec.emit("B1", ratio, "x", target=4, ok=ratio <= 4 and same_rows and queries_10 == queries_n,
                  shipped_ms=ms(medians["shipped"]), stretch=3, queries_10=queries_10, queries_full=queries_n,
                  runs_ms={name: [ms(t) for t in ts] for name, ts in times.items()},
-                 path="projects/api/project_list.py (values() rows, one query per m2m field)", **common)
+                 path="projects/api/project_list.py (values() rows, m2m ids by correlated subqueries, orjson renderer)", **common)
     ctx.rec.emit("B1-modelserializer", medians["modelserializer"] / medians["floor"], "x", target=None,
                  modelserializer_ms=ms(medians["modelserializer"]),
                  path="ListModelMixin.list + ProjectListSerializer over instances", **common)

@@ -5,7 +5,10 @@ from decimal import Decimal
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import models
 from django.db.models import DecimalField, F, FilteredRelation, Func, OuterRef, Q, Subquery, Value
+from django.db.models import ForeignKey
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import Join
 
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
 RATE_OUTPUT = DecimalField(max_digits=12, decimal_places=4)
@@ -23,6 +26,28 @@ class Percent(Func):
     output_field = RATE_OUTPUT
 
 
+def count_neutral_joins(query):
+    """Aliases of the joins of `query` that add no row and remove none: the plan and report joins
+    of `with_progress`, and LEFT OUTER joins along a foreign key (to a unique column)."""
+    return [
+        alias for alias, join in query.alias_map.items()
+        if alias in (PLAN, REPORT) or (isinstance(join, Join) and join.join_type == LOUTER
+                                       and join.filtered_relation is None and isinstance(join.join_field, ForeignKey))
+    ]
+
+
+def joins_to_drop(query, aliases):
+    """`aliases` less those a join kept in the query hangs from."""
+    aliases = list(aliases)
+    while True:
+        parents = {join.parent_alias for alias, join in query.alias_map.items()
+                   if alias not in aliases and query.alias_refcount.get(alias) and isinstance(join, Join)}
+        kept = [alias for alias in aliases if alias not in parents]
+        if kept == aliases:
+            return aliases
+        aliases = kept
+
+
 class ProjectQuerySet(models.QuerySet):
     def active(self):
         """Projects that are not archived: what default lists show."""
@@ -33,21 +58,24 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(Q(lead_unit=unit) | Q(cooperating_units=unit)).distinct()
 
     def count(self):
-        """COUNT(*) without the joins of `with_progress` when nothing filters on them: each joins at
-        most one row (a plan per project and year, a report chosen by id), so they cannot change
-        the count, and the report join evaluates its subquery for every project (the list's
-        pagination counts the whole filtered collection)."""
+        """COUNT(*) without the joins that cannot change it, when nothing filters on them: the joins
+        of `with_progress` (each joins at most one row: a plan per project and year, a report chosen
+        by id; the report join evaluates its subquery for every project) and LEFT OUTER joins along
+        a foreign key (at most one row), such as the zone and unit names the list selects (the
+        list's pagination counts the whole filtered collection: 7 of 7.3 ms at 10,000 projects on
+        SQLite were those two joins)."""
         if self._result_cache is not None:
             return len(self._result_cache)
         query = self.query
-        joined = [alias for alias in (PLAN, REPORT) if query.alias_refcount.get(alias)]
+        joined = [alias for alias in count_neutral_joins(query) if query.alias_refcount.get(alias)]
         if not joined or query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
             return super().count()
         try:
             where_sql, _params = query.get_compiler(self.db).compile(query.where)
         except (EmptyResultSet, FullResultSet):  # no condition at all, or one that is always false
             where_sql = ""
-        if any(alias in where_sql for alias in joined):
+        joined = joins_to_drop(query, [alias for alias in joined if alias not in where_sql])
+        if not joined:
             return super().count()
         query = query.chain()
         query.set_annotation_mask(())

@@ -69,6 +69,25 @@ def test_list_query_count_is_the_same_for_10_and_1000_rows(api, world):
     assert few == many
 
 
+def test_many_to_many_ids_follow_the_related_models_ordering(api, world):
+    # Created so that the id order is not the Meta order (Leader/Unit: name; Programme: -year, code).
+    leaders = [Leader.objects.create(name=name) for name in ("Leader B", "Leader A", "Leader C")]
+    units = [Unit.objects.create(name=name) for name in ("Unit Z", "Unit A")]
+    programmes = [Programme.objects.create(code=code, year=year, label=code, name=code)
+                  for code, year in (("b-2013", 2013), ("a-2013", 2013), ("c-2014", 2014))]
+    project = Project.objects.create(name="排序测试", category="industry", stage="new")
+    project.leaders.set(leaders)
+    project.cooperating_units.set(units)
+    project.programmes.set(programmes)
+    api.force_authenticate(world.users["auditor"])
+    _n, body = list_queries(api, 500)
+    row = next(row for row in body["results"] if row["id"] == project.pk)
+    assert row["leaders"] == [p.pk for p in project.leaders.all()] == [leaders[1].pk, leaders[0].pk, leaders[2].pk]
+    assert row["cooperating_units"] == [units[1].pk, units[0].pk]
+    assert row["programmes"] == [programmes[2].pk, programmes[1].pk, programmes[0].pk]
+    assert [p.pk for p in project.programmes.all()] == row["programmes"]
+
+
 @pytest.mark.parametrize("rate, month, report_month, light", [
     (None, 6, 6, "green"), (Decimal("45"), 6, 6, "green"), (Decimal("40.00"), 6, 6, "yellow"),
     (Decimal("20.01"), 6, 6, "yellow"), (Decimal("19.99"), 6, 6, "red"), (Decimal("60"), 6, 5, "yellow"),
@@ -76,3 +95,21 @@ def test_list_query_count_is_the_same_for_10_and_1000_rows(api, world):
 ])
 def test_schedule_light_follows_the_bulletin_rule(rate, month, report_month, light):
     assert schedule_light(rate, month, report_month) == light
+
+
+def test_sqlite_fused_converters_repeat_djangos_conversions():
+    # A table column is quantized to its own places by Django's SQLite converter before the
+    # serializer quantizes it to its places: 1.0051 → 1.005 → 1.00 (half even), not 1.01.
+    import decimal
+
+    from django.db.models import DecimalField
+    from django.db.models.expressions import Col
+
+    from projects.api.project_list import sqlite_fused
+
+    context = decimal.Context(prec=14)
+    column = DecimalField(max_digits=14, decimal_places=3)
+    fused = sqlite_fused(("decimal", (Decimal("0.01"), context, True)), Col("t", column), connection)
+    assert [fused(1.0051), fused(None), fused(7)] == ["1.00", None, "7.00"]
+    same_places = sqlite_fused(("decimal", (Decimal("0.001"), context, True)), Col("t", column), connection)
+    assert same_places(1.0051) == "1.005"

@@ -26,3 +26,23 @@ def test_count_with_progress_is_the_count_of_the_rows():
         assert qs.count() == len(list(qs))
     assert base.filter(plan_baseline__isnull=False).count() == 3
     assert base.filter(completion_rate__gt=15).count() == 2
+
+
+def test_count_leaves_out_left_joins_along_foreign_keys():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import Zone
+
+    zone = Zone.objects.create(code="count-zone", name="计数区")
+    unit = Unit.objects.create(name="计数单位")
+    Project.objects.create(name="有区项目", zone=zone, lead_unit=unit)
+    Project.objects.create(name="无区项目")
+    listed = Project.objects.with_progress(2013, 12).active().values("pk", "zone__name", "lead_unit__name")
+    for qs in (listed, listed.filter(zone__name="计数区"), listed.filter(zone__isnull=True),
+               listed.filter(lead_unit__name__startswith="计数"), listed.order_by("zone__name"),
+               Project.objects.values("zone__name", "zone__code", "lead_unit__parent__name")):
+        assert qs.count() == len(list(qs))
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed.all().count() == 2
+    assert "JOIN" not in ctx.captured_queries[0]["sql"]
