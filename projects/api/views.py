@@ -31,9 +31,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from projects import filtersets
@@ -43,7 +41,6 @@ from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
 from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
 from projects.api import project_list
 from projects.api.pagination import ProjectPagination, ReportCursorPagination
-from projects.api.renderers import FastJSONRenderer
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
 from projects.locking import is_versioned
@@ -191,8 +188,6 @@ class ProjectViewSet(TrackerViewSet):
     serializer_class = s.ProjectSerializer
     filterset_class = filtersets.ProjectFilterSet
     pagination_class = ProjectPagination
-    # The same JSON through orjson (bench B1: pages of up to 1,000 rows).
-    renderer_classes = [FastJSONRenderer if cls is JSONRenderer else cls for cls in api_settings.DEFAULT_RENDERER_CLASSES]
 
     def get_queryset(self):
         year, month = self.progress
