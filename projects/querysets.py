@@ -83,6 +83,32 @@ class ProjectQuerySet(models.QuerySet):
             query.alias_refcount[alias] = 0
         return query.get_count(using=self.db)
 
+    def page_ids(self):
+        """`values_list("pk", flat=True)` in this queryset's order, for paging: without the joins
+        that cannot change which rows come or their order (as count() leaves them out) unless a
+        filter or the ordering names them. The list pages these ids, then computes its per-row
+        figures (the progress and many-to-many subqueries) for the page's rows only: with LIMIT and
+        OFFSET on the full query, PostgreSQL evaluates them for every row skipped by the offset too,
+        so a deep page cost as many rows as its offset."""
+        ids = self.values_list("pk", flat=True)
+        query = ids.query
+        joined = [alias for alias in count_neutral_joins(query) if query.alias_refcount.get(alias)]
+        if not joined or query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
+            return ids
+        ordering = [str(term).lstrip("-") for term in (query.order_by or self.model._meta.ordering)]
+        if any(term in query.annotations or not term.replace("_", "").isalnum() for term in ordering):
+            return ids  # ordered by a figure of with_progress (or an expression): keep every join
+        try:
+            where_sql, _params = query.get_compiler(self.db).compile(query.where)
+        except (EmptyResultSet, FullResultSet):
+            where_sql = ""
+        joined = joins_to_drop(query, [alias for alias in joined if alias not in where_sql])
+        if joined:
+            query.set_annotation_mask(())
+            for alias in joined:
+                query.alias_refcount[alias] = 0
+        return ids
+
     def with_progress(self, year, month):
         """Annotates each project with its standing at the end of `month` of `year`, in one query:
 

@@ -152,6 +152,16 @@ def values(queryset, serializer=None):
     return queryset
 
 
+def page_values(queryset, ids, serializer=None):
+    """values() of the rows `ids` of `queryset`, in the order of `ids` (a page of
+    `queryset.page_ids()`); a project gone meanwhile is left out."""
+    ids = list(ids)
+    if not ids:
+        return []
+    by_id = {row["id"]: row for row in values(queryset.filter(pk__in=ids).order_by(), serializer)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 class SQLiteListValues(ValuesIterable):
     """values() on SQLite with the columns of `formats` written as the serializer writes them:
     Django's converters for such a column (a Decimal from the stored float, quantized for a table

@@ -215,7 +215,10 @@ class ProjectViewSet(TrackerViewSet):
     def list(self, request, *args, **kwargs):
         # Rows as dictionaries, shaped by ProjectListSerializer's fields (bench B1: no model instances).
         serializer = self.get_serializer()
-        page = self.paginate_queryset(project_list.values(self.filter_queryset(self.get_queryset()), serializer))
+        queryset = self.filter_queryset(self.get_queryset())
+        # The page's ids first, then the figures of those rows only (a deep page costs a page).
+        ids = self.paginate_queryset(queryset.page_ids())
+        page = project_list.page_values(queryset, ids, serializer)
         return self.get_paginated_response(project_list.rows(page, serializer))
 
     @extend_schema(request=s.ArchiveSerializer, responses=s.ProjectSerializer)

@@ -46,3 +46,40 @@ def test_count_leaves_out_left_joins_along_foreign_keys():
     with CaptureQueriesContext(connection) as ctx:
         assert listed.all().count() == 2
     assert "JOIN" not in ctx.captured_queries[0]["sql"]
+
+
+def test_page_ids_keep_the_order_and_rows_of_the_full_query():
+    unit = Unit.objects.create(name="分页单位")
+    for n in range(6):
+        project = Project.objects.create(name=f"分页项目{n}", lead_unit=unit)
+        AnnualPlan.objects.create(project=project, year=2013, planned_investment=Decimal("100"))
+        MonthlyReport.objects.create(project=project, year=2013, month=3, status="accepted",
+                                     completed_ytd=Decimal(7 * ((n * 5) % 6)))
+    base = Project.objects.with_progress(2013, 12).active()
+    for qs in (base, base.order_by("-name"), base.order_by("-completion_rate", "name"),
+               base.filter(completion_rate__gt=10).order_by("completed_ytd"), base.order_by("lead_unit__name", "-id"),
+               base.for_unit(unit)):
+        assert list(qs.page_ids()) == [p.pk for p in qs]
+        assert list(qs.page_ids()[2:4]) == [p.pk for p in qs[2:4]]
+
+
+def test_a_deep_list_page_computes_the_figures_of_its_own_rows_only(client, django_user_model):
+    """The list pages the ids (no progress join, no per-row subquery), then reads the page's rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.choices import Role
+    from projects.models import Profile
+
+    for n in range(12):
+        Project.objects.create(name=f"深页项目{n:02d}")
+    user = django_user_model.objects.create_user("pager")
+    Profile.objects.create(user=user, role=Role.OFFICE)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/api/projects/", {"page": 3, "page_size": 5, "progress_year": 2013}).json()
+    assert [row["name"] for row in body["results"]] == ["深页项目10", "深页项目11"]
+    ids_sql = next(q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "projects_project"."id" AS "pk"'))
+    assert "JOIN" not in ids_sql and "OFFSET 10" in ids_sql
+    rows_sql = next(q["sql"] for q in ctx.captured_queries if "progress_plan" in q["sql"] and '"code"' in q["sql"])
+    assert "OFFSET" not in rows_sql and " IN (" in rows_sql
