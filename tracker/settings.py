@@ -196,7 +196,7 @@ TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggar
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "projects.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
