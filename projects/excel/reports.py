@@ -338,7 +338,7 @@ def reports_import(*, user, data, year, month, submit=False):
     to_create, to_update = [], []
     for result in preview.rows:
         if result.action == "create":
-            report = MonthlyReport(project=result.project, year=year, month=month)
+            report = MonthlyReport(project_id=result.project.pk, year=year, month=month)
             to_create.append(report)
         elif result.action == "update":
             report = result.report
@@ -358,7 +358,8 @@ def reports_import(*, user, data, year, month, submit=False):
         if submit:
             report.submitted_at, report.submitted_by = now, user
     if to_create:
-        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, batch_size=2000)
+        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, key=("project_id", "year", "month"),
+                                      batch_size=2000)
     if to_update:
         bulk_update_with_history(
             to_update, MonthlyReport, batch_size=2000, default_user=user,
