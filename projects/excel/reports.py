@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -25,6 +27,7 @@ from projects.excel.workbook import (
     is_formula,
     open_workbook,
     set_widths,
+    sheet_values,
     write_header,
     write_row,
 )
@@ -181,15 +184,15 @@ def reports_preview(*, user, data, year, month):
                                    % {"sheet": SHEET})
         return preview
     _check_meta(workbook, preview)
-    rows = workbook[SHEET].iter_rows(values_only=True)
-    header = next(rows, None)
+    rows = sheet_values(workbook[SHEET])
+    first = next(rows, None)
+    header = None if first is None else first[1] if first[0] == 1 else []
     expected = [h for _k, h, _w in COLUMNS]
     if header is None or [cell_text(h) for h in header[: len(expected)]] != expected:
         preview.file_errors.append(_("The header row differs from the template's: %(headers)s")
                                    % {"headers": " | ".join(expected)})
         return preview
-    parsed = [(number, values) for number, values in enumerate(rows, start=2)
-              if any(v not in (None, "") for v in values)]
+    parsed = [(number, values) for number, values in rows if any(v not in (None, "") for v in values)]
     _check_rows(user, preview, parsed)
     return preview
 
