@@ -24,6 +24,7 @@ from projects.excel.workbook import (
     cell_bool,
     cell_decimal,
     cell_text,
+    collector_paused,
     is_formula,
     open_workbook,
     set_widths,
@@ -174,11 +175,16 @@ def reports_template(*, user, year, month, unit=None):
 
 def reports_preview(*, user, data, year, month):
     """Reads and checks a filled template; stores nothing."""
+    with collector_paused():
+        return _preview(user=user, data=data, year=year, month=month)
+
+
+def _preview(*, user, data, year, month):
     preview = ImportPreview(year=year, month=month)
     if role_of(user) not in (Role.OFFICE, Role.REPORTER):
         raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
     check_period(year, month)
-    workbook = open_workbook(data)
+    workbook = open_workbook(data, sized=False)
     if SHEET not in workbook.sheetnames:
         preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
                                    % {"sheet": SHEET})
@@ -341,10 +347,14 @@ def _reports_of(project_ids, queryset):
     return [row for row in queryset.order_by() if (row[0] if tuples else row.project_id) in project_ids]
 
 
-@transaction.atomic
 def reports_import(*, user, data, year, month, submit=False):
     """Stores every row of a checked workbook as a draft report (or submits it), or nothing at all.
     Returns the preview; `preview.ok` says whether anything was stored."""
+    with collector_paused(), transaction.atomic():
+        return _import(user=user, data=data, year=year, month=month, submit=submit)
+
+
+def _import(*, user, data, year, month, submit):
     preview = reports_preview(user=user, data=data, year=year, month=month)
     if not preview.ok:
         return preview
