@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -22,9 +24,11 @@ from projects.excel.workbook import (
     cell_bool,
     cell_decimal,
     cell_text,
+    collector_paused,
     is_formula,
     open_workbook,
     set_widths,
+    sheet_values,
     write_header,
     write_row,
 )
@@ -171,25 +175,30 @@ def reports_template(*, user, year, month, unit=None):
 
 def reports_preview(*, user, data, year, month):
     """Reads and checks a filled template; stores nothing."""
+    with collector_paused():
+        return _preview(user=user, data=data, year=year, month=month)
+
+
+def _preview(*, user, data, year, month):
     preview = ImportPreview(year=year, month=month)
     if role_of(user) not in (Role.OFFICE, Role.REPORTER):
         raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
     check_period(year, month)
-    workbook = open_workbook(data)
+    workbook = open_workbook(data, sized=False)
     if SHEET not in workbook.sheetnames:
         preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
                                    % {"sheet": SHEET})
         return preview
     _check_meta(workbook, preview)
-    rows = workbook[SHEET].iter_rows(values_only=True)
-    header = next(rows, None)
+    rows = sheet_values(workbook[SHEET])
+    first = next(rows, None)
+    header = None if first is None else first[1] if first[0] == 1 else []
     expected = [h for _k, h, _w in COLUMNS]
     if header is None or [cell_text(h) for h in header[: len(expected)]] != expected:
         preview.file_errors.append(_("The header row differs from the template's: %(headers)s")
                                    % {"headers": " | ".join(expected)})
         return preview
-    parsed = [(number, values) for number, values in enumerate(rows, start=2)
-              if any(v not in (None, "") for v in values)]
+    parsed = [(number, values) for number, values in rows if any(v not in (None, "") for v in values)]
     _check_rows(user, preview, parsed)
     return preview
 
@@ -274,25 +283,25 @@ def _find_project(result, values, by_id, by_name):
 
 
 def _check_against_reports(preview, results, ids_in_file):
-    """Compares each row with the stored reports of the month and the month before (two queries)."""
-    current = {r.project_id: r for r in MonthlyReport.objects.filter(
-        project_id__in=ids_in_file, year=preview.year, month=preview.month)}
-    previous = {}
-    for report in MonthlyReport.objects.filter(
-        project_id__in=ids_in_file, year=preview.year, month__lt=preview.month
-    ).order_by("project_id", "month").only("project_id", "month", "completed_ytd"):
-        previous[report.project_id] = report  # the latest earlier month wins
-    later = {}
-    for report in MonthlyReport.objects.filter(
-        project_id__in=ids_in_file, year=preview.year, month__gt=preview.month
-    ).order_by("project_id", "-month").only("project_id", "month", "completed_ytd", "is_correction"):
-        later[report.project_id] = report  # the earliest later month wins
+    """Compares each row with the stored reports of the month, the latest month before it and the
+    earliest month after it (three queries, each an index lookup a project)."""
+    year, month = preview.year, preview.month
+    current = {r.project_id: r for r in _reports_of(ids_in_file, MonthlyReport.objects.filter(year=year, month=month))}
+    reports = MonthlyReport.objects.filter(project_id=OuterRef("pk"), year=year)
+    earlier = reports.filter(month__lt=month).order_by("-month")
+    previous = {pk: ytd for pk, ytd in _reports_of(ids_in_file, Project.objects.annotate(
+        ytd=Subquery(earlier.values("completed_ytd")[:1])).values_list("pk", "ytd")) if ytd is not None}
+    after = reports.filter(month__gt=month).order_by("month")
+    later = {row[0]: row for row in _reports_of(ids_in_file, Project.objects.annotate(
+        next_month=Subquery(after.values("month")[:1]), next_ytd=Subquery(after.values("completed_ytd")[:1]),
+        next_correction=Subquery(after.values("is_correction")[:1]),
+    ).values_list("pk", "next_month", "next_ytd", "next_correction")) if row[1] is not None}
     for result in results:
         if result.project is None or result.completed_ytd is None or result.errors:
             continue
-        before = previous.get(result.project.pk)
-        result.previous_ytd = before.completed_ytd if before else None
-        report = current.get(result.project.pk)
+        pk = result.project.pk
+        result.previous_ytd = previous.get(pk)
+        report = current.get(pk)
         result.report = report
         result.current_ytd = report.completed_ytd if report else None
         if report is None:
@@ -310,22 +319,42 @@ def _check_against_reports(preview, results, ids_in_file):
                 continue
             if report.status == ReportStatus.ACCEPTED:
                 result.is_correction = True
-        after = later.get(result.project.pk)
+        after = later.get(pk)
         message = ytd_rule_error(
             completed_ytd=result.completed_ytd, previous_ytd=result.previous_ytd,
             is_correction=result.is_correction, correction_reason=result.correction_reason,
-            next_ytd=after and after.completed_ytd, next_is_correction=bool(after and after.is_correction),
-            next_month=after and after.month,
+            next_ytd=after and after[2], next_is_correction=bool(after and after[3]),
+            next_month=after and after[1],
         )
         if message:
             key = "correction_reason" if result.is_correction else "completed_ytd"
             result.error(key, message)
 
 
-@transaction.atomic
+# Up to this many projects are named in a query (IN); beyond, the query reads every project (or
+# report of the month) and the others are dropped: cheaper than thousands of parameters, within any limit.
+MAX_IN_LIST = 500
+
+
+def _reports_of(project_ids, queryset):
+    """The rows of `queryset` (reports, or project tuples whose first item is the pk) for `project_ids`."""
+    if not project_ids:
+        return []
+    tuples = queryset._iterable_class is not ModelIterable
+    field = "pk" if tuples else "project_id"
+    if len(project_ids) <= MAX_IN_LIST:
+        return list(queryset.filter(**{f"{field}__in": project_ids}).order_by())
+    return [row for row in queryset.order_by() if (row[0] if tuples else row.project_id) in project_ids]
+
+
 def reports_import(*, user, data, year, month, submit=False):
     """Stores every row of a checked workbook as a draft report (or submits it), or nothing at all.
     Returns the preview; `preview.ok` says whether anything was stored."""
+    with collector_paused(), transaction.atomic():
+        return _import(user=user, data=data, year=year, month=month, submit=submit)
+
+
+def _import(*, user, data, year, month, submit):
     preview = reports_preview(user=user, data=data, year=year, month=month)
     if not preview.ok:
         return preview
@@ -338,7 +367,7 @@ def reports_import(*, user, data, year, month, submit=False):
     to_create, to_update = [], []
     for result in preview.rows:
         if result.action == "create":
-            report = MonthlyReport(project=result.project, year=year, month=month)
+            report = MonthlyReport(project_id=result.project.pk, year=year, month=month)
             to_create.append(report)
         elif result.action == "update":
             report = result.report
@@ -358,7 +387,8 @@ def reports_import(*, user, data, year, month, submit=False):
         if submit:
             report.submitted_at, report.submitted_by = now, user
     if to_create:
-        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, batch_size=2000)
+        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, key=("project_id", "year", "month"),
+                                      batch_size=2000)
     if to_update:
         bulk_update_with_history(
             to_update, MonthlyReport, batch_size=2000, default_user=user,
