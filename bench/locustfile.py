@@ -7,7 +7,7 @@ import itertools
 import os
 import random
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, HttpUser, between, task
 
 LIST, DETAIL, SUBMIT = (int(w) for w in os.environ.get("B4_WEIGHTS", "70,20,10").split(","))
 TOKEN = os.environ.get("B4_TOKEN", "")
@@ -24,11 +24,18 @@ def check(response, expected):
         response.failure(f"{kind}: {text}")
 
 
-class TrackerUser(HttpUser):
+CLIENT = os.environ.get("B4_CLIENT", "fast")
+
+
+class TrackerUser(FastHttpUser if CLIENT == "fast" else HttpUser):
     wait_time = between(0.05, 0.2)
 
     def on_start(self):
-        self.client.headers["Authorization"] = f"Token {TOKEN}"
+        if CLIENT != "fast":
+            self.client.headers["Authorization"] = f"Token {TOKEN}"
+
+    if CLIENT == "fast":
+        default_headers = {"Authorization": f"Token {TOKEN}"}
 
     @task(LIST)
     def project_list(self):
