@@ -15,7 +15,8 @@ projects: about 12 queries plus one per month before the shown month (the monthl
 from collections import defaultdict
 from types import SimpleNamespace
 
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from projects.choices import Category, Light, ReportStatus, Role
 from projects.exceptions import DomainError, NotAllowed
 from projects.models import MonthlyReport, Problem, Project
+from projects.querysets import MONEY_OUTPUT
 from projects.selectors import reports_missing_and_late
 from projects.services.bulletins import ZERO, _totals, bulletin_compute, month_end, round2
 from projects.services.roles import leader_of, role_of, unit_of
@@ -121,20 +123,33 @@ def _best_and_worst(rows):
     return [_project_line(r) for r in best], [_project_line(r) for r in worst]
 
 
-def _monthly_series(ids, year, month, rows, plan_total):
+def _monthly_series(projects, year, month, rows, plan_total):
     """Completed YTD summed over the projects for January to `month` (each month as the bulletin
     of that month would carry it: the latest accepted report, 0 before any) beside the plan's
-    time progress: the plans in force at `month` × m ÷ 12. One query per month before `month`."""
-    series = []
+    time progress: the plans in force at `month` × m ÷ 12.
+
+    The month itself is the bulletin rows' sum; the earlier months come from one grouped query
+    over the accepted reports of the year before `month` of the projects in scope with a plan
+    that year (the bulletin's projects; the scope as a subquery, not a list of ids): each report
+    adds its YTD minus the project's previous accepted YTD of the year, so the running sum of
+    these increments by month is the sum of the figures carried forward."""
+    previous = (MonthlyReport.objects.filter(project=OuterRef("project"), year=year, month__lt=OuterRef("month"),
+                                             status=ReportStatus.ACCEPTED)
+                .order_by("-month").values("completed_ytd")[:1])
+    increments = dict(
+        MonthlyReport.objects.filter(project__in=projects.filter(annual_plans__year=year).values("pk"),
+                                     year=year, month__lt=month, status=ReportStatus.ACCEPTED)
+        .alias(before=Coalesce(Subquery(previous, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT))
+        .values("month").annotate(increment=Sum(F("completed_ytd") - F("before"), output_field=MONEY_OUTPUT))
+        .order_by("month").values_list("month", "increment")
+    )
+    series, carried = [], ZERO
     for m in range(1, month + 1):
         if m == month:
             completed = sum((r.completed_ytd for r in rows), ZERO)
-        elif ids:
-            total = (Project.objects.filter(pk__in=ids).with_progress(year, m)
-                     .aggregate(total=Sum("completed_ytd"))["total"])
-            completed = round2(total or ZERO)
         else:
-            completed = ZERO
+            carried += increments.get(m) or ZERO
+            completed = carried
         series.append({"month": m, "completed_ytd": round2(completed),
                        "planned_to_date": round2(plan_total * m / 12)})
     return series
@@ -223,7 +238,6 @@ def dashboard_data(user, year=None, month=None):
     year, month, how, bulletin, rows = scoped.year, scoped.month, scoped.month_source, scoped.bulletin, scoped.rows
     totals = _totals(rows)
     overall = totals["all"]
-    ids = [r.project_id for r in rows]
 
     lights = []
     for light in Light:
@@ -252,7 +266,7 @@ def dashboard_data(user, year=None, month=None):
             "gap_points": None if overall["completion_rate"] is None
             else overall["completion_rate"] - bulletin.time_progress,
         },
-        "series": _monthly_series(ids, year, month, rows, overall["plan_in_force"]),
+        "series": _monthly_series(projects, year, month, rows, overall["plan_in_force"]),
         "by_zone": _group(totals["zone"], lambda key: key or no_zone),
         "by_category": _group(totals["category"], _category_label),
         "lights": lights,
