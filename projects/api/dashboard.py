@@ -108,7 +108,8 @@ class DashboardMissingProjectSerializer(serializers.Serializer):
 class DashboardMissingUnitSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField(allow_null=True)
     unit_name = serializers.CharField()
-    count = serializers.IntegerField(help_text=_("All projects of the unit missing the report, however many are listed."))
+    count = serializers.IntegerField(help_text=_(
+        "All projects of the unit missing the report, however many are listed."))
     projects = DashboardMissingProjectSerializer(many=True)
 
 
