@@ -5,7 +5,9 @@ TRACKER_LIGHT_YELLOW_POINTS behind, yellow down to TRACKER_LIGHT_RED_POINTS behi
 an overdue milestone or problem makes a project red, a missing report yellow."""
 
 import calendar
+import contextlib
 import datetime
+import gc
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -238,6 +240,25 @@ def _programme_names(projects):
     return {pk: sorted(values) for pk, values in result.items()}
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector (if it runs) for the duration of the block.
+
+    A bulletin builds a few container objects per project (the row, its reasons and programme
+    names, the fetched values), all acyclic. Beyond some tens of thousands of them the collector's
+    thresholds trigger full collections, each scanning the whole heap and finding nothing: at
+    10,000 projects that is ~15 % of the bulletin and makes its time grow faster than the number
+    of projects (bench B6-bulletin). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@collector_paused()
 def bulletin_compute(*, year, month):
     """The bulletin for `month` of `year`, computed live from accepted reports, plans in force,
     milestones and problems: every non-archived project with an annual plan that year.
