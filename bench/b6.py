@@ -1,18 +1,23 @@
 """B6: growth. The project list page (50 rows), a project's detail, the monthly bulletin
 (bulletin_compute, December) and the dashboard (GET /api/dashboard/, December) at growing
 provinces: 1,000 and 10,000 projects (--quick: 50 and 200; `--b6-scales 1000,10000,100000` for
-more). Each scale is built afresh in the benchmark database (so B6 runs last). Paginated endpoints
+more). Each scale is built afresh in a database of its own, except the province already loaded at
+--scale (used as it is, so B6 runs last); the scales are then measured in turns. Paginated endpoints
 must stay flat — the largest ÷ the smallest ≤ 1.5× — and the bulletin and the dashboard no worse
 than linear: (time ratio) ÷ (project ratio) ≤ 1."""
 
+import statistics
+import time
+
 from bench.dataset import BULLETIN_YEAR
-from bench.timing import measure, ms
+from bench.timing import ms, run_timed
 
 QUICK_SCALES = (50, 200)
 SCALES = (1000, 10000)
 
 
-def timings(ctx, k):
+def probes():
+    """The four measurements on the province the default connection points at: name → callable."""
     from bench import b1
     from projects.models import Project
     from projects.services.bulletins import bulletin_compute
@@ -27,15 +32,37 @@ def timings(ctx, k):
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
 
-    # The two scales are measured minutes apart: many cheap runs (median) so that a burst of load
-    # on a shared machine does not decide the ratio.
-    reps = max(k, 5) * 4
     return {
-        "list": measure(lambda: get(f"/api/projects/?page={middle_page}"), reps)[0],
-        "detail": measure(lambda: get(f"/api/projects/{project_id}/"), reps)[0],
-        "bulletin": measure(lambda: bulletin_compute(year=BULLETIN_YEAR, month=12), max(1, k // 2))[0],
-        "dashboard": measure(lambda: dashboard(client), max(1, k // 2))[0],
+        "list": lambda: get(f"/api/projects/?page={middle_page}"),
+        "detail": lambda: get(f"/api/projects/{project_id}/"),
+        "bulletin": lambda: bulletin_compute(year=BULLETIN_YEAR, month=12),
+        "dashboard": lambda: dashboard(client),
     }
+
+
+def timings(ctx, k, provinces):
+    """Median seconds of each measurement at each scale: {scale: {name: seconds}}.
+
+    `provinces` maps each scale to its database name. The scales are measured in turns (a round
+    visits every province: one untimed run, then the timed runs of each measurement), so that a
+    burst of load on a shared machine falls on all of them alike rather than deciding the ratio."""
+    from bench import database
+
+    reps = {"list": 4, "detail": 4, "bulletin": 1, "dashboard": 1}  # timed runs a round
+    rounds = max(k, 5)
+    times = {scale: {name: [] for name in reps} for scale in provinces}
+    calls = {}
+    for scale, name in provinces.items():
+        database.use(ctx.db, name)
+        calls[scale] = probes()
+    for _ in range(rounds):
+        for scale, db_name in provinces.items():
+            database.use(ctx.db, db_name)
+            for name, fn in calls[scale].items():
+                fn()  # a fresh connection: warm it and the caches first
+                for _ in range(reps[name]):
+                    times[scale][name].append(run_timed(fn)[0])
+    return {scale: {name: statistics.median(t) for name, t in by_name.items()} for scale, by_name in times.items()}
 
 
 def dashboard(client):
@@ -48,17 +75,33 @@ def dashboard(client):
 def run(ctx):
     from bench import database, dataset
 
-    scales = ctx.extra.get("b6_scales") or (QUICK_SCALES if ctx.quick else SCALES)
-    results = {}
+    scales = sorted(ctx.extra.get("b6_scales") or (QUICK_SCALES if ctx.quick else SCALES))
+    # The province already loaded at --scale is used as it is, if it is one of the scales; every
+    # other scale is built afresh in a database of its own (the build time is reported beside the
+    # timings), so that the scales can be measured in turns.
+    provinces, built = {}, {}
     for scale in scales:
-        if scale != ctx.scale or ctx.extra.get("b6_rebuilt"):
-            database.fresh(ctx.db, ctx.extra["db_name"])
-            dataset.build(scale, ctx.seed)
-            dataset.analyze()
-            ctx.extra["b6_rebuilt"] = True
-        results[scale] = timings(ctx, ctx.k)
+        if scale == ctx.scale:
+            provinces[scale] = ctx.extra["db_name"]
+            continue
+        name = f"{ctx.extra['db_name']}_{scale}"
+        database.fresh(ctx.db, name)
+        start = time.perf_counter()
+        dataset.build(scale, ctx.seed)
+        dataset.analyze()
+        built[scale] = time.perf_counter() - start
+        provinces[scale] = name
+    try:
+        results = timings(ctx, ctx.k, provinces)
+    finally:
+        for scale, name in provinces.items():
+            if name != ctx.extra["db_name"]:
+                database.drop(ctx.db, name)
+        database.use(ctx.db, ctx.extra["db_name"])
     small, large = scales[0], scales[-1]
-    per_scale = {str(n): {name: ms(t) for name, t in r.items()} for n, r in results.items()}
+    per_scale = {str(n): {name: ms(t) for name, t in results[n].items()} for n in scales}
+    for n, seconds in built.items():
+        per_scale[str(n)]["build"] = ms(seconds)
     for name in ("list", "detail"):
         ratio = results[large][name] / results[small][name]
         ctx.rec.emit(f"B6-{name}", ratio, "x", target=1.5, scales=list(scales), ms=per_scale,

@@ -60,6 +60,16 @@ def fresh(db, name):
     return conn
 
 
+def use(db, name):
+    """Point Django's default connection at the existing database `name` (built by fresh())."""
+    from django.db import connections
+
+    conn = connections["default"]
+    conn.close()
+    conn.settings_dict["NAME"] = name if db == "postgresql" else database_url(db, name).removeprefix("sqlite:///")
+    return conn
+
+
 def drop(db, name):
     from django.db import connections
 

@@ -1,5 +1,5 @@
 """A synthetic province, deterministic from the seed, loaded through the fast bulk path
-(COPY on PostgreSQL, bulk_create in batches on SQLite).
+(COPY on PostgreSQL, executemany in batches on the raw connection on SQLite; one transaction).
 
 For N projects: N/20 units, N/50 leaders, the five zones, one programme a year; per project an
 annual plan for each of the three years, 36 monthly reports (YTD non-decreasing within each year,
@@ -25,6 +25,7 @@ ZONES = [
 CATEGORIES = ["commerce", "industry", "culture_tourism", "urban_community", "infrastructure", "livelihood", "other"]
 STAGES = ["reserve", "preparation", "new", "continuing", "completed"]
 NOW = datetime.datetime(2024, 1, 10, 9, 0, tzinfo=datetime.timezone.utc)
+PLAN_CHUNK = 5000  # projects whose plans and reports are generated and loaded together
 
 
 def money(cents):
@@ -70,17 +71,72 @@ def load(model, dicts, batch_size=5000):
                     copy.write_row([d[name] if name in d else defaults[name] for name in names])
                     n += 1
     else:
-        batch = []
-        for d in dicts:
-            batch.append(model(**{**defaults, **d}))
-            if len(batch) >= batch_size:
-                model.objects.bulk_create(batch, batch_size=batch_size)
-                n += len(batch)
-                batch = []
-        if batch:
-            model.objects.bulk_create(batch, batch_size=batch_size)
-            n += len(batch)
+        n = _load_sqlite(connection, model, fields, defaults, dicts, batch_size)
     return n
+
+
+# Values SQLite's driver stores as given (Django passes them through unchanged too); every other
+# field goes through get_db_prep_save, as bulk_create would.
+_PASS_THROUGH = {"AutoField", "BigAutoField", "SmallAutoField", "BooleanField", "CharField", "TextField",
+                 "SlugField", "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                 "PositiveSmallIntegerField", "PositiveBigIntegerField", "ForeignKey", "OneToOneField"}
+
+
+def _load_sqlite(connection, model, fields, defaults, dicts, batch_size):
+    """executemany on the raw sqlite3 connection (within the caller's transaction): no model
+    instances and no statement split at 999 parameters, as bulk_create does. Rows without ids
+    take them from the table. Dates and datetimes are prepared once per distinct value."""
+    dicts = iter(dicts)
+    first = next(dicts, None)
+    if first is None:
+        return 0
+    fields = [f for f in fields if not (f.primary_key and f.attname not in first)]
+    names = [f.attname for f in fields]
+    prepare = []
+    for f in fields:
+        if f.get_internal_type() in _PASS_THROUGH:
+            prepare.append(None)
+        elif f.get_internal_type() in ("DateField", "DateTimeField"):
+            prepare.append(_memo(lambda value, f=f: f.get_db_prep_save(value, connection)))
+        else:
+            prepare.append(lambda value, f=f: f.get_db_prep_save(value, connection))
+    fill = [(name, defaults[name], prep) for name, prep in zip(names, prepare)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(fields))})"
+
+    def row(d):
+        values = []
+        for name, default, prep in fill:
+            value = d[name] if name in d else default
+            values.append(value if prep is None or value is None else prep(value))
+        return values
+
+    connection.ensure_connection()
+    raw = connection.connection
+    n = 0
+    for batch in _batches(itertools.chain([first], dicts), batch_size):
+        raw.executemany(sql, [row(d) for d in batch])
+        n += len(batch)
+    return n
+
+
+def _batches(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _memo(prepare):
+    cache = {}
+
+    def cached(value):
+        try:
+            return cache[value]
+        except KeyError:
+            cache[value] = result = prepare(value)
+            return result
+    return cached
 
 
 def reset_sequences(models):
@@ -109,7 +165,8 @@ def build(scale, seed):
 
     def put(model, rows):
         counts[model._meta.model_name] = counts.get(model._meta.model_name, 0) + load(model, rows)
-        loaded.append(model)
+        if model not in loaded:
+            loaded.append(model)
 
     with transaction.atomic():
         put(m.Zone, ({"id": i + 1, "code": c, "name": n, "name_en": c, "kind": k} for i, (c, n, k) in enumerate(ZONES)))
@@ -144,34 +201,39 @@ def build(scale, seed):
         put(m.Project.programmes.through,
             ({"project_id": p, "programme_id": i + 1} for i, _ in enumerate(YEARS) for p in prov.project_ids))
 
-        plans, revisions, reports = [], [], []
+        # Plans, revisions and reports are generated and loaded a chunk of projects at a time (3.6
+        # million reports at 100,000 projects do not sit in memory); the random draws, the ids
+        # and the insertion order are those of one pass.
         plan_id = report_id = 0
-        for p in projects:
-            for year in YEARS:
-                plan_id += 1
-                planned = money(rng.randint(100_000, 2_000_000_00) // 100 * 100)
-                plans.append({"id": plan_id, "project_id": p["id"], "year": year, "planned_investment": planned,
-                              "target": "主体封顶"})
-                if rng.random() < 0.05:
-                    revisions.append({"plan_id": plan_id, "effective_month": rng.randint(4, 9),
-                                      "planned_investment": money(int(planned * 100 * Decimal(rng.uniform(0.6, 1.3)))),
-                                      "reason": "计划调整", "revised_on": datetime.date(year, 6, 30)})
-                pace = rng.uniform(0, 2.2) if p["stage"] != "reserve" else 0
-                ytd = 0
-                for month in range(1, 13):
-                    report_id += 1
-                    ytd += int(planned * 100 / 12 * Decimal(rng.uniform(0, pace))) if pace else 0
-                    last = year == YEARS[-1] and month == 12
-                    status = "submitted" if last and rng.random() < 0.1 else "accepted"
-                    reports.append({"id": report_id, "project_id": p["id"], "year": year, "month": month,
-                                    "completed_ytd": money(ytd), "progress_note": "按计划推进", "status": status,
-                                    "reporting_unit_id": p["lead_unit_id"], "submitted_at": NOW,
-                                    "accepted_at": NOW if status == "accepted" else None})
-        put(m.AnnualPlan, plans)
-        put(m.PlanRevision, revisions)
-        del plans, revisions
-        put(m.MonthlyReport, reports)
-        del reports
+        for offset in range(0, len(projects), PLAN_CHUNK):
+            plans, revisions, reports = [], [], []
+            for p in projects[offset:offset + PLAN_CHUNK]:
+                for year in YEARS:
+                    plan_id += 1
+                    planned = money(rng.randint(100_000, 2_000_000_00) // 100 * 100)
+                    plans.append({"id": plan_id, "project_id": p["id"], "year": year, "planned_investment": planned,
+                                  "target": "主体封顶"})
+                    if rng.random() < 0.05:
+                        effective = rng.randint(4, 9)  # drawn before the amount, as ever
+                        revised = money(int(planned * 100 * Decimal(rng.uniform(0.6, 1.3))))
+                        revisions.append({"plan_id": plan_id, "effective_month": effective,
+                                          "planned_investment": revised,
+                                          "reason": "计划调整", "revised_on": datetime.date(year, 6, 30)})
+                    pace = rng.uniform(0, 2.2) if p["stage"] != "reserve" else 0
+                    ytd = 0
+                    for month in range(1, 13):
+                        report_id += 1
+                        ytd += int(planned * 100 / 12 * Decimal(rng.uniform(0, pace))) if pace else 0
+                        last = year == YEARS[-1] and month == 12
+                        status = "submitted" if last and rng.random() < 0.1 else "accepted"
+                        reports.append({"id": report_id, "project_id": p["id"], "year": year, "month": month,
+                                        "completed_ytd": money(ytd), "progress_note": "按计划推进", "status": status,
+                                        "reporting_unit_id": p["lead_unit_id"], "submitted_at": NOW,
+                                        "accepted_at": NOW if status == "accepted" else None})
+            put(m.AnnualPlan, plans)
+            put(m.PlanRevision, revisions)
+            put(m.MonthlyReport, reports)
+            del plans, revisions, reports
 
         put(m.Milestone, ({"project_id": p["id"], "kind": kind, "planned_date": p[col]}
                           for p in projects for kind, col in (("start", "planned_start"), ("completion", "planned_completion"))))

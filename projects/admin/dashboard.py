@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from projects.choices import Light
 from projects.exceptions import DomainError, NotAllowed
 from projects.services.dashboard import (
+    LIST_LIMIT,
     MONTH_CURRENT,
     MONTH_LATEST_ACCEPTED,
     dashboard_data,
@@ -72,6 +73,7 @@ def dashboard_context(request, year=None, month=None):
         "dash_years": month_choices(),
         "dash_months": list(MONTHS.items()),
         "dash_lights": LIGHT_COLOURS,
+        "dash_list_limit": LIST_LIMIT,
     }
 
 

@@ -93,8 +93,9 @@ class DashboardProblemSerializer(serializers.Serializer):
 
 
 class DashboardProblemsSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text=_("All overdue problems, however many are listed."))
     url = serializers.CharField(allow_null=True)
+    truncated = serializers.BooleanField(help_text=_("True when only the oldest 100 are listed in items."))
     items = DashboardProblemSerializer(many=True)
 
 
@@ -107,11 +108,15 @@ class DashboardMissingProjectSerializer(serializers.Serializer):
 class DashboardMissingUnitSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField(allow_null=True)
     unit_name = serializers.CharField()
+    count = serializers.IntegerField(help_text=_(
+        "All projects of the unit missing the report, however many are listed."))
     projects = DashboardMissingProjectSerializer(many=True)
 
 
 class DashboardMissingSerializer(serializers.Serializer):
     count = serializers.IntegerField()
+    truncated = serializers.BooleanField(help_text=_(
+        "True when only the first 100 projects are listed (units by name, then projects by name)."))
     units = DashboardMissingUnitSerializer(many=True)
 
 

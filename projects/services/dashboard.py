@@ -15,7 +15,8 @@ projects: about 12 queries plus one per month before the shown month (the monthl
 from collections import defaultdict
 from types import SimpleNamespace
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,11 +25,13 @@ from django.utils.translation import gettext as _
 from projects.choices import Category, Light, ReportStatus, Role
 from projects.exceptions import DomainError, NotAllowed
 from projects.models import MonthlyReport, Problem, Project
-from projects.selectors import reports_missing_and_late
+from projects.querysets import MONEY_OUTPUT
 from projects.services.bulletins import ZERO, _totals, bulletin_compute, month_end, round2
 from projects.services.roles import leader_of, role_of, unit_of
 
 BEST_AND_WORST = 5
+# Overdue problems and projects missing their report listed at most (the counts stay exact).
+LIST_LIMIT = 100
 
 # How the month shown was chosen.
 MONTH_REQUESTED = "requested"
@@ -121,20 +124,33 @@ def _best_and_worst(rows):
     return [_project_line(r) for r in best], [_project_line(r) for r in worst]
 
 
-def _monthly_series(ids, year, month, rows, plan_total):
+def _monthly_series(projects, year, month, rows, plan_total):
     """Completed YTD summed over the projects for January to `month` (each month as the bulletin
     of that month would carry it: the latest accepted report, 0 before any) beside the plan's
-    time progress: the plans in force at `month` × m ÷ 12. One query per month before `month`."""
-    series = []
+    time progress: the plans in force at `month` × m ÷ 12.
+
+    The month itself is the bulletin rows' sum; the earlier months come from one grouped query
+    over the accepted reports of the year before `month` of the projects in scope with a plan
+    that year (the bulletin's projects; the scope as a subquery, not a list of ids): each report
+    adds its YTD minus the project's previous accepted YTD of the year, so the running sum of
+    these increments by month is the sum of the figures carried forward."""
+    previous = (MonthlyReport.objects.filter(project=OuterRef("project"), year=year, month__lt=OuterRef("month"),
+                                             status=ReportStatus.ACCEPTED)
+                .order_by("-month").values("completed_ytd")[:1])
+    increments = dict(
+        MonthlyReport.objects.filter(project__in=projects.filter(annual_plans__year=year).values("pk"),
+                                     year=year, month__lt=month, status=ReportStatus.ACCEPTED)
+        .alias(before=Coalesce(Subquery(previous, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT))
+        .values("month").annotate(increment=Sum(F("completed_ytd") - F("before"), output_field=MONEY_OUTPUT))
+        .order_by("month").values_list("month", "increment")
+    )
+    series, carried = [], ZERO
     for m in range(1, month + 1):
         if m == month:
             completed = sum((r.completed_ytd for r in rows), ZERO)
-        elif ids:
-            total = (Project.objects.filter(pk__in=ids).with_progress(year, m)
-                     .aggregate(total=Sum("completed_ytd"))["total"])
-            completed = round2(total or ZERO)
         else:
-            completed = ZERO
+            carried += increments.get(m) or ZERO
+            completed = carried
         series.append({"month": m, "completed_ytd": round2(completed),
                        "planned_to_date": round2(plan_total * m / 12)})
     return series
@@ -142,15 +158,28 @@ def _monthly_series(ids, year, month, rows, plan_total):
 
 def _overdue_problems(projects, on):
     """Problems past their deadline on `on` and not resolved by then, as the bulletin counts them
-    (deadline < on, resolved_on empty or later), on the given projects; the oldest deadline first."""
+    (deadline < on, resolved_on empty or later), on the given projects: the exact count and the
+    LIST_LIMIT oldest deadlines (one query: the count is a window over the whole set).
+
+    The link lists exactly these problems by id when they are at most LIST_LIMIT (a longer id list
+    does not fit a URL); beyond, the admin's problems past the deadline on `on` and unresolved,
+    as far as the admin shows them to the user — the same set for office staff in the current
+    month."""
     problems = list(
         Problem.objects.filter(project__in=projects.values("pk"), deadline__lt=on)
         .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=on))
-        .select_related("project", "responsible_unit").order_by("deadline", "id")
+        .annotate(overdue_count=Window(Count("pk")))
+        .select_related("project", "responsible_unit").order_by("deadline", "id")[:LIST_LIMIT]
     )
+    count = problems[0].overdue_count if problems else 0
+    if count > len(problems):
+        url = changelist_url(Problem, deadline__lt=on.isoformat(), resolved_on__isnull="1")
+    else:
+        url = ids_url(Problem, [p.pk for p in problems])
     return {
-        "count": len(problems),
-        "url": ids_url(Problem, [p.pk for p in problems]),
+        "count": count,
+        "url": url,
+        "truncated": count > len(problems),
         "items": [{
             "id": p.pk, "title": p.title, "project_id": p.project_id, "project_name": p.project.name,
             "responsible_unit": p.responsible_unit.name, "deadline": p.deadline,
@@ -160,24 +189,35 @@ def _overdue_problems(projects, on):
     }
 
 
-def _missing_reports(year, month, scope_ids):
-    """Projects with a plan for the year and no submitted report for the month, by lead unit
-    (selectors.reports_missing_and_late), restricted to the scope (None: every project)."""
-    by_unit = defaultdict(list)
-    for unit, lists in reports_missing_and_late(year=year, month=month).items():
-        for project in lists["missing"]:
-            if scope_ids is None or project.pk in scope_ids:
-                by_unit[unit].append(project)
-    units = sorted(by_unit.items(), key=lambda item: (item[0] is None, item[0].name if item[0] else ""))
-    return {
-        "count": sum(len(projects) for projects in by_unit.values()),
-        "units": [{
-            "unit_id": unit.pk if unit else None,
-            "unit_name": unit.name if unit else _("(no lead unit)"),
-            "projects": [{"project_id": p.pk, "project_name": p.name, "url": change_url(Project, p.pk)}
-                         for p in projects],
-        } for unit, projects in units],
-    }
+def _missing_reports(projects, year, month):
+    """Projects in scope with a plan for the year and no submitted report for the month (as
+    selectors.reports_missing_and_late counts them), by lead unit: the exact count overall and per
+    unit; the projects are listed up to LIST_LIMIT in all (units by name, projects by name).
+    One query of plain values (the scope as a subquery)."""
+    submitted = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
+                                             submitted_at__isnull=False)
+    missing = (Project.objects.filter(pk__in=projects.values("pk")).filter(annual_plans__year=year)
+               .filter(~Exists(submitted)).order_by("name")
+               .values_list("pk", "name", "lead_unit_id", "lead_unit__name"))
+    by_unit = {}
+    for pk, name, unit_id, unit_name in missing:
+        by_unit.setdefault((unit_id, unit_name), []).append((pk, name))
+    units, listed = [], 0
+    for (unit_id, unit_name), members in sorted(by_unit.items(),
+                                                key=lambda item: (item[0][0] is None, item[0][1] or "")):
+        shown = members[:max(0, LIST_LIMIT - listed)]
+        listed += len(shown)
+        if not shown:
+            break
+        units.append({
+            "unit_id": unit_id,
+            "unit_name": unit_name if unit_id is not None else _("(no lead unit)"),
+            "count": len(members),
+            "projects": [{"project_id": pk, "project_name": name, "url": change_url(Project, pk)}
+                         for pk, name in shown],
+        })
+    count = sum(len(members) for members in by_unit.values())
+    return {"count": count, "truncated": listed < count, "units": units}
 
 
 def _resolve_month(projects, year, month):
@@ -221,9 +261,9 @@ def dashboard_data(user, year=None, month=None):
     scoped = dashboard_rows(user, year, month)
     role, scope_label, projects, scope_ids = scoped.role, scoped.scope, scoped.projects, scoped.scope_ids
     year, month, how, bulletin, rows = scoped.year, scoped.month, scoped.month_source, scoped.bulletin, scoped.rows
-    totals = _totals(rows)
+    # Every project in scope: the bulletin's own totals (the same function over the same rows).
+    totals = bulletin.totals if scope_ids is None else _totals(rows)
     overall = totals["all"]
-    ids = [r.project_id for r in rows]
 
     lights = []
     for light in Light:
@@ -252,14 +292,14 @@ def dashboard_data(user, year=None, month=None):
             "gap_points": None if overall["completion_rate"] is None
             else overall["completion_rate"] - bulletin.time_progress,
         },
-        "series": _monthly_series(ids, year, month, rows, overall["plan_in_force"]),
+        "series": _monthly_series(projects, year, month, rows, overall["plan_in_force"]),
         "by_zone": _group(totals["zone"], lambda key: key or no_zone),
         "by_category": _group(totals["category"], _category_label),
         "lights": lights,
         "best": best,
         "worst": worst,
         "overdue_problems": _overdue_problems(projects, as_of),
-        "missing_reports": _missing_reports(year, month, scope_ids),
+        "missing_reports": _missing_reports(projects, year, month),
     }
 
 
