@@ -135,7 +135,7 @@ class ProjectQuerySet(models.QuerySet):
         qs = self.alias(
             **{
                 PLAN: FilteredRelation("annual_plans", condition=Q(annual_plans__year=year)),
-                REPORT: FilteredRelation("reports", condition=Q(reports__pk=Subquery(report.values("pk")[:1]))),
+                REPORT: FilteredRelation("reports", condition=Q(reports__year=year, reports__pk=Subquery(report.values("pk")[:1]))),
             }
         ).annotate(
             plan_baseline=F(f"{PLAN}__planned_investment"),
