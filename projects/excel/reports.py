@@ -34,7 +34,7 @@ from projects.excel.workbook import (
     write_row,
 )
 from projects.exceptions import DomainError, NotAllowed
-from projects.history import bulk_create_with_history_rows
+from projects.history import bulk_insert_with_history_rows
 from projects.models import MonthlyReport, Project
 from projects.services.reports import ytd_rule_error
 from projects.services.roles import role_of, unit_of
@@ -400,28 +400,34 @@ def _import(*, user, data, year, month, submit):
     status = ReportStatus.SUBMITTED if submit else ReportStatus.DRAFT
     to_create, to_update = [], []
     for result in preview.rows:
-        if result.action == "create":
-            report = MonthlyReport(project_id=result.project.pk, year=year, month=month)
-            to_create.append(report)
-        elif result.action == "update":
+        action = result.action
+        if action not in ("create", "update"):
+            continue
+        values = {
+            "completed_ytd": result.completed_ytd,
+            "progress_note": result.progress_note,
+            "problems_raised": result.problems_raised,
+            "is_correction": result.is_correction,
+            "correction_reason": result.correction_reason if result.is_correction else "",
+            "status": status,
+            "reporting_unit_id": unit.pk if unit else result.project.lead_unit_id,
+            "reporter_name": reporter_name,
+            "return_reason": "",
+        }
+        if submit:
+            values["submitted_at"], values["submitted_by_id"] = now, user.pk
+        if action == "create":
+            # A new report is a row of values (no model instance), defaults for the other fields.
+            values.update(project_id=result.project.pk, year=year, month=month)
+            to_create.append(values)
+        else:
             report = result.report
             report.version += 1
+            for name, value in values.items():
+                setattr(report, name, value)
             to_update.append(report)
-        else:
-            continue
-        report.completed_ytd = result.completed_ytd
-        report.progress_note = result.progress_note
-        report.problems_raised = result.problems_raised
-        report.is_correction = result.is_correction
-        report.correction_reason = result.correction_reason if result.is_correction else ""
-        report.status = status
-        report.reporting_unit_id = unit.pk if unit else result.project.lead_unit_id
-        report.reporter_name = reporter_name
-        report.return_reason = ""
-        if submit:
-            report.submitted_at, report.submitted_by = now, user
     if to_create:
-        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, key=("project_id", "year", "month"),
+        bulk_insert_with_history_rows(MonthlyReport, to_create, user=user, key=("project_id", "year", "month"),
                                       batch_size=2000)
     if to_update:
         bulk_update_with_history(

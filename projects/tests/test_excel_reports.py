@@ -241,3 +241,21 @@ def test_numbers_read_as_floats_keep_whole_numbers_and_empty_rows_keep_excel_row
     assert (good.progress_note, good.problems_raised) == ("5", "7.5")
     assert good.project.pk == september.project_id and good.project.name == "星凯国际城市综合体"
     assert [(e.column, e.message) for e in bad.errors] == [("A", "Unknown project number: 987654")]
+
+
+def test_imported_reports_get_their_defaults_and_a_full_history_row(reporter, september):
+    from projects.history import change_reason
+
+    data = filled(reports_template(user=reporter, year=2013, month=10), [
+        [september.project_id, "", "", "", None, None, 62000, "主体封顶", "缺工", "否", ""]])
+    with change_reason("十月月报"):
+        preview = reports_import(user=reporter, data=data, year=2013, month=10, submit=True)
+    assert preview.ok
+    report = MonthlyReport.objects.get(month=10)
+    assert (report.version, report.status, report.submitted_by, report.reporting_unit_id, report.accepted_at) == (
+        1, ReportStatus.SUBMITTED, reporter, september.project.lead_unit_id, None)
+    assert (report.progress_note, report.problems_raised, report.return_reason) == ("主体封顶", "缺工", "")
+    (entry,) = report.history.all()
+    assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", reporter, "十月月报")
+    for field in MonthlyReport._meta.concrete_fields:
+        assert getattr(entry, field.attname) == getattr(report, field.attname), field.name
