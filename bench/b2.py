@@ -191,5 +191,5 @@ def run(ctx):
                      direction="higher is better: import rows/s ÷ floor rows/s (stretch 0.3); peak under 500 MB",
                      slowdown_x=round(imported / floor, 2), rows=n, import_ms=ms(imported),
                      rows_per_s=round(n / imported), floor_ms=ms(floor),
-                     path="projects.excel.reports.reports_import (streamed sheet, set-based checks, COPY / executemany of the reports and their history rows)",
+                     path="projects.excel.reports.reports_import (calamine sheet read with a formula scan, set-based checks on tuples, COPY / executemany of report rows and their history rows)",
                      **info)

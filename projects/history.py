@@ -190,75 +190,142 @@ def bulk_create_with_history_rows(objs, model, *, user, key, batch_size=2000):
     written the same way, without a historical model instance per row.
 
     All inside one transaction (the caller's, if any). Sends no signals, like simple-history's bulk
-    path. Returns `objs`."""
-    from django.conf import settings
-    from django.db import connections, router, transaction
-    from django.db.models import Field
-    from django.utils import timezone
-
-    using = router.db_for_write(model)
-    connection = connections[using]
-    meta = model._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk or not pk.db_returning]
-    if pk not in fields and any(obj.pk is not None for obj in objs):
+    path. Returns `objs`. `bulk_insert_with_history_rows` does the same from plain dicts."""
+    writer = _BulkWriter(model, key)
+    if writer.pk not in writer.fields and any(obj.pk is not None for obj in objs):
         raise ValueError("bulk_create_with_history_rows() inserts new rows only; some objects have a pk.")
-    position = {f.attname: i for i, f in enumerate(fields)}
-    if pk not in fields and not set(key) <= set(position):
-        raise ValueError(f"bulk_create_with_history_rows(): {key} are not columns of {meta.label}.")
-    # Field.pre_save is getattr(); call it only where a field type overrides it (auto_now, files…).
-    special = {i for i, f in enumerate(fields) if type(f).pre_save is not Field.pre_save}
-    attnames = [f.attname for f in fields]
-    key_index = [position[name] for name in key] if pk not in fields else []
-    # Where get_db_prep_save() returns the value unchanged (text in a text column, an int in an
-    # integer column or a key to an integer pk, a bool in a boolean column, mostly None) it is not called.
-    plain = [_plain_type(f) for f in fields]
-    none_needs_prep = [f.get_db_prep_save(None, connection) is not None for f in fields]  # e.g. JSON null
-    history_on = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
-    if history_on:
-        history = model.history.model
-        by_attname = {f.attname: f for f in history._meta.concrete_fields}
-        tracked = [f.attname for f in history.tracked_fields]
-        # Where each history column's value comes from: the row's prepared values, or the new pk (-1).
-        sources = [position.get(name, -1) for name in tracked]
-        extra = [by_attname["history_date"], by_attname["history_user_id"], by_attname["history_change_reason"],
-                 by_attname["history_type"]]
-        history_columns = [by_attname[name].column for name in tracked] + [f.column for f in extra]
-        reason = current_reason()
-    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start:start + batch_size]
-            rows, keys = [], []
-            for obj in batch:
-                values = [getattr(obj, name) for name in attnames]
-                for i in special:
-                    values[i] = fields[i].pre_save(obj, True)
-                keys.append(tuple(values[i] for i in key_index))
-                for i, value in enumerate(values):
-                    if value is None:
-                        if none_needs_prep[i]:
-                            values[i] = fields[i].get_db_prep_save(value, connection)
-                    elif value.__class__ is not plain[i]:
-                        values[i] = fields[i].get_db_prep_save(value, connection)
-                rows.append(values)
-            _insert_rows(connection, cursor, meta.db_table, [f.column for f in fields], rows)
-            if pk not in fields:
-                _read_back_ids(model, using, batch, key, keys)
-            for obj in batch:
-                obj._state.adding = False
-                obj._state.db = using
-            if not history_on:
-                continue
-            now = timezone.now()
-            extra_values = [extra[0].get_db_prep_save(now, connection),
-                            extra[1].get_db_prep_save(user.pk if user is not None else None, connection),
-                            reason, "+"]
-            pk_prep = pk.get_db_prep_save
-            _insert_rows(connection, cursor, history._meta.db_table, history_columns, [
-                [row[i] if i >= 0 else pk_prep(obj.pk, connection) for i in sources] + extra_values
-                for obj, row in zip(batch, rows)
-            ])
+    attnames, fields, special = writer.attnames, writer.fields, writer.special
+
+    def values_of(obj):
+        values = [getattr(obj, name) for name in attnames]
+        for i in special:
+            values[i] = fields[i].pre_save(obj, True)
+        return values
+
+    def inserted(batch, pks):
+        for obj, pk in zip(batch, pks):
+            if pk is not None:
+                obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = writer.using
+
+    writer.write(objs, values_of, inserted, user=user, batch_size=batch_size)
     return objs
+
+
+def bulk_insert_with_history_rows(model, rows, *, user, key, batch_size=2000):
+    """`bulk_create_with_history_rows` from dicts {attname: value} instead of model instances (none
+    is built): a field a dict leaves out gets its default (`Field.get_default()`), a field with its
+    own `pre_save` (`auto_now(_add)`) gets it called on the dict's values. The history rows are the
+    same: type "+", `user`, the reason of the enclosing `change_reason()` block, every tracked
+    field. Returns the number of rows inserted."""
+    from types import SimpleNamespace
+
+    writer = _BulkWriter(model, key)
+    fields, special = writer.fields, writer.special
+    given = set().union(*(row.keys() for row in rows)) if rows else set()
+    unknown = given - set(writer.attnames)
+    if unknown:  # an auto pk among them: new rows only
+        raise ValueError(f"bulk_insert_with_history_rows(): {sorted(unknown)} are not columns to insert "
+                         f"into {model._meta.label}.")
+    # (attname, default) of each column: a callable default is called for every row.
+    missing = object()
+    columns = [(f.attname, f.default if f.has_default() and callable(f.default) else
+                f.get_default() if f is not writer.pk else None) for f in fields]
+
+    def values_of(row):
+        values = [row.get(name, missing) for name, _default in columns]
+        for i, value in enumerate(values):
+            if value is missing:
+                default = columns[i][1]
+                values[i] = default() if callable(default) else default
+        if special:
+            holder = SimpleNamespace(**dict(zip(writer.attnames, values)))
+            for i in special:
+                values[i] = fields[i].pre_save(holder, True)
+        return values
+
+    writer.write(rows, values_of, None, user=user, batch_size=batch_size)
+    return len(rows)
+
+
+class _BulkWriter:
+    """What `bulk_create_with_history_rows` and `bulk_insert_with_history_rows` share: the columns
+    of `model` and of its history, prepared once, and the batched writes."""
+
+    def __init__(self, model, key):
+        from django.conf import settings
+        from django.db import connections, router
+        from django.db.models import Field
+
+        self.model, self.key = model, key
+        self.using = router.db_for_write(model)
+        self.connection = connection = connections[self.using]
+        meta = model._meta
+        self.pk = pk = meta.pk
+        self.fields = fields = [f for f in meta.concrete_fields if f is not pk or not pk.db_returning]
+        position = {f.attname: i for i, f in enumerate(fields)}
+        if pk not in fields and not set(key) <= set(position):
+            raise ValueError(f"bulk_create_with_history_rows(): {key} are not columns of {meta.label}.")
+        # Field.pre_save is getattr(); call it only where a field type overrides it (auto_now, files…).
+        self.special = [i for i, f in enumerate(fields) if type(f).pre_save is not Field.pre_save]
+        self.attnames = [f.attname for f in fields]
+        self.key_index = [position[name] for name in key] if pk not in fields else []
+        # Where get_db_prep_save() returns the value unchanged (text in a text column, an int in an
+        # integer column or a key to an integer pk, a bool in a boolean column, mostly None) it is not called.
+        self.plain = [_plain_type(f) for f in fields]
+        self.none_needs_prep = [f.get_db_prep_save(None, connection) is not None for f in fields]  # e.g. JSON null
+        self.history_on = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+        if self.history_on:
+            self.history = history = model.history.model
+            by_attname = {f.attname: f for f in history._meta.concrete_fields}
+            tracked = [f.attname for f in history.tracked_fields]
+            # Where each history column's value comes from: the row's prepared values, or the new pk (-1).
+            self.sources = [position.get(name, -1) for name in tracked]
+            self.extra = [by_attname["history_date"], by_attname["history_user_id"],
+                          by_attname["history_change_reason"], by_attname["history_type"]]
+            self.history_columns = [by_attname[name].column for name in tracked] + [f.column for f in self.extra]
+            self.reason = current_reason()
+
+    def write(self, items, values_of, inserted, *, user, batch_size):
+        """Inserts `items` (each turned into its field values by `values_of`) and their history
+        rows, a batch at a time; `inserted(batch, pks)` is told each batch's new pks (None items
+        when the pk was given)."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        connection, fields, plain, none_needs_prep = self.connection, self.fields, self.plain, self.none_needs_prep
+        key_index, pk = self.key_index, self.pk
+        with transaction.atomic(using=self.using, savepoint=False), connection.cursor() as cursor:
+            for start in range(0, len(items), batch_size):
+                batch = items[start:start + batch_size]
+                rows, keys = [], []
+                for item in batch:
+                    values = values_of(item)
+                    keys.append(tuple(values[i] for i in key_index))
+                    for i, value in enumerate(values):
+                        if value is None:
+                            if none_needs_prep[i]:
+                                values[i] = fields[i].get_db_prep_save(value, connection)
+                        elif value.__class__ is not plain[i]:
+                            values[i] = fields[i].get_db_prep_save(value, connection)
+                    rows.append(values)
+                _insert_rows(connection, cursor, self.model._meta.db_table, [f.column for f in fields], rows)
+                pks = _read_back_ids(self.model, self.using, self.key, keys) if pk not in fields else \
+                    [row[fields.index(pk)] for row in rows]
+                if inserted is not None:
+                    inserted(batch, pks if pk not in fields else [None] * len(batch))
+                if not self.history_on:
+                    continue
+                extra, sources = self.extra, self.sources
+                extra_values = [extra[0].get_db_prep_save(timezone.now(), connection),
+                                extra[1].get_db_prep_save(user.pk if user is not None else None, connection),
+                                self.reason, "+"]
+                pk_prep = pk.get_db_prep_save
+                _insert_rows(connection, cursor, self.history._meta.db_table, self.history_columns, [
+                    [row[i] if i >= 0 else pk_prep(new_pk, connection) for i in sources] + extra_values
+                    for new_pk, row in zip(pks, rows)
+                ])
 
 
 def _insert_rows(connection, cursor, table, columns, rows):
@@ -287,10 +354,10 @@ def _plain_type(field):
             models.PositiveBigIntegerField: int}.get(type(field))
 
 
-def _read_back_ids(model, using, objs, key, values):
-    """Sets the pk of freshly inserted `objs` from the database, matching them by `key` (the
-    attnames of a unique constraint; `values` holds each object's key values): one query, equal
-    filters on the key fields every object shares, `__in` on the one that varies most."""
+def _read_back_ids(model, using, key, values):
+    """The pks of freshly inserted rows, in order, read from the database by `key` (the attnames
+    of a unique constraint; `values` holds each row's key values): one query, equal filters on the
+    key fields every row shares, `__in` on the one that varies most."""
     filters = {}
     varying = []
     for i, name in enumerate(key):
@@ -304,7 +371,8 @@ def _read_back_ids(model, using, objs, key, values):
         filters[f"{name}__in"] = distinct
     pks = {tuple(row[:-1]): row[-1] for row in
            model._base_manager.using(using).filter(**filters).values_list(*key, model._meta.pk.attname)}
-    for obj, row in zip(objs, values):
-        obj.pk = pks.get(row)
-        if obj.pk is None:
+    found = [pks.get(row) for row in values]
+    for row, pk in zip(values, found):
+        if pk is None:
             raise RuntimeError(f"{model._meta.label}: the row {dict(zip(key, row))} was not found after its insert")
+    return found

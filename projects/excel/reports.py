@@ -6,6 +6,7 @@ stored. `reports_import` stores the rows only when the preview has no error, in 
 with audit history. Both are used by the admin, the API and `manage.py import_reports`."""
 
 import io
+from collections import namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,15 +26,15 @@ from projects.excel.workbook import (
     cell_decimal,
     cell_text,
     collector_paused,
-    is_formula,
-    open_workbook,
+    formula_cells,
+    has_formulas,
+    read_sheets,
     set_widths,
-    sheet_values,
     write_header,
     write_row,
 )
 from projects.exceptions import DomainError, NotAllowed
-from projects.history import bulk_create_with_history_rows
+from projects.history import bulk_insert_with_history_rows
 from projects.models import MonthlyReport, Project
 from projects.services.reports import ytd_rule_error
 from projects.services.roles import role_of, unit_of
@@ -59,6 +60,10 @@ LETTER = {key: chr(ord("A") + index) for key, index in COL.items()}
 HEADERS = {key: header for key, header, _width in COLUMNS}
 
 
+# What a row needs of its project: looked up as tuples, not model instances.
+ProjectRef = namedtuple("ProjectRef", "pk name lead_unit_id")
+
+
 @dataclass
 class CellError:
     column: str  # letter, e.g. "G"
@@ -69,7 +74,7 @@ class CellError:
 @dataclass
 class RowResult:
     row: int
-    project: Project | None = None
+    project: ProjectRef | None = None
     label: str = ""
     action: str = ""  # "create", "update" or "unchanged"
     previous_ytd: Decimal | None = None
@@ -184,30 +189,49 @@ def _preview(*, user, data, year, month):
     if role_of(user) not in (Role.OFFICE, Role.REPORTER):
         raise NotAllowed(_("Your role does not allow importing reports."), code="wrong_role")
     check_period(year, month)
-    workbook = open_workbook(data, sized=False)
-    if SHEET not in workbook.sheetnames:
+    sheets = read_sheets(data, (SHEET, META_SHEET))
+    if SHEET not in sheets:
         preview.file_errors.append(_("The workbook has no sheet named %(sheet)s; start from the template.")
                                    % {"sheet": SHEET})
         return preview
-    _check_meta(workbook, preview)
-    rows = sheet_values(workbook[SHEET])
-    first = next(rows, None)
-    header = None if first is None else first[1] if first[0] == 1 else []
+    # calamine reads a formula cell as its cached value: the rare workbook with formulas is read
+    # once more to say where they are.
+    formulas = formula_cells(data, (SHEET, META_SHEET)) if has_formulas(data) else {}
+    _check_meta(sheets.get(META_SHEET), formulas.get(META_SHEET, {}), preview)
+    rows = sheets[SHEET]
+    in_cells = {}  # row number → the 0-based columns of its formula cells
+    for (number, column) in formulas.get(SHEET, {}):
+        in_cells.setdefault(number, set()).add(column - 1)
     expected = [h for _k, h, _w in COLUMNS]
-    if header is None or [cell_text(h) for h in header[: len(expected)]] != expected:
+    if not rows or 1 in in_cells or [cell_text(h) for h in rows[0][: len(expected)]] != expected:
         preview.file_errors.append(_("The header row differs from the template's: %(headers)s")
                                    % {"headers": " | ".join(expected)})
         return preview
-    parsed = [(number, values) for number, values in rows if any(v not in (None, "") for v in values)]
-    _check_rows(user, preview, parsed)
+    # Empty rows are skipped (calamine gives "" for an empty cell); a row with a formula is not empty,
+    # even below the last cell calamine saw a value in.
+    if in_cells and max(in_cells) > len(rows):
+        rows = rows + [[] for _number in range(max(in_cells) - len(rows))]
+    parsed = [(number, values) for number, values in enumerate(rows[1:], start=2)
+              if values.count("") < len(values) or number in in_cells]
+    _check_rows(user, preview, parsed, in_cells)
     return preview
 
 
-def _check_meta(workbook, preview):
-    if META_SHEET not in workbook.sheetnames:
+def _whole(value):
+    """A float holding a whole number (calamine reads every number as a float) as an int: 7.0 → 7."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _check_meta(rows, formulas, preview):
+    if rows is None:
         return
-    meta = {cell_text(row[0]): row[1] for row in workbook[META_SHEET].iter_rows(max_row=2, values_only=True)
-            if row and len(row) > 1}
+    meta = {}
+    for number, row in enumerate(rows[:2], start=1):
+        if len(row) > 1:
+            meta[cell_text(row[0])] = formulas.get((number, 2), _whole(row[1]))
+    for key in ("年份", "月份"):
+        if meta.get(key) == "":
+            meta[key] = None
     if meta.get("年份") not in (None, preview.year) or meta.get("月份") not in (None, preview.month):
         preview.file_errors.append(
             _("The workbook is the template for %(y)s-%(m)s, not for %(year)s-%(month)02d.")
@@ -215,60 +239,70 @@ def _check_meta(workbook, preview):
         )
 
 
-def _check_rows(user, preview, parsed):
+def _check_rows(user, preview, parsed, in_cells):
     allowed_ids = set(writable_projects(user).values_list("pk", flat=True))
     by_id, by_name = {}, {}
-    for project in Project.objects.active().only("pk", "name", "aliases", "lead_unit_id"):
-        by_id[project.pk] = project
-        by_name[project.name] = project
-        for alias in project.alias_list:
-            by_name.setdefault(alias, project)
+    for pk, name, aliases, lead_unit_id in Project.objects.active().values_list(
+            "pk", "name", "aliases", "lead_unit_id").order_by():
+        project = by_id[pk] = ProjectRef(pk, name, lead_unit_id)
+        by_name[name] = project
+        for alias in aliases.splitlines():
+            if alias.strip():
+                by_name.setdefault(alias.strip(), project)
     ids_in_file = set()
     seen = {}
     results = []
+    width = len(COLUMNS)
+    i_ytd, i_note, i_problems = COL["completed_ytd"], COL["progress_note"], COL["problems_raised"]
+    i_correction, i_reason = COL["is_correction"], COL["correction_reason"]
+    limit = Decimal("1e12")
     for number, values in parsed:
-        values = list(values) + [None] * (len(COLUMNS) - len(values))
+        if len(values) < width:
+            values = values + [""] * (width - len(values))
         result = RowResult(row=number)
         results.append(result)
-        for key, _h, _w in COLUMNS:
-            if is_formula(values[COL[key]]):
-                result.error(key, _("Formulas are not accepted; type the value."))
-        if result.errors:
-            continue
+        if number in in_cells:
+            for key, _h, _w in COLUMNS:
+                if COL[key] in in_cells[number]:
+                    result.error(key, _("Formulas are not accepted; type the value."))
+            if result.errors:
+                continue
         project = _find_project(result, values, by_id, by_name)
         if project is None:
             continue
+        pk = project.pk
         result.project, result.label = project, project.name
-        if project.pk not in allowed_ids:
+        if pk not in allowed_ids:
             result.error("name", _("Your unit is not responsible for this project."))
-        if project.pk in seen:
-            result.error("id", _("Duplicate row: the project is also on row %(row)s.") % {"row": seen[project.pk]})
-        seen.setdefault(project.pk, number)
-        ids_in_file.add(project.pk)
-        try:
-            result.completed_ytd = cell_decimal(values[COL["completed_ytd"]])
-        except (ValueError, ArithmeticError):
-            result.error("completed_ytd", _("Not a number: %(value)s") % {"value": values[COL["completed_ytd"]]})
+        if pk in seen:
+            result.error("id", _("Duplicate row: the project is also on row %(row)s.") % {"row": seen[pk]})
         else:
-            if result.completed_ytd is None:
+            seen[pk] = number
+        ids_in_file.add(pk)
+        try:
+            completed = result.completed_ytd = cell_decimal(values[i_ytd])
+        except (ValueError, ArithmeticError):
+            result.error("completed_ytd", _("Not a number: %(value)s") % {"value": values[i_ytd]})
+        else:
+            if completed is None:
                 result.error("completed_ytd", _("The completed investment is required."))
-            elif result.completed_ytd < 0:
+            elif completed < 0:
                 result.error("completed_ytd", _("The completed investment cannot be negative."))
-            elif result.completed_ytd >= Decimal("1e12"):
+            elif completed >= limit:
                 result.error("completed_ytd", _("The number is too large."))
-        result.progress_note = cell_text(values[COL["progress_note"]])
-        result.problems_raised = cell_text(values[COL["problems_raised"]])
-        result.is_correction = cell_bool(values[COL["is_correction"]])
-        result.correction_reason = cell_text(values[COL["correction_reason"]])
+        result.progress_note = cell_text(_whole(values[i_note]))
+        result.problems_raised = cell_text(_whole(values[i_problems]))
+        result.is_correction = cell_bool(_whole(values[i_correction]))
+        result.correction_reason = cell_text(_whole(values[i_reason]))
     _check_against_reports(preview, results, ids_in_file)
     preview.rows = results
 
 
 def _find_project(result, values, by_id, by_name):
-    raw_id, name = values[COL["id"]], cell_text(values[COL["name"]])
+    raw_id, name = _whole(values[COL["id"]]), cell_text(_whole(values[COL["name"]]))
     if raw_id not in (None, ""):
         try:
-            project = by_id.get(int(str(raw_id).strip()))
+            project = by_id.get(raw_id if type(raw_id) is int else int(str(raw_id).strip()))
         except ValueError:
             project = None
         if project is None:
@@ -366,28 +400,34 @@ def _import(*, user, data, year, month, submit):
     status = ReportStatus.SUBMITTED if submit else ReportStatus.DRAFT
     to_create, to_update = [], []
     for result in preview.rows:
-        if result.action == "create":
-            report = MonthlyReport(project_id=result.project.pk, year=year, month=month)
-            to_create.append(report)
-        elif result.action == "update":
+        action = result.action
+        if action not in ("create", "update"):
+            continue
+        values = {
+            "completed_ytd": result.completed_ytd,
+            "progress_note": result.progress_note,
+            "problems_raised": result.problems_raised,
+            "is_correction": result.is_correction,
+            "correction_reason": result.correction_reason if result.is_correction else "",
+            "status": status,
+            "reporting_unit_id": unit.pk if unit else result.project.lead_unit_id,
+            "reporter_name": reporter_name,
+            "return_reason": "",
+        }
+        if submit:
+            values["submitted_at"], values["submitted_by_id"] = now, user.pk
+        if action == "create":
+            # A new report is a row of values (no model instance), defaults for the other fields.
+            values.update(project_id=result.project.pk, year=year, month=month)
+            to_create.append(values)
+        else:
             report = result.report
             report.version += 1
+            for name, value in values.items():
+                setattr(report, name, value)
             to_update.append(report)
-        else:
-            continue
-        report.completed_ytd = result.completed_ytd
-        report.progress_note = result.progress_note
-        report.problems_raised = result.problems_raised
-        report.is_correction = result.is_correction
-        report.correction_reason = result.correction_reason if result.is_correction else ""
-        report.status = status
-        report.reporting_unit_id = unit.pk if unit else result.project.lead_unit_id
-        report.reporter_name = reporter_name
-        report.return_reason = ""
-        if submit:
-            report.submitted_at, report.submitted_by = now, user
     if to_create:
-        bulk_create_with_history_rows(to_create, MonthlyReport, user=user, key=("project_id", "year", "month"),
+        bulk_insert_with_history_rows(MonthlyReport, to_create, user=user, key=("project_id", "year", "month"),
                                       batch_size=2000)
     if to_update:
         bulk_update_with_history(

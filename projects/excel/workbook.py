@@ -1,12 +1,13 @@
 """Reading untrusted workbooks safely and writing workbooks that are safe to open.
 
-Reading: bounded size, a zip whose contents would inflate past a limit is refused before openpyxl
-sees it (zip bombs), formulas are refused (a ledger carries figures, not computations), and every
-problem is reported with its row and column. Writing: text that a spreadsheet would take for a
+Reading: bounded size, a zip whose contents would inflate past a limit is refused before a reader
+(openpyxl, calamine) sees it (zip bombs), formulas are refused (a ledger carries figures, not
+computations), and every problem is reported with its row and column. Writing: text that a spreadsheet would take for a
 formula (= + - @) is stored as a quoted string cell."""
 
 import gc
 import io
+import re
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -16,10 +17,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl import load_workbook
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from projects.exceptions import DomainError
 
@@ -37,34 +37,10 @@ MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00"
 
 
-class _UnsizedSheet(ReadOnlyWorksheet):
-    """A read-only worksheet that does not look for its size when opened: openpyxl scans the sheet
-    XML for its <dimension> element, which is the whole sheet when a writer (openpyxl's write-only
-    mode among them) puts it last. Rows then run to their last cell."""
-
-    def _get_size(self):
-        pass
-
-
-class _StreamingReader(ExcelReader):
-    """openpyxl's reader in read-only mode, with unsized worksheets."""
-
-    def read_worksheets(self):
-        for sheet, rel in self.parser.find_sheets():
-            if rel.target not in self.valid_files:
-                continue
-            if "chartsheet" in rel.Type:
-                self.read_chartsheet(sheet, rel)
-                continue
-            worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
-            worksheet.sheet_state = sheet.state
-            self.wb._sheets.append(worksheet)
-
-
-def open_workbook(data, *, sized=True):
-    """Opens uploaded bytes as a read-only workbook, or raises DomainError(field="file").
-    `sized=False`: its sheets are not measured when opened (rows are then as long as their last
-    cell), for readers that stream the rows anyway (`sheet_values`)."""
+def check_upload(data):
+    """Raises DomainError(field="file") unless `data` is a zip of plausible size: at most the upload
+    limit, and not inflating past MAX_INFLATED_BYTES (zip bombs) — read from the zip's directory,
+    before anything is inflated."""
     limit = getattr(settings, "TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
     if len(data) > limit:
         raise DomainError(
@@ -76,107 +52,88 @@ def open_workbook(data, *, sized=True):
         inflated = sum(info.file_size for info in archive.infolist())
         compressed = sum(info.compress_size for info in archive.infolist()) or 1
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
-                          field="file", code="not_xlsx") from None
+        raise _not_xlsx() from None
     if inflated > MAX_INFLATED_BYTES or inflated / compressed > MAX_COMPRESSION_RATIO and inflated > 10 * 1024 * 1024:
         raise DomainError(_("The workbook inflates to an implausible size; it was refused."),
                           field="file", code="zip_bomb")
+    return archive
+
+
+def _not_xlsx():
+    return DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
+                       field="file", code="not_xlsx")
+
+
+def open_workbook(data):
+    """Opens uploaded bytes as a read-only openpyxl workbook, or raises DomainError(field="file")."""
+    check_upload(data)
     try:
-        if sized:
-            return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        reader = _StreamingReader(io.BytesIO(data), read_only=True, data_only=False)
-        reader.read()
-        return reader.wb
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
-                          field="file", code="not_xlsx") from None
+        raise _not_xlsx() from None
 
 
-def sheet_values(worksheet):
-    """(row number, [values]) for each row of a read-only worksheet, in order, as
-    `iter_rows(values_only=True)` reads them but at about twice its speed: a value is at index
-    column - 1 (the list runs to the row's last cell), rows absent from the file are skipped,
-    a formula is its text with a leading "=", a date-formatted number a datetime, a shared string
-    its text. Raises DomainError(field="file") when the sheet's XML is damaged."""
-    from xml.etree.ElementTree import ParseError
-
-    from openpyxl.cell.text import Text
-    from openpyxl.utils import column_index_from_string
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-    from openpyxl.worksheet._reader import CELL_TAG, FORMULA_TAG, INLINE_STRING, ROW_TAG, VALUE_TAG
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
-
-    shared = worksheet._shared_strings
-    book = worksheet.parent
-    date_styles, delta_styles, epoch = book._date_formats, book._timedelta_formats, book.epoch
-    columns = {}  # "AB" → 28
-    number = 0
+def read_sheets(data, names):
+    """The values of the sheets `names` of uploaded bytes, read with calamine: {name: rows} for the
+    sheets present, each row a list of cell values from column A, rows numbered from 1 (row n at
+    index n - 1, empty rows included). An empty cell is "", a number a float (whole numbers too),
+    a date-formatted cell a date or datetime, a formula cell the value the spreadsheet cached for
+    it (calamine does not say it is a formula: see `formula_cells`). Raises DomainError(field="file")
+    for an oversized, damaged or foreign file; the zip-bomb guard runs first."""
+    check_upload(data)
     try:
-        with worksheet._get_source() as source:
-            for _event, element in iterparse(source):
-                if element.tag != ROW_TAG:
-                    continue
-                r = element.get("r")
-                previous, number = number, (int(float(r)) if r else number + 1)
-                values = []
-                column = 0
-                for cell in element:
-                    if cell.tag != CELL_TAG:
-                        continue
-                    coordinate = cell.get("r")
-                    if coordinate:
-                        letters = coordinate.rstrip("0123456789")
-                        column = columns.get(letters) or columns.setdefault(letters, column_index_from_string(letters))
-                    else:
-                        column += 1
-                    kind = cell.get("t", "n")
-                    text = formula = inline = None
-                    for child in cell:
-                        if child.tag == VALUE_TAG:
-                            text = child.text
-                        elif child.tag == FORMULA_TAG:
-                            formula = child
-                        elif child.tag == INLINE_STRING:
-                            inline = child
-                    if formula is not None:
-                        value = "=" + (formula.text or "")
-                    elif kind == "inlineStr":
-                        if inline is None:
-                            value = None
-                        elif len(inline) == 1 and inline[0].tag == TEXT_TAG and not len(inline[0]):
-                            value = inline[0].text or ""  # plain text, no runs: what Text.content gives
-                        else:
-                            value = Text.from_tree(inline).content
-                    elif not text:
-                        value = None
-                    elif kind == "n":
-                        value = float(text) if "." in text or "E" in text or "e" in text else int(text)
-                        style = cell.get("s")
-                        if style and int(style) in date_styles:
-                            try:
-                                value = from_excel(value, epoch, timedelta=int(style) in delta_styles)
-                            except (OverflowError, ValueError):
-                                value = "#VALUE!"
-                    elif kind == "s":
-                        value = shared[int(text)]
-                    elif kind == "b":
-                        value = bool(int(text))
-                    elif kind == "d":
-                        value = from_ISO8601(text)
-                    else:  # "str" (a formula's text result), "e" (an error such as #N/A)
-                        value = text
-                    if column > len(values):
-                        values.extend([None] * (column - len(values)))
-                    values[column - 1] = value
-                element.clear()
-                if number > previous:  # a row repeated or out of order is ignored, as openpyxl does
-                    yield number, values
-    except (ParseError, ValueError, IndexError, KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error):
-        raise DomainError(_("The file is not an Excel workbook (.xlsx) or it is damaged."),
-                          field="file", code="not_xlsx") from None
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in names if name in book.sheet_names}
+    except Exception:  # calamine raises its own errors, and others, for a damaged or foreign file
+        raise _not_xlsx() from None
+
+
+# The start of a formula element (<f>, <f t="shared" …/>, <x:f>) in a worksheet's XML.
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+CHUNK = 1024 * 1024
+
+
+def has_formulas(data):
+    """Whether any worksheet of the (already checked: `check_upload`) workbook holds a formula: a
+    scan of the worksheets' XML for formula elements, inflated a chunk at a time."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with archive.open(name) as member:
+                while chunk := member.read(CHUNK):
+                    if FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-64:]
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
+        raise _not_xlsx() from None
+    return False
+
+
+def formula_cells(data, names):
+    """{sheet name: {(row, column): formula text}} of the formula cells of the sheets `names`
+    (openpyxl: slow, for the rare workbook that `has_formulas`)."""
+    workbook = open_workbook(data)
+    found = {}
+    try:
+        for name in names:
+            if name not in workbook.sheetnames:
+                continue
+            cells = found[name] = {}
+            for row in workbook[name].iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        value = cell.value
+                        cells[cell.row, cell.column] = value if isinstance(value, str) else "=" + str(
+                            getattr(value, "text", "") or "")
+    except Exception:
+        raise _not_xlsx() from None
+    finally:
+        workbook.close()
+    return found
 
 
 @contextmanager
@@ -195,10 +152,6 @@ def collector_paused():
             gc.enable()
 
 
-def is_formula(value):
-    return isinstance(value, str) and value.startswith("=")
-
-
 def cell_decimal(value):
     """A number cell as Decimal (two places); None for an empty cell; raises ValueError for text."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -208,7 +161,7 @@ def cell_decimal(value):
     if isinstance(value, (int, Decimal)):
         return Decimal(value).quantize(Decimal("0.01"))
     if isinstance(value, float):
-        # openpyxl returns floats for numeric cells; go through repr to keep what the user typed.
+        # Spreadsheet readers return floats for numeric cells; go through repr to keep what the user typed.
         return Decimal(repr(value)).quantize(Decimal("0.01"))
     try:
         return Decimal(str(value).strip().replace(",", "")).quantize(Decimal("0.01"))

@@ -169,3 +169,93 @@ def test_the_import_command_imports_or_says_why_not(reporter, september, tmp_pat
     call_command("import_reports", str(path), "--month", "2013-10", "--user", "reporter", "--submit", stdout=out)
     assert MonthlyReport.objects.get(month=10).status == ReportStatus.SUBMITTED
     assert "Imported 1 new" in out.getvalue()
+
+
+def with_sheet_xml(data, change):
+    """The workbook `data` with its first worksheet's XML passed through `change` (bytes → bytes)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def test_a_formula_is_refused_where_it_is_even_with_a_cached_value(reporter, september, settings):
+    """calamine reads a formula cell as the value the spreadsheet cached for it: the formula is
+    still found, by row and column, and a row holding only a formula is not skipped as empty."""
+    from django.utils import translation
+
+    template = reports_template(user=reporter, year=2013, month=10)
+    data = filled(template, [
+        [september.project_id, "", "", "", None, None, "=SUM(60000,2000)"],
+        [None] * 7 + ["=A1"],
+    ])
+    data = with_sheet_xml(data, lambda xml: xml.replace(b"<f>SUM(60000,2000)</f><v />",
+                                                        b"<f>SUM(60000,2000)</f><v>62000</v>"))
+    assert b"<v>62000</v>" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    with translation.override("en"):
+        preview = reports_import(user=reporter, data=data, year=2013, month=10)
+    errors = {(r.row, e.column, e.message) for r in preview.rows for e in r.errors}
+    assert errors == {(2, "G", "Formulas are not accepted; type the value."),
+                      (3, "H", "Formulas are not accepted; type the value.")}
+    assert not MonthlyReport.objects.filter(month=10).exists()
+
+
+def test_the_formula_scan_reads_the_sheet_in_chunks_and_knows_prefixed_elements(monkeypatch):
+    from projects.excel import workbook
+
+    def book(sheet_xml):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+            archive.writestr("xl/sharedStrings.xml", b"<sst><si><t>&lt;f></t></si></sst>")
+        return out.getvalue()
+
+    monkeypatch.setattr(workbook, "CHUNK", 7)
+    padding = b"<c r='A1'><v>1</v></c>" * 5
+    assert not workbook.has_formulas(book(b"<worksheet><sheetData>" + padding + b"<foo/></sheetData></worksheet>"))
+    for element in (b"<f>A1</f>", b"<f t='shared' si='0'/>", b"<x:f>A1</x:f>"):
+        for shift in range(8):
+            xml = b"<worksheet><sheetData>" + b" " * shift + padding + element + b"</sheetData></worksheet>"
+            assert workbook.has_formulas(book(xml)), (element, shift)
+
+
+def test_numbers_read_as_floats_keep_whole_numbers_and_empty_rows_keep_excel_row_numbers(reporter, september):
+    from django.utils import translation
+
+    template = reports_template(user=reporter, year=2013, month=10)
+    data = filled(template, [
+        [september.project_id, "", "", "", None, None, 40000, 5, 7.5, 1, 2013],  # a correction (是 typed as 1)
+        [None] * 11,
+        [None] * 11,
+        [987654, "", "", "", None, None, 100],
+    ])
+    with translation.override("en"):
+        preview = reports_preview(user=reporter, data=data, year=2013, month=10)
+    assert [r.row for r in preview.rows] == [2, 5]
+    good, bad = preview.rows
+    assert not good.errors and good.is_correction and good.correction_reason == "2013"
+    assert (good.progress_note, good.problems_raised) == ("5", "7.5")
+    assert good.project.pk == september.project_id and good.project.name == "星凯国际城市综合体"
+    assert [(e.column, e.message) for e in bad.errors] == [("A", "Unknown project number: 987654")]
+
+
+def test_imported_reports_get_their_defaults_and_a_full_history_row(reporter, september):
+    from projects.history import change_reason
+
+    data = filled(reports_template(user=reporter, year=2013, month=10), [
+        [september.project_id, "", "", "", None, None, 62000, "主体封顶", "缺工", "否", ""]])
+    with change_reason("十月月报"):
+        preview = reports_import(user=reporter, data=data, year=2013, month=10, submit=True)
+    assert preview.ok
+    report = MonthlyReport.objects.get(month=10)
+    assert (report.version, report.status, report.submitted_by, report.reporting_unit_id, report.accepted_at) == (
+        1, ReportStatus.SUBMITTED, reporter, september.project.lead_unit_id, None)
+    assert (report.progress_note, report.problems_raised, report.return_reason) == ("主体封顶", "缺工", "")
+    (entry,) = report.history.all()
+    assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", reporter, "十月月报")
+    for field in MonthlyReport._meta.concrete_fields:
+        assert getattr(entry, field.attname) == getattr(report, field.attname), field.name
