@@ -156,15 +156,16 @@ def _monthly_series(projects, year, month, rows, plan_total):
     return series
 
 
-def _overdue_problems(projects, on):
+def _overdue_problems(projects, on, whole=False):
     """Problems past their deadline on `on` and not resolved by then, as the bulletin counts them
     (deadline < on, resolved_on empty or later), on the given projects: the exact count and the
     LIST_LIMIT oldest deadlines (one query: the count is a window over the whole set).
 
     The link lists exactly these problems by id when they are at most LIST_LIMIT (a longer id list
-    does not fit a URL); beyond, the admin's problems past the deadline on `on` and unresolved,
-    as far as the admin shows them to the user — the same set for office staff in the current
-    month."""
+    does not fit a URL); beyond, the admin's unresolved problems past the deadline on `on` — the
+    same set only when the scope is every project (`whole`) and `on` is today (a problem resolved
+    since an earlier `on` counts for that day but is no longer unresolved); otherwise no link
+    rather than a list of other problems."""
     problems = list(
         Problem.objects.filter(project__in=projects.values("pk"), deadline__lt=on)
         .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=on))
@@ -173,7 +174,8 @@ def _overdue_problems(projects, on):
     )
     count = problems[0].overdue_count if problems else 0
     if count > len(problems):
-        url = changelist_url(Problem, deadline__lt=on.isoformat(), resolved_on__isnull="1")
+        exact = whole and on == timezone.localdate()
+        url = changelist_url(Problem, deadline__lt=on.isoformat(), resolved_on__isnull="1") if exact else None
     else:
         url = ids_url(Problem, [p.pk for p in problems])
     return {
@@ -298,7 +300,7 @@ def dashboard_data(user, year=None, month=None):
         "lights": lights,
         "best": best,
         "worst": worst,
-        "overdue_problems": _overdue_problems(projects, as_of),
+        "overdue_problems": _overdue_problems(projects, as_of, whole=scope_ids is None),
         "missing_reports": _missing_reports(projects, year, month),
     }
 
