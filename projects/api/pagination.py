@@ -18,9 +18,15 @@ class ProjectPagination(TrackerPagination):
 
 
 class ReportCursorPagination(CursorPagination):
-    """Stable paging through a collection that grows every month: newest period first."""
+    """Stable paging through a collection that grows every month: the newest entered first.
+
+    The cursor is the id of the last report read (keyset: `id < cursor`, the primary key's index,
+    as fast on page 2,000 as on page 1). DRF's cursor holds a position in the first ordering field
+    only, plus an offset among equal positions that it caps at 1,000: ordered by period, paging
+    beyond 1,000 reports of one year (a district files 1,200) repeated the same page. To read one
+    period, filter: `?year=2013&month=10`."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    ordering = ("-year", "-month", "-id")
+    ordering = ("-id",)

@@ -264,7 +264,7 @@ class SourceViewSet(TrackerViewSet):
 
 
 class MonthlyReportViewSet(TrackerViewSet):
-    """Monthly reports, newest period first, paged with a cursor."""
+    """Monthly reports, the newest entered first, paged with a cursor (filter by year and month)."""
 
     queryset = m.MonthlyReport.objects.select_related("project")
     serializer_class = s.MonthlyReportSerializer

@@ -38,3 +38,29 @@ def test_every_list_is_paged(api, world):
         assert len(body["results"]) <= 1, path
         if path.startswith("/api/reports/") or path.endswith("/reports/"):
             assert "count" not in body, path  # the cursor
+
+
+def test_the_report_cursor_reads_every_report_of_a_big_year_once(api, world):
+    """More than DRF's 1,000-item offset cap in one period ordering: every report comes exactly once,
+    newest entered first, and the cursor is a keyset on the id (no OFFSET)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import MonthlyReport, Project
+
+    projects = Project.objects.bulk_create([Project(name=f"游标项目{n:03d}") for n in range(110)])
+    MonthlyReport.objects.bulk_create([
+        MonthlyReport(project=project, year=2013, month=month, completed_ytd=month)
+        for project in projects for month in range(1, 13)])  # 1,320 reports of 2013
+    expected = list(MonthlyReport.objects.order_by("-id").values_list("id", flat=True))
+    api.force_authenticate(world.users["auditor"])
+    seen, url, pages = [], "/api/reports/?page_size=100", 0
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(url).json()
+        if pages:
+            assert not any("OFFSET" in q["sql"] for q in queries.captured_queries if "monthlyreport" in q["sql"])
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+        assert pages < 50, "the cursor does not advance"
+    assert seen == expected and len(seen) > 1300
