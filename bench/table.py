@@ -39,7 +39,7 @@ def render(lines):
         for key in ("shipped_ms", "modelserializer_ms", "floor_ms", "orm_ms_per_bulletin", "floor_ms_per_bulletin",
                     "shipped_ms_per_bulletin", "naive_ms_all_months", "totals_equal", "same_as_modelserializer",
                     "keyset_ms", "offset_ms", "page", "rows", "rows_per_s", "import_ms", "peak_traced_mb",
-                    "queries", "queries_10", "queries_full", "requests", "errors", "p95_ms", "rps",
+                    "queries", "queries_10", "queries_full", "users", "requests", "errors", "p95_ms", "rps",
                     "database_locked", "ms", "error", "note"):
             if key in d and key != "note":
                 notes.append(f"{key}={d[key]}")
