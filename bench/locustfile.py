@@ -55,7 +55,8 @@ class TrackerUser(FastHttpUser if CLIENT == "fast" else HttpUser):
         slot = next(SLOTS)
         period, index = divmod(slot, len(PROJECTS))
         body = {"project": PROJECTS[index], "year": FIRST_YEAR + period // 12, "month": period % 12 + 1,
-                "completed_ytd": f"{100 + slot % 900}.00", "progress_note": "bench B4"}
+                # Never below the same project's earlier month (that is a 400: a decrease needs a correction).
+                "completed_ytd": f"{100 + period * 1000 + index % 900}.00", "progress_note": "bench B4"}
         with self.client.post("/api/reports/", json=body, name="/api/reports/ (POST)",
                               catch_response=True) as response:
             check(response, 201)
