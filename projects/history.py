@@ -176,49 +176,19 @@ def changes_since(model, pk, version):
     return result
 
 
-def bulk_create_with_history_rows(objs, model, *, user, key, batch_size=2000):
-    """`simple_history.utils.bulk_create_with_history(objs, model, batch_size, default_user=user)`
-    for a bulk import, at close to the database's own bulk-load speed.
-
-    The rows are inserted without `RETURNING` — PostgreSQL `COPY` (psycopg's `cursor.copy`), other
-    databases one `executemany` a batch — with every field prepared as `bulk_create` would
-    (`pre_save(add=True)`, so `auto_now(_add)` timestamps are set, then `get_db_prep_save`; defaults
-    were applied when the instances were built). Their ids are then read back by `key`, the
-    attnames of a unique constraint (e.g. ("project_id", "year", "month")), in one query a batch, and
-    set on the instances. Last, their "+" history rows (history_user `user`, the reason of the
-    enclosing `change_reason()` block if any, one history_date a batch, every tracked field) are
-    written the same way, without a historical model instance per row.
-
-    All inside one transaction (the caller's, if any). Sends no signals, like simple-history's bulk
-    path. Returns `objs`. `bulk_insert_with_history_rows` does the same from plain dicts."""
-    writer = _BulkWriter(model, key)
-    if writer.pk not in writer.fields and any(obj.pk is not None for obj in objs):
-        raise ValueError("bulk_create_with_history_rows() inserts new rows only; some objects have a pk.")
-    attnames, fields, special = writer.attnames, writer.fields, writer.special
-
-    def values_of(obj):
-        values = [getattr(obj, name) for name in attnames]
-        for i in special:
-            values[i] = fields[i].pre_save(obj, True)
-        return values
-
-    def inserted(batch, pks):
-        for obj, pk in zip(batch, pks):
-            if pk is not None:
-                obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = writer.using
-
-    writer.write(objs, values_of, inserted, user=user, batch_size=batch_size)
-    return objs
-
-
 def bulk_insert_with_history_rows(model, rows, *, user, key, batch_size=2000):
-    """`bulk_create_with_history_rows` from dicts {attname: value} instead of model instances (none
-    is built): a field a dict leaves out gets its default (`Field.get_default()`), a field with its
-    own `pre_save` (`auto_now(_add)`) gets it called on the dict's values. The history rows are the
-    same: type "+", `user`, the reason of the enclosing `change_reason()` block, every tracked
-    field. Returns the number of rows inserted."""
+    """`simple_history.utils.bulk_create_with_history` for a bulk import of new rows, at close to
+    the database's own bulk-load speed, from dicts {attname: value} (no model instance is built).
+
+    A field a dict leaves out gets its default (`Field.get_default()`); a field with its own
+    `pre_save` (`auto_now(_add)`) gets it called on the dict's values; then `get_db_prep_save`. The
+    rows are inserted without `RETURNING` — PostgreSQL `COPY` (psycopg's `cursor.copy`), other
+    databases one `executemany` a batch — and their ids read back by `key`, the attnames of a
+    unique constraint (e.g. ("project_id", "year", "month")), one query a batch. Last, their "+"
+    history rows (history_user `user`, the reason of the enclosing `change_reason()` block if any,
+    one history_date a batch, every tracked field) are written the same way, without a historical
+    model instance per row. All inside one transaction (the caller's, if any); no signals, like
+    simple-history's bulk path. Returns the number of rows inserted."""
     from types import SimpleNamespace
 
     writer = _BulkWriter(model, key)
@@ -245,13 +215,13 @@ def bulk_insert_with_history_rows(model, rows, *, user, key, batch_size=2000):
                 values[i] = fields[i].pre_save(holder, True)
         return values
 
-    writer.write(rows, values_of, None, user=user, batch_size=batch_size)
+    writer.write(rows, values_of, user=user, batch_size=batch_size)
     return len(rows)
 
 
 class _BulkWriter:
-    """What `bulk_create_with_history_rows` and `bulk_insert_with_history_rows` share: the columns
-    of `model` and of its history, prepared once, and the batched writes."""
+    """For `bulk_insert_with_history_rows`: the columns of `model` and of its history, prepared
+    once, and the batched writes."""
 
     def __init__(self, model, key):
         from django.conf import settings
@@ -266,7 +236,7 @@ class _BulkWriter:
         self.fields = fields = [f for f in meta.concrete_fields if f is not pk or not pk.db_returning]
         position = {f.attname: i for i, f in enumerate(fields)}
         if pk not in fields and not set(key) <= set(position):
-            raise ValueError(f"bulk_create_with_history_rows(): {key} are not columns of {meta.label}.")
+            raise ValueError(f"bulk_insert_with_history_rows(): {key} are not columns of {meta.label}.")
         # Field.pre_save is getattr(); call it only where a field type overrides it (auto_now, files…).
         self.special = [i for i, f in enumerate(fields) if type(f).pre_save is not Field.pre_save]
         self.attnames = [f.attname for f in fields]
@@ -287,10 +257,9 @@ class _BulkWriter:
             self.history_columns = [by_attname[name].column for name in tracked] + [f.column for f in self.extra]
             self.reason = current_reason()
 
-    def write(self, items, values_of, inserted, *, user, batch_size):
+    def write(self, items, values_of, *, user, batch_size):
         """Inserts `items` (each turned into its field values by `values_of`) and their history
-        rows, a batch at a time; `inserted(batch, pks)` is told each batch's new pks (None items
-        when the pk was given)."""
+        rows, a batch at a time."""
         from django.db import transaction
         from django.utils import timezone
 
@@ -313,8 +282,6 @@ class _BulkWriter:
                 _insert_rows(connection, cursor, self.model._meta.db_table, [f.column for f in fields], rows)
                 pks = _read_back_ids(self.model, self.using, self.key, keys) if pk not in fields else \
                     [row[fields.index(pk)] for row in rows]
-                if inserted is not None:
-                    inserted(batch, pks if pk not in fields else [None] * len(batch))
                 if not self.history_on:
                     continue
                 extra, sources = self.extra, self.sources

@@ -25,7 +25,6 @@ from projects.excel.workbook import (
     cell_bool,
     cell_decimal,
     cell_text,
-    collector_paused,
     formula_cells,
     has_formulas,
     read_sheets,
@@ -33,6 +32,7 @@ from projects.excel.workbook import (
     write_header,
     write_row,
 )
+from projects.collector import collector_paused
 from projects.exceptions import DomainError, NotAllowed
 from projects.history import bulk_insert_with_history_rows
 from projects.models import MonthlyReport, Project

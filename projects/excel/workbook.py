@@ -5,12 +5,10 @@ Reading: bounded size, a zip whose contents would inflate past a limit is refuse
 computations), and every problem is reported with its row and column. Writing: text that a spreadsheet would take for a
 formula (= + - @) is stored as a quoted string cell."""
 
-import gc
 import io
 import re
 import zipfile
 import zlib
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -134,22 +132,6 @@ def formula_cells(data, names):
     finally:
         workbook.close()
     return found
-
-
-@contextmanager
-def collector_paused():
-    """Within the block, Python's cyclic garbage collector does not run (reference counting still
-    frees everything else). A bulk import allocates a few container objects a row that all stay
-    alive until it ends, so the collector would run again and again over the whole heap for nothing:
-    about a quarter of the import's time at 10,000 rows a workbook. Re-enabled after the block
-    (if it was enabled before), which collects whatever cycles the import left."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def cell_decimal(value):

@@ -5,9 +5,7 @@ TRACKER_LIGHT_YELLOW_POINTS behind, yellow down to TRACKER_LIGHT_RED_POINTS behi
 an overdue milestone or problem makes a project red, a missing report yellow."""
 
 import calendar
-import contextlib
 import datetime
-import gc
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.choices import Category, Light, PublicationStatus
+from projects.collector import collector_paused
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
 from projects.services.roles import require_office
@@ -238,24 +237,6 @@ def _programme_names(projects):
     for project_id, year, name in pairs:
         result[project_id].append(f"{year} {name}")
     return {pk: sorted(values) for pk, values in result.items()}
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector (if it runs) for the duration of the block.
-
-    A bulletin builds a few container objects per project (the row, its reasons and programme
-    names, the fetched values), all acyclic. Beyond some tens of thousands of them the collector's
-    thresholds trigger full collections, each scanning the whole heap and finding nothing: at
-    10,000 projects that is ~15 % of the bulletin and makes its time grow faster than the number
-    of projects (bench B6-bulletin). Reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @collector_paused()
