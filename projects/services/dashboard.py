@@ -28,6 +28,7 @@ from projects.models import AnnualPlan, MonthlyReport, Problem, Project
 from projects.querysets import MONEY_OUTPUT
 from projects.services.bulletins import ZERO, _totals, bulletin_compute, month_end, round2
 from projects.selectors import reports_filed
+from projects.services.rankings import split_top_and_bottom
 from projects.services.roles import leader_of, role_of, unit_of
 
 BEST_AND_WORST = 5
@@ -129,13 +130,14 @@ def _project_line(row):
 
 
 def _best_and_worst(rows):
-    """The BEST_AND_WORST best and worst projects by completion rate (projects without a plan
-    rate are left out). The worst list never repeats a project of the best list and starts with
-    the worst project."""
+    """The BEST_AND_WORST best and worst projects by completion rate, by the rules of
+    services.rankings (projects without a rate are not ranked): the lists never overlap (each at
+    most half of the ranked projects), a red project is never among the best, and the worst list
+    starts with the worst project."""
     ranked = sorted((r for r in rows if r.completion_rate is not None),
                     key=lambda r: (-r.completion_rate, r.project_name))
-    best = ranked[:BEST_AND_WORST]
-    worst = ranked[max(BEST_AND_WORST, len(ranked) - BEST_AND_WORST):][::-1]
+    best, worst = split_top_and_bottom(ranked, size=BEST_AND_WORST, key=lambda r: r.completion_rate,
+                                       can_be_top=lambda r: r.light != Light.RED)
     return [_project_line(r) for r in best], [_project_line(r) for r in worst]
 
 

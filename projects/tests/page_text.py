@@ -82,3 +82,52 @@ def texts_of_class(html, css_class):
     parser = _Text(selector_class=css_class)
     parser.feed(html)
     return parser.found
+
+
+class _Rows(HTMLParser):
+    def __init__(self, element_id):
+        super().__init__(convert_charrefs=True)
+        self.element_id, self.depth, self.rows, self.cell, self.hidden = element_id, None, [], None, 0
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        if self.done:
+            return
+        if self.depth is None:
+            if dict(attrs).get("id") == self.element_id and tag not in VOID:
+                self.depth = 1
+            return
+        if tag in VOID:
+            return
+        self.depth += 1
+        if tag in HIDDEN:
+            self.hidden += 1
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if self.done or self.depth is None or tag in VOID:
+            return
+        if tag in HIDDEN and self.hidden:
+            self.hidden -= 1
+        if tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1].append(re.sub(r"\s+", " ", "".join(self.cell)).strip())
+            self.cell = None
+        self.depth -= 1
+        if self.depth == 0:
+            self.done = True  # ignore the rest of the page
+
+    def handle_data(self, data):
+        if not self.done and self.depth and self.cell is not None and not self.hidden:
+            self.cell.append(data)
+
+
+def table_rows(html, element_id):
+    """The cells' texts of every table row inside the element with `element_id` (header rows too)."""
+    if isinstance(html, bytes):
+        html = html.decode()
+    parser = _Rows(element_id)
+    parser.feed(html)
+    return [row for row in parser.rows if row]
