@@ -12,3 +12,4 @@ urlpatterns = [
 ]
 
 handler404 = "projects.api.exceptions.not_found"
+handler500 = "projects.api.exceptions.server_error"
