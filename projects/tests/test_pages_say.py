@@ -168,3 +168,34 @@ def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
     cells = texts_of_class(html, "field-correction")
     assert cells.count("更正") == MonthlyReport.objects.filter(is_correction=True).count()
     assert cells.count("-") == MonthlyReport.objects.filter(is_correction=False).count()
+
+
+# --- the front door and the demo accounts -------------------------------------------------------
+
+def test_the_site_root_leads_to_the_admin_login(db):
+    response = Client().get("/", follow=True)
+    assert response.redirect_chain[0] == ("/admin/", 302)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert response.status_code == 200 and "用户名:\n密码:" in page_text(response.content)
+
+
+def test_demo_passwords_gives_every_demo_account_a_password_that_logs_in(loaded, settings):
+    import io
+
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("demo_passwords", stdout=out)
+    lines = out.getvalue().splitlines()
+    accounts = {line.split()[0]: line.split()[1] for line in lines[1:-1]}
+    assert sorted(accounts) == ["demo_leader1", "demo_leader2", "demo_leader3", "demo_leader4", "demo_leader5",
+                                "demo_leader6", "demo_leader7", "demo_office", "demo_shangwu", "demo_wangchu",
+                                "demo_zhujian"]
+    assert "11 demo accounts" in lines[-1]
+    for username in ("demo_office", "demo_shangwu", "demo_leader1"):
+        response = Client().post(reverse("admin:login"), {"username": username, "password": accounts[username],
+                                                          "next": "/admin/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/", username
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo_passwords", stdout=io.StringIO())
