@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from projects.choices import ProblemStatus
+from projects.choices import ProblemStatus, ReportStatus
 from projects.models import MonthlyReport, Problem, Project, Unit, WeeklyPlan
 from projects.querysets import MONEY_OUTPUT
 
@@ -30,6 +30,14 @@ def reports_with_month_figure(queryset=None):
     ).annotate(completed_month=F("completed_ytd") - F("previous_ytd"))
 
 
+def reports_filed(*, year, month):
+    """Reports of the month that count as filed: submitted or accepted, whatever path they came by
+    (the workflow, an import, or the facts loaded with an accepted status and no submitted time). A
+    draft, returned or never submitted, is not filed."""
+    return MonthlyReport.objects.filter(year=year, month=month,
+                                        status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+
+
 def report_due_date(year, month):
     """Reports of `month` are due by TRACKER_REPORT_DUE_DAY of the next month."""
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -37,16 +45,15 @@ def report_due_date(year, month):
 
 
 def reports_missing_and_late(*, year, month):
-    """Per lead unit: projects with an annual plan that year and no submitted report for the month
-    (`missing`), and reports submitted after the due date (`late`). Two queries.
+    """Per lead unit: projects with an annual plan that year and no filed report (reports_filed) for
+    the month (`missing`), and reports submitted after the due date (`late`). Two queries.
 
     Returns {unit (or None): {"missing": [project, ...], "late": [report, ...]}}."""
     due = report_due_date(year, month)
     result = defaultdict(lambda: {"missing": [], "late": []})
-    submitted = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
-                                             submitted_at__isnull=False)
+    filed = reports_filed(year=year, month=month).filter(project=OuterRef("pk"))
     missing = (Project.objects.active().filter(annual_plans__year=year)
-               .filter(~Exists(submitted)).select_related("lead_unit").order_by("name"))
+               .filter(~Exists(filed)).select_related("lead_unit").order_by("name"))
     for project in missing:
         result[project.lead_unit]["missing"].append(project)
     late = (MonthlyReport.objects.filter(year=year, month=month, submitted_at__isnull=False,

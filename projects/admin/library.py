@@ -9,7 +9,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from projects.admin.common import (
     ConstraintMessagesForm,
@@ -21,6 +22,7 @@ from projects.admin.common import (
     admin_link,
     changelist_link,
     project_count_text,
+    state_badge,
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
@@ -349,9 +351,13 @@ class MilestoneAdmin(HistoryAdmin):
     def project_link(self, obj):
         return admin_link(obj.project)
 
-    @admin.display(description=_("reached"), boolean=True, ordering="actual_date")
+    @admin.display(description=_("reached"), ordering="actual_date")
     def is_done(self, obj):
-        return obj.actual_date is not None
+        if obj.actual_date is not None:
+            return state_badge(gettext("reached"), "good")
+        if obj.planned_date is not None and obj.planned_date < timezone.localdate():
+            return state_badge(gettext("overdue, not reached"), "bad")
+        return state_badge(gettext("not yet due"), "neutral")
 
 
 class SourceForm(ConstraintMessagesForm):

@@ -22,7 +22,7 @@ from projects.admin.exports import (
     ReviewExportsMixin,
 )
 from projects.admin.imports import ReportImportAdminMixin
-from projects.admin.common import InlineRoleMixin
+from projects.admin.common import InlineRoleMixin, state_badge
 from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, ReportStatus, Role
@@ -59,7 +59,8 @@ from projects.services.problems import (
     problem_may_close,
 )
 from projects.services.reports import report_accept, report_return, report_save, report_submit
-from projects.services.reviews import review_create, review_publish, review_ranking, review_score
+from projects.services.rankings import bottom_size
+from projects.services.reviews import group_label, review_create, review_publish, review_ranking, review_score
 from projects.services.roles import can_write_for_project, leader_of, role_of, unit_of
 from projects.services.validation import clean_or_raise
 
@@ -69,6 +70,15 @@ LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 def light_badge(light, label):
     return format_html('<span style="color:#fff;background:{};padding:1px 6px;border-radius:3px">{}</span>',
                        LIGHT_COLOURS.get(light, "#777"), label)
+
+
+def standing_badge(row):
+    """A ranking row's standing as a word: 激励先进 (green), 鞭策后进 (red), or nothing."""
+    if row.is_top:
+        return state_badge(_("Top (reward)"), "good")
+    if row.is_bottom:
+        return state_badge(_("Bottom (spur on)"), "bad")
+    return ""
 
 
 def error_text(exc):
@@ -326,7 +336,7 @@ class ReportFormContextMixin:
 class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin, ReportImportAdminMixin,
                          ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
-    list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
+    list_display = ["project", "period", "ytd", "month_figure", "status", "correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
     list_select_related = ["project"]
     search_fields = ["project__name", "project__aliases"]
@@ -379,6 +389,10 @@ class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedM
     @admin.display(description=gettext_lazy("this month (万元)"))
     def month_figure(self, obj):
         return f"{obj.completed_month:,.2f}"
+
+    @admin.display(description=gettext_lazy("correction"), ordering="is_correction")
+    def correction(self, obj):
+        return state_badge(_("correction"), "warn") if obj.is_correction else ""
 
     def save_via_service(self, request, form, obj):
         """Saves the draft; with "Save and submit" submits it, with "Save, submit and accept" (the
@@ -437,9 +451,9 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
     fields = ["year", "month", "title", "summary"]
     change_form_template = "admin/projects/bulletin/change_form.html"
 
-    @admin.display(description=gettext_lazy("superseded"), boolean=True)
+    @admin.display(description=gettext_lazy("superseded"), ordering="superseded_at")
     def superseded(self, obj):
-        return obj.superseded_at is not None
+        return state_badge(_("superseded by a correction"), "warn") if obj.superseded_at is not None else ""
 
     def get_readonly_fields(self, request, obj=None):
         return ["year", "month", "title", "summary"] if obj and obj.is_published else ["year", "month"] if obj else []
@@ -470,7 +484,9 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
         if bulletin is not None:
             data = bulletin_data(bulletin=bulletin)
             extra.update(data=data, lights=LIGHT_COLOURS,
-                         bottom=[row for rows in data.bottom.values() for row in rows],
+                         bottom=sorted((row for rows in data.bottom.values() for row in rows),
+                                       key=lambda r: (r.completion_rate, r.project_name)),
+                         bottom_size=bottom_size(),
                          category_totals=[{**t, "label": dict(Category.choices).get(t["label"], t["label"])}
                                           for t in data.totals.get("category", [])],
                          programmes=Programme.objects.filter(year=bulletin.year).only("pk", "code", "name", "year"),
@@ -644,9 +660,9 @@ class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, Ser
         overdue = Problem.objects.filter(pk=OuterRef("pk"), deadline__lt=today).exclude(status=ProblemStatus.RESOLVED)
         return super().get_queryset(request).annotate(is_overdue=Exists(overdue))
 
-    @admin.display(description=gettext_lazy("overdue"), boolean=True, ordering="is_overdue")
+    @admin.display(description=gettext_lazy("overdue"), ordering="is_overdue")
     def overdue(self, obj):
-        return obj.is_overdue
+        return state_badge(_("overdue"), "bad") if obj.is_overdue else ""
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -770,7 +786,8 @@ class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
         review = self.get_object(request, object_id)
         extra = extra_context or {}
         if review is not None:
-            extra.update(ranking=review_ranking(review=review),
+            extra.update(ranking=[{"key": key, "label": group_label(key), "rows": rows}
+                                  for key, rows in review_ranking(review=review).items()],
                          can_publish=role_of(request.user) == Role.OFFICE and not review.is_published,
                          can_score=leader_of(request.user) is not None and not review.is_published)
         return super().change_view(request, object_id, form_url, extra)
@@ -814,9 +831,13 @@ class ReviewScoreAdmin(ReadOnlyAdmin):
 
 @admin.register(ReviewRanking)
 class ReviewRankingAdmin(ReadOnlyAdmin):
-    list_display = ["review", "category", "rank", "project", "score", "is_top", "is_bottom"]
+    list_display = ["review", "category", "rank", "project", "score", "standing"]
     list_filter = ["review", "category", "is_top", "is_bottom"]
     list_select_related = ["review", "project"]
+
+    @admin.display(description=gettext_lazy("standing"), ordering="rank")
+    def standing(self, obj):
+        return standing_badge(obj)
 
 
 # Evaluations -------------------------------------------------------------------------------------
