@@ -21,6 +21,7 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
+from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin
 from projects.admin.history import AuditAdminMixin
@@ -246,6 +247,7 @@ class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdm
     fields = ["project", "year", "month", "completed_ytd", "progress_note", "problems_raised", "is_correction",
               "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
     readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
+    inlines = [ReportAttachmentInline]
     actions = ["submit", "accept", "send_back"]
 
     def get_queryset(self, request):
@@ -480,7 +482,7 @@ class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     fields = ["project", "category", "title", "description", "origin", "meeting", "decision", "responsible_unit",
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
-    inlines = [ProblemActionInline]
+    inlines = [ProblemActionInline, ProblemAttachmentInline]
     actions = ["act", "escalate", "close"]
 
     def get_queryset(self, request):
