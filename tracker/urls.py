@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from projects import media
-from projects.admin import dashboard
+from projects.admin import dashboard, todo
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/dashboard/", include(dashboard.urlpatterns)),
+    path("admin/todo/", include(todo.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
     # Photos and documents, after a role check (never a public MEDIA_URL).
@@ -14,3 +15,4 @@ urlpatterns = [
 ]
 
 handler404 = "projects.api.exceptions.not_found"
+handler500 = "projects.api.exceptions.server_error"

@@ -24,6 +24,7 @@ from projects.admin.common import (
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
+from projects.admin.sheet import ProjectSheetAdminMixin
 from projects.choices import Role
 from projects.models import (
     AnnualPlan,
@@ -202,8 +203,9 @@ class ProjectForm(ConstraintMessagesForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
+class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin):
     form = ProjectForm
+    change_form_template = "admin/projects/project/change_form.html"
     list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
                     "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")
     list_filter = (

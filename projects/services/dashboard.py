@@ -50,6 +50,14 @@ def change_url(model, pk):
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
 
 
+def sheet_url(project_id, year=None, anchor=None):
+    """The project sheet (项目一张表) of a project, optionally of a year and at an anchor."""
+    url = reverse("admin:projects_project_sheet", args=[project_id])
+    if year:
+        url += f"?year={year}"
+    return f"{url}#{anchor}" if anchor else url
+
+
 def ids_url(model, ids):
     """The admin changelist of `model` showing exactly the objects `ids` (None when there are none)."""
     if not ids:
@@ -109,7 +117,7 @@ def _project_line(row):
         "category_label": _category_label(row.category), "unit_name": row.unit_name,
         "plan_in_force": row.plan_in_force, "completed_ytd": row.completed_ytd,
         "completion_rate": row.completion_rate, "gap_points": row.gap_points, "light": row.light,
-        "url": change_url(Project, row.project_id),
+        "url": sheet_url(row.project_id),
     }
 
 
@@ -215,7 +223,7 @@ def _missing_reports(projects, year, month):
             "unit_id": unit_id,
             "unit_name": unit_name if unit_id is not None else _("(no lead unit)"),
             "count": len(members),
-            "projects": [{"project_id": pk, "project_name": name, "url": change_url(Project, pk)}
+            "projects": [{"project_id": pk, "project_name": name, "url": sheet_url(pk, year)}
                          for pk, name in shown],
         })
     count = sum(len(members) for members in by_unit.values())
@@ -274,6 +282,8 @@ def dashboard_data(user, year=None, month=None):
                        "url": light_list_url(year, month, light.value) if light_ids else None})
 
     best, worst = _best_and_worst(rows)
+    for line in best + worst:  # to the project sheet of the year shown
+        line["url"] = sheet_url(line["project_id"], year)
     end = month_end(year, month)
     as_of = min(end, timezone.localdate())
     no_zone = _("(no zone)")

@@ -210,7 +210,7 @@ def test_problem_links_filter(example, office, reporter, client):
     client.force_login(reporter)
     assert changelist_ids(client, data["overdue_problems"]["url"]) == [example.overdue.pk]
     assert client.get(data["overdue_problems"]["items"][0]["url"]).status_code == 200
-    assert data["best"][0]["url"] == reverse("admin:projects_project_change", args=[example.a.pk])
+    assert data["best"][0]["url"] == reverse("admin:projects_project_sheet", args=[example.a.pk]) + "?year=2013"
 
 
 # --- query counts ------------------------------------------------------------------------------
