@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
 from projects.choices import Light
+from projects.services import bulletins as bulletin_services
 from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
     AnnualPlan,
@@ -305,11 +306,69 @@ class ProblemEscalateSerializer(serializers.Serializer):
 # --- the tracking mechanism -------------------------------------------------------------------
 
 
+class LightReasonSerializer(serializers.Serializer):
+    """Why a project has its light: one reason of the bulletin's rule."""
+
+    code = serializers.ChoiceField(
+        choices=["far_behind_schedule", "behind_schedule", "milestone_overdue", "problem_overdue", "report_missing"],
+        help_text="原因代码：far_behind_schedule 落后序时进度超过红灯阈值，behind_schedule 落后超过黄灯阈值，"
+                  "milestone_overdue 节点逾期，problem_overdue 问题逾期未解决，report_missing 当月无已审核月报。 / The "
+                  "reason: far_behind_schedule (behind time progress beyond the red threshold), behind_schedule "
+                  "(beyond the yellow one), milestone_overdue, problem_overdue, report_missing (no accepted report "
+                  "for the month).")
+    text = serializers.CharField(help_text="原因说明（按 Accept-Language）。 / The reason in words, in the caller's "
+                                           "language.")
+
+
+class ReportListSerializer(serializers.ListSerializer):
+    """A page of reports: their standings (rate, light) computed together, in three queries."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        standings = bulletin_services.report_standings(items)
+        for item in items:
+            item._standing = standings[item.pk]
+        return super().to_representation(items)
+
+
 class MonthlyReportSerializer(TrackerSerializer):
     """A monthly report. It is created as a draft; submit, accept and return are actions."""
 
     project_name = serializers.CharField(source="project.name", read_only=True)
     status_display = display("status")
+    plan_in_force = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True, source="_standing.plan_in_force",
+        help_text="该月有效的年度计划投资（万元，含计划调整）；该年无计划为 null。 / The annual plan in force that month "
+                  "(万元, revisions included); null without a plan that year.")
+    completion_rate = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, allow_null=True, source="_standing.completion_rate",
+        help_text="完成率（%）= 累计完成 ÷ 该月有效计划 × 100，与通报的算法相同；无计划为 null。 / Completion rate (%) = "
+                  "completed YTD ÷ the plan in force × 100, as the bulletin computes it; null without a plan.")
+    time_progress = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, source="_standing.time_progress",
+        help_text="序时进度（%）= 月份 ÷ 12 × 100。 / Time progress (%) = month ÷ 12 × 100.")
+    gap_points = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, allow_null=True, source="_standing.gap_points",
+        help_text="完成率减序时进度（百分点，负数为落后）。 / Completion rate minus time progress (points; negative: "
+                  "behind).")
+    light = serializers.ChoiceField(
+        choices=Light.choices, read_only=True, source="_standing.light",
+        help_text="按通报规则的红黄绿灯（视本月报为已收到）：落后序时进度 10 个百分点起为黄、超过 30 个为红（阈值可配置），"
+                  "月末有逾期节点或逾期问题为红。 / The light by the bulletin's rule, counting this report as received: "
+                  "yellow from 10 points behind time progress, red beyond 30 (configurable), red with a milestone "
+                  "or problem overdue at the month's end.")
+    light_display = serializers.SerializerMethodField(help_text="灯的名称（按 Accept-Language）。 / The light's label "
+                                                                "in the caller's language.")
+    light_reasons = LightReasonSerializer(many=True, read_only=True, source="_standing.reasons",
+                                          help_text="亮灯原因。 / Why the light is not green.")
+
+    def get_light_display(self, obj) -> str:
+        return str(Light(obj._standing.light).label)
+
+    def to_representation(self, instance):
+        if getattr(instance, "_standing", None) is None:
+            instance._standing = bulletin_services.report_standings([instance])[instance.pk]
+        return super().to_representation(instance)
 
     class Meta:
         model = MonthlyReport
@@ -317,7 +376,10 @@ class MonthlyReportSerializer(TrackerSerializer):
             "id", "project", "project_name", "year", "month", "completed_ytd", "progress_note", "problems_raised",
             "status", "status_display", "reporting_unit", "reporter_name", "is_correction", "correction_reason",
             "return_reason", "submitted_at", "submitted_by", "accepted_at", "accepted_by", "version",
+            "plan_in_force", "completion_rate", "time_progress", "gap_points", "light", "light_display",
+            "light_reasons",
         ]
+        list_serializer_class = ReportListSerializer
         # The unit, the reporter's name and the version are set by report_save.
         read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
                             "accepted_by", "reporting_unit", "reporter_name", "version"]

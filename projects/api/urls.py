@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from projects import models as m
 from projects.api import attachments, exports, imports, views
 from projects.api.dashboard import DashboardView
+from projects.api.me import MeView
 from projects.api.todo import MyTodoView
 
 app_name = "api"
@@ -57,6 +58,7 @@ nested = [
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("me/todo/", MyTodoView.as_view(), name="me-todo"),
