@@ -110,3 +110,35 @@ def weekly_plans_missing(*, now=None, units=None):
     return units.filter(~Exists(filed)).order_by("name")
 
 
+
+
+def reporting_month(today=None):
+    """(year, month) of the month being reported on `today` (default: today): the previous month
+    until its due day (TRACKER_REPORT_DUE_DAY of the current month), the current month after it."""
+    today = today or timezone.localdate()
+    if today.day <= settings.TRACKER_REPORT_DUE_DAY:
+        return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return today.year, today.month
+
+
+def report_form_context(*, project, year, month, exclude_pk=None):
+    """What a clerk entering `project`'s report of `month` of `year` wants beside the form: the
+    previous report of the year (any status: the YTD rule compares with it) and the annual plan in
+    force that month, with the share of it due by time progress. Three queries at most."""
+    from projects.models import AnnualPlan
+    from projects.services.bulletins import round2, time_progress
+
+    previous = MonthlyReport.objects.filter(project=project, year=year, month__lt=month)
+    if exclude_pk:
+        previous = previous.exclude(pk=exclude_pk)
+    previous = previous.order_by("-month").first()
+    plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("revisions").first()
+    in_force = plan.investment_in_force(month) if plan else None
+    progress = time_progress(month)
+    return {
+        "previous": previous,
+        "plan": plan,
+        "plan_in_force": in_force,
+        "time_progress": progress,
+        "planned_to_date": None if in_force is None else round2(in_force * month / 12),
+    }

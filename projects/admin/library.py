@@ -250,6 +250,22 @@ class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin
     def lead_unit_link(self, obj):
         return admin_link(obj.lead_unit)
 
+    # Pickers of the records a unit reporter writes offer its unit's projects only.
+    REPORTER_PICKERS = {"monthlyreport", "problem", "milestone"}
+
+    def get_search_results(self, request, queryset, search_term):
+        """The searchable project pickers (autocomplete) of reports, problems and milestones offer
+        a unit reporter its unit's projects (lead or cooperating), as the forms accept."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "project"
+                and request.GET.get("model_name") in self.REPORTER_PICKERS and self._role(request) == Role.REPORTER):
+            from projects.services.roles import unit_of
+
+            unit = unit_of(request.user)
+            queryset = (queryset.filter(pk__in=Project.objects.for_unit(unit).values("pk")) if unit
+                        else queryset.none())
+        return queryset, may_have_duplicates
+
     @admin.display(description=_("responsible leaders"))
     def leader_links(self, obj):
         return links(obj.leaders.all())
