@@ -40,6 +40,10 @@ class CarriedProject:
     planned_investment: Decimal  # the draft plan of N+1, 万元
 
     @property
+    def stage_after_display(self):
+        return Stage(self.stage_after).label
+
+    @property
     def stage_changes(self):
         return self.stage_before != self.stage_after
 

@@ -145,3 +145,73 @@ def test_a_year_without_plans_has_nothing_to_carry(db, office):
     with pytest.raises(DomainError) as exc:
         year_rollover_preview(year=2020, user=office)
     assert (exc.value.code, exc.value.field) == ("nothing_to_carry", "year")
+
+
+# Through the API and the admin ----------------------------------------------------------------------
+
+from rest_framework.test import APIClient  # noqa: E402
+
+
+def test_the_api_previews_with_dry_run_then_applies(library, office):
+    api = APIClient()
+    api.force_authenticate(office)
+    response = api.post("/api/years/rollover/", {"year": 2013, "dry_run": True}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["next_year"], body["dry_run"], body["counts"]["carried"], body["counts"]["closed"]) == (
+        2014, True, 4, 2)
+    assert body["counts"]["planned_investment"] == "70000.00"
+    assert [(c["name"][0], c["stage_after"], c["planned_investment"]) for c in body["carried"]] == [
+        ("A", "continuing", "60000.00"), ("B", "new", "5000.00"), ("E", "continuing", "5000.00"),
+        ("F", "preparation", "0.00")]
+    assert [c["name"][0] for c in body["closed"]] == ["C", "D"]
+    assert not AnnualPlan.objects.filter(year=2014).exists()
+
+    response = api.post("/api/years/rollover/", {"year": 2013}, format="json")
+    assert response.status_code == 201
+    assert response.json()["programme"]["id"] == Programme.objects.get(year=2014).pk
+    assert AnnualPlan.objects.filter(year=2014, is_draft=True).count() == 4
+
+    again = api.post("/api/years/rollover/", {"year": 2013, "dry_run": True}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_opened"
+
+
+@pytest.mark.parametrize("persona, status", [("reporter", 403), ("leader_user", 403), ("auditor", 403)])
+def test_the_api_refuses_other_roles(request, library, persona, status):
+    api = APIClient()
+    api.force_authenticate(request.getfixturevalue(persona))
+    assert api.post("/api/years/rollover/", {"year": 2013, "dry_run": True}, format="json").status_code == status
+    assert APIClient().post("/api/years/rollover/", {"year": 2013}, format="json").status_code == 401
+
+
+def test_the_api_names_a_bad_year(library, office):
+    api = APIClient()
+    api.force_authenticate(office)
+    body = api.post("/api/years/rollover/", {"year": "next", "dry_run": True}, format="json").json()
+    assert body["status"] == 400 and body["errors"][0]["field"] == "year"
+    body = api.post("/api/years/rollover/", {"year": 2020, "dry_run": True}, format="json").json()
+    assert (body["status"], body["errors"][0]["field"], body["errors"][0]["code"]) == (400, "year", "nothing_to_carry")
+
+
+def test_the_admin_page_previews_then_confirms(library, office, client):
+    client.force_login(office)
+    assert client.get("/admin/rollover/").status_code == 200
+    page = client.post("/admin/rollover/", {"year": 2013, "preview": "1"}).content.decode()
+    assert "开启 2014 年：结转项目 4 个，关闭 2 个，新建转续建 1 个。" in page
+    assert "新建 → <strong>续建</strong>" in page
+    assert "<li>C 锦江商业广场</li>" in page and "<li>D 已竣工</li>" in page
+    assert not AnnualPlan.objects.filter(year=2014).exists()
+    response = client.post("/admin/rollover/", {"year": 2013, "confirm": "1"})
+    programme = Programme.objects.get(year=2014)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/projects/programme/{programme.pk}/change/"
+    assert AnnualPlan.objects.filter(year=2014).count() == 4
+    page = client.post("/admin/rollover/", {"year": 2013, "preview": "1"}).content.decode()
+    assert "2014 年已开启" in page
+
+
+def test_the_admin_page_is_for_the_office_only(library, reporter, client):
+    client.force_login(reporter)
+    assert client.get("/admin/rollover/").status_code == 403
+    assert client.post("/admin/rollover/", {"year": 2013, "confirm": "1"}).status_code == 403
+    assert not AnnualPlan.objects.filter(year=2014).exists()
