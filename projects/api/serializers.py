@@ -394,10 +394,59 @@ class MonthlyReportSerializer(TrackerSerializer):
         return super().validate(attrs)
 
 
+def _money(help_text, **kwargs):
+    return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=help_text, **kwargs)
+
+
+class TotalsSerializer(serializers.Serializer):
+    """The totals of one group of a bulletin's projects (all, a stage, a zone, a category, a
+    programme, a unit)."""
+
+    label = serializers.CharField(help_text="分组名称：阶段、类别代码，区域、推进计划或单位名称，或“全部项目”。 / The group: "
+                                            "a stage or category code, a zone, programme or unit name, or all projects.")
+    count = serializers.IntegerField(help_text="项目个数。 / Number of projects.")
+    plan_in_force = _money("当月有效年度计划投资合计（万元）。 / Annual plans in force that month, summed (万元).")
+    plan_baseline = _money("年初计划投资合计（万元）。 / Annual plans as first set, summed (万元).")
+    drift = _money("计划调整额 = 有效计划 − 年初计划（万元）。 / Plan revisions: in force minus baseline (万元).")
+    completed_ytd = _money("本年累计完成投资合计（万元）。 / Completed this year, summed (万元).")
+    completed_month = _money("当月完成投资合计（万元）。 / Completed in the month, summed (万元).")
+    completion_rate = serializers.DecimalField(
+        max_digits=9, decimal_places=2, allow_null=True,
+        help_text="完成率（%）= 累计完成 ÷ 有效计划 × 100；计划为 0 时为 null。 / Completion rate (%) = completed "
+                  "÷ plan in force × 100; null when the plan is 0.")
+    green = serializers.IntegerField(help_text="绿灯项目数。 / Projects with a green light.")
+    yellow = serializers.IntegerField(help_text="黄灯项目数。 / Projects with a yellow light.")
+    red = serializers.IntegerField(help_text="红灯项目数。 / Projects with a red light.")
+
+
+class BulletinTotalsSerializer(serializers.Serializer):
+    """A bulletin's totals, frozen when it is published (empty before)."""
+
+    all = TotalsSerializer(required=False, help_text="全部项目。 / All projects of the bulletin.")
+    stage = TotalsSerializer(many=True, required=False, help_text="按项目阶段。 / By stage.")
+    zone = TotalsSerializer(many=True, required=False, help_text="按区域。 / By zone.")
+    category = TotalsSerializer(many=True, required=False, help_text="按项目类别。 / By category.")
+    programme = TotalsSerializer(many=True, required=False, help_text="按推进计划（一个项目可属多个）。 / By "
+                                                                      "programme (a project may be in several).")
+    unit = TotalsSerializer(many=True, required=False, help_text="按牵头单位。 / By lead unit.")
+
+
+@extend_schema_field(BulletinTotalsSerializer)
+class BulletinTotalsField(serializers.JSONField):
+    """The stored totals as they are, documented by BulletinTotalsSerializer."""
+
+
+@extend_schema_field(LightReasonSerializer(many=True))
+class LightReasonsField(serializers.JSONField):
+    """The stored reasons as they are, documented by LightReasonSerializer."""
+
+
 class BulletinEntrySerializer(serializers.ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     category_display = display("category")
     light_display = display("light")
+    reasons = LightReasonsField(read_only=True, help_text="亮灯原因（发布时冻结）。 / Why the light is not green "
+                                                          "(frozen at publication).")
 
     class Meta:
         model = BulletinEntry
@@ -412,6 +461,8 @@ class BulletinEntrySerializer(serializers.ModelSerializer):
 
 class BulletinSerializer(serializers.ModelSerializer):
     status_display = display("status")
+    totals = BulletinTotalsField(read_only=True, help_text="发布时冻结的合计（未发布为空对象）。 / The totals frozen "
+                                                           "at publication (an empty object before).")
 
     class Meta:
         model = Bulletin

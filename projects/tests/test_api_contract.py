@@ -164,3 +164,34 @@ def test_201_answers_carry_etag_and_location(api, office, project, path, body, v
         assert api.patch(response["Location"], {}, format="json", HTTP_IF_MATCH=response["ETag"]).status_code == 200
     else:
         assert "ETag" not in response
+
+
+# --- bulletins: totals and reasons have a structure -------------------------------------------------
+
+
+def test_bulletin_totals_and_reasons_are_described_in_the_schema_and_match_the_answer(api, office, project, plan,
+                                                                                     accepted_report):
+    from projects.models import Bulletin
+    from projects.services.bulletins import bulletin_publish
+
+    accepted_report(project, 2013, 10, "30000")
+    bulletin = Bulletin.objects.create(year=2013, month=10, title="2013年10月通报")
+    bulletin_publish(bulletin=bulletin, user=office)
+    api.force_authenticate(office)
+    schema = api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    totals = schema["BulletinTotals"]["properties"]
+    assert set(totals) == {"all", "stage", "zone", "category", "programme", "unit"}
+    group = schema["Totals"]["properties"]
+    assert {"label", "count", "completion_rate", "green", "yellow", "red"} <= set(group)
+    assert all(field.get("description") for field in group.values())
+    code = schema["LightReason"]["properties"]["code"]
+    enum = schema[code["allOf"][0]["$ref"].rsplit("/", 1)[1]] if "allOf" in code else code
+    assert "far_behind_schedule" in enum["enum"] and "milestone_overdue" in enum["enum"]
+
+    body = api.get(f"/api/bulletins/{bulletin.pk}/").json()
+    assert set(body["totals"]) == set(totals)
+    assert set(body["totals"]["all"]) == set(group)
+    assert (body["totals"]["all"]["completion_rate"], body["totals"]["all"]["red"]) == ("50.00", 1)
+    [entry] = api.get(f"/api/bulletins/{bulletin.pk}/entries/").json()["results"]
+    assert [set(reason) for reason in entry["reasons"]] == [{"code", "text"}]
+    assert entry["reasons"][0]["code"] == "far_behind_schedule"
