@@ -28,6 +28,7 @@ from projects.excel.exports import (
 )
 from projects.models import Bulletin
 from projects.pdf import PdfUnavailable, html_to_pdf, pdf_available
+from projects.services.attachments import photos_of_month
 from projects.services.rankings import bottom_size
 from projects.templatetags.tracker_figures import MISSING, rate, wan
 
@@ -108,6 +109,7 @@ def bulletin_print_html(bulletin, *, for_pdf=False):
         "issuer": settings.TRACKER_ISSUING_OFFICE, "issue_number": number, "issued_on": issued,
         "heading": heading,
         "running_header": f"{settings.TRACKER_ISSUING_OFFICE}　{bulletin.year}年第{number}期　{heading}",
+        "photos": photos_of_month(year=bulletin.year, month=bulletin.month),
     })
 
 
