@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from projects import media
 from projects.admin import dashboard, todo
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("admin/todo/", include(todo.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
+    # Photos and documents, after a role check (never a public MEDIA_URL).
+    path("files/attachments/", include(media.urlpatterns)),
 ]
 
 handler404 = "projects.api.exceptions.not_found"
