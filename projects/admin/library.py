@@ -321,9 +321,10 @@ class PlanRevisionInline(TrackerInline):
 
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(HistoryAdmin):
-    list_display = ("project_link", "year", "planned_investment_yi", "revision_count", "target_excerpt", "version")
+    list_display = ("project_link", "year", "planned_investment_yi", "is_draft", "revision_count", "target_excerpt",
+                    "version")
     list_display_links = ("year",)
-    list_filter = ("year", "project__stage", "project__category", "project__zone")
+    list_filter = ("year", "is_draft", "project__stage", "project__category", "project__zone")
     search_fields = ("project__name", "project__name_en", "project__aliases", "target")
     list_select_related = ("project",)
     autocomplete_fields = ("project",)
