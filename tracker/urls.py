@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from projects import media
-from projects.admin import dashboard, todo
+from projects.admin import dashboard, rollover, todo
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/dashboard/", include(dashboard.urlpatterns)),
     path("admin/todo/", include(todo.urlpatterns)),
+    path("admin/rollover/", include(rollover.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
     # Photos and documents, after a role check (never a public MEDIA_URL).

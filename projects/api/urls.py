@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from projects import models as m
-from projects.api import attachments, exports, imports, views
+from projects.api import attachments, rollover, exports, imports, views
 from projects.api.dashboard import DashboardView
 from projects.api.me import MeView
 from projects.api.todo import MyTodoView
@@ -61,6 +61,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("years/rollover/", rollover.YearRolloverView.as_view(), name="year-rollover"),
     path("me/todo/", MyTodoView.as_view(), name="me-todo"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
