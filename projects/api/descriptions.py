@@ -61,6 +61,8 @@ VIEWS = {
     "EvaluationXlsxView": "下载考评结果工作簿。",
     "MeView": "当前用户：账号、角色、单位和关联的分包领导。",
     "MyTodoView": "我的待办：调用者按其角色需要处理的事项。",
+    "YearRolloverView": "年度结转（仅项目办）：开启下一年度，已竣工项目关闭、其余项目带入下一年并生成草稿年度计划；dry_run=true "
+                        "只预览，确认后一次性写入。",
     "SpectacularAPIView": "本 API 的 OpenAPI 3 说明（YAML；?format=json 返回 JSON）。",
 }
 VIEW_EN = {
