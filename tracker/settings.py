@@ -240,7 +240,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["projects.api.query.KnownQueryParamsFilter",
+                                "django_filters.rest_framework.DjangoFilterBackend"],
     # JSON bodies are bounded like forms (DATA_UPLOAD_MAX_MEMORY_SIZE); beyond it, 413.
     "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
