@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tracker.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries X-Request-ID (tracker/logs.py).
+    "tracker.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,7 +151,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("TRACKER_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -266,9 +270,18 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
-}
+# Backups (projects/backup.py, docs/backup.md): where `manage.py backup` writes, and how many are
+# kept. After each backup, backups older than TRACKER_BACKUP_KEEP_DAYS are deleted, but never the
+# TRACKER_BACKUP_KEEP newest.
+TRACKER_BACKUP_DIR = Path(env_str("TRACKER_BACKUP_DIR") or BASE_DIR / "backups")
+TRACKER_BACKUP_KEEP = env_int("TRACKER_BACKUP_KEEP", 7)
+TRACKER_BACKUP_KEEP_DAYS = env_int("TRACKER_BACKUP_KEEP_DAYS", 30)
+
+# Logs (tracker/logs.py): JSON lines on stderr; with TRACKER_LOG_DIR also tracker.log and audit.log
+# there, rotated at midnight and kept TRACKER_LOG_RETENTION_DAYS days (等保 2.0: at least 6 months).
+TRACKER_LOG_DIR = env_str("TRACKER_LOG_DIR") or None
+TRACKER_LOG_RETENTION_DAYS = env_int("TRACKER_LOG_RETENTION_DAYS", 180)
+if TRACKER_LOG_DIR:
+    Path(TRACKER_LOG_DIR).mkdir(parents=True, exist_ok=True)
+LOGGING = logging_config(level=env_str("DJANGO_LOG_LEVEL", "WARNING"), log_dir=TRACKER_LOG_DIR,
+                         retention_days=TRACKER_LOG_RETENTION_DAYS)

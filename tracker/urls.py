@@ -11,3 +11,4 @@ urlpatterns = [
 ]
 
 handler404 = "projects.api.exceptions.not_found"
+handler500 = "tracker.views.server_error"
