@@ -3,10 +3,13 @@ the application servers start (`python3 dev.py release` runs it; see docs/deploy
 
 Safe to run from several machines or containers at the same time: on PostgreSQL the migrations run
 under a session advisory lock (the others wait, then find nothing to do), and collectstatic runs under
-an exclusive file lock beside STATIC_ROOT (servers of one machine share that folder)."""
+an exclusive file lock beside STATIC_ROOT (servers of one machine share that folder), and only when
+the static sources changed since the last run (a fingerprint in STATIC_ROOT): collectstatic
+compresses every file and takes tens of seconds."""
 
 import contextlib
 import fcntl
+import hashlib
 import sys
 from pathlib import Path
 
@@ -48,6 +51,40 @@ def static_lock():
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+STAMP = ".tracker-static-fingerprint"
+
+
+def static_fingerprint():
+    """SHA-256 over the names and contents of every static source file (the app's and the libraries'):
+    when it matches the stamp of the last collectstatic, the collected files are current."""
+    from django.contrib.staticfiles import finders
+
+    digest = hashlib.sha256()
+    entries = []
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            entries.append((getattr(storage, "prefix", None) or "", path, storage))
+    for prefix, path, storage in sorted(entries, key=lambda e: (e[0], e[1])):
+        digest.update(f"{prefix}/{path}\0".encode())
+        with storage.open(path) as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+    digest.update(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    return digest.hexdigest()
+
+
+def collect_static(verbosity):
+    """collectstatic (slow: WhiteNoise compresses every file) unless the collected files are current."""
+    root = Path(settings.STATIC_ROOT)
+    with static_lock():
+        fingerprint = static_fingerprint()
+        stamp = root / STAMP
+        if stamp.is_file() and stamp.read_text() == fingerprint:
+            return False
+        call_command("collectstatic", interactive=False, verbosity=max(0, verbosity - 1))
+        stamp.write_text(fingerprint)
+        return True
+
+
 def unapplied_migrations(alias="default"):
     connection = connections[alias]
     executor = MigrationExecutor(connection)
@@ -78,7 +115,7 @@ class Command(BaseCommand):
                     f"The database lacks {len(missing)} migration(s) of this code ({', '.join(missing[:5])}"
                     f"{' …' if len(missing) > 5 else ''}). Run the release step once first: "
                     "`python3 dev.py release` (or `python manage.py release`); the servers do not migrate.")
-        with static_lock():
-            call_command("collectstatic", interactive=False, verbosity=max(0, verbosity - 1))
+        collected = collect_static(verbosity)
         if verbosity:
-            sys.stdout.write(f"Static files are in {settings.STATIC_ROOT}\n")
+            state = "collected" if collected else "current (unchanged since the last release)"
+            sys.stdout.write(f"Static files in {settings.STATIC_ROOT}: {state}\n")

@@ -16,18 +16,21 @@ class Command(BaseCommand):
                             help="Confirm that the current content of the database is to be replaced.")
         parser.add_argument("--database", default="default", help="Database alias (default: default).")
         parser.add_argument("--safety-dir", help="Where to save the current database first (default: backups/).")
+        parser.add_argument("--without-manifest", action="store_true",
+                            help="Restore a backup that has no manifest (made before manifests existed); its "
+                                 "checksums are not verified.")
         parser.add_argument("--no-safety-backup", action="store_true",
                             help="Do not save the current database before overwriting it.")
 
-    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, **options):
+    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, without_manifest, **options):
         try:
             # The file is checked before asking for confirmation: a wrong file is refused either way.
-            backup.check_backup(path, alias=database)
+            backup.check_backup(path, alias=database, verify=not without_manifest)
             if not yes:
                 raise CommandError("A restore replaces everything in the database. Run it again with --yes "
                                    "to confirm; nothing was restored.")
             safety, missing = backup.restore(path, alias=database, safety_dir=safety_dir,
-                                             safety_backup=not no_safety_backup)
+                                             safety_backup=not no_safety_backup, verify=not without_manifest)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from None
         if safety:
