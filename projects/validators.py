@@ -21,3 +21,18 @@ def validate_project_code(value):
     if not 1990 <= int(match["year"]) <= 2100:
         raise ValidationError(_("The code's year %(year)s is out of range."), code="invalid_project_code",
                               params={"year": match["year"]})
+
+
+# Limits of free text (characters), sized for a project office: a label or reason fits a few
+# lines, a note or description a page, meeting minutes and weekly plans a few pages.
+SHORT_TEXT = 2000
+LONG_TEXT = 4000
+MINUTES_TEXT = 10000
+
+
+def text_limit(length):
+    """TextField arguments that bound its length: the form's maxlength, the model's validation and
+    the API serializer's max_length (Django does not validate a TextField's max_length itself)."""
+    from django.core.validators import MaxLengthValidator
+
+    return {"max_length": length, "validators": [MaxLengthValidator(length)]}

@@ -202,6 +202,8 @@ TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yell
 TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond this many points behind
 TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by this day of the next month
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
+# Early warning (docs/warning.md): the run rate of the last this many months is extended to December.
+TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
 
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from projects.admin import dashboard
+from projects.admin import dashboard, todo
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/dashboard/", include(dashboard.urlpatterns)),
+    path("admin/todo/", include(todo.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
 ]
 
 handler404 = "projects.api.exceptions.not_found"
-handler500 = "tracker.views.server_error"
+handler500 = "projects.api.exceptions.server_error"

@@ -9,7 +9,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from projects.admin.common import (
     ConstraintMessagesForm,
@@ -21,9 +22,11 @@ from projects.admin.common import (
     admin_link,
     changelist_link,
     project_count_text,
+    state_badge,
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
+from projects.admin.sheet import ProjectSheetAdminMixin
 from projects.choices import Role
 from projects.models import (
     AnnualPlan,
@@ -202,8 +205,9 @@ class ProjectForm(ConstraintMessagesForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
+class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin):
     form = ProjectForm
+    change_form_template = "admin/projects/project/change_form.html"
     list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
                     "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")
     list_filter = (
@@ -245,6 +249,22 @@ class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
     @admin.display(description=_("lead unit"), ordering="lead_unit__name")
     def lead_unit_link(self, obj):
         return admin_link(obj.lead_unit)
+
+    # Pickers of the records a unit reporter writes offer its unit's projects only.
+    REPORTER_PICKERS = {"monthlyreport", "problem", "milestone"}
+
+    def get_search_results(self, request, queryset, search_term):
+        """The searchable project pickers (autocomplete) of reports, problems and milestones offer
+        a unit reporter its unit's projects (lead or cooperating), as the forms accept."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "project"
+                and request.GET.get("model_name") in self.REPORTER_PICKERS and self._role(request) == Role.REPORTER):
+            from projects.services.roles import unit_of
+
+            unit = unit_of(request.user)
+            queryset = (queryset.filter(pk__in=Project.objects.for_unit(unit).values("pk")) if unit
+                        else queryset.none())
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("responsible leaders"))
     def leader_links(self, obj):
@@ -331,9 +351,13 @@ class MilestoneAdmin(HistoryAdmin):
     def project_link(self, obj):
         return admin_link(obj.project)
 
-    @admin.display(description=_("reached"), boolean=True, ordering="actual_date")
+    @admin.display(description=_("reached"), ordering="actual_date")
     def is_done(self, obj):
-        return obj.actual_date is not None
+        if obj.actual_date is not None:
+            return state_badge(gettext("reached"), "good")
+        if obj.planned_date is not None and obj.planned_date < timezone.localdate():
+            return state_badge(gettext("overdue, not reached"), "bad")
+        return state_badge(gettext("not yet due"), "neutral")
 
 
 class SourceForm(ConstraintMessagesForm):

@@ -4,17 +4,28 @@
      "errors": [{"field": "total_investment", "code": "min_value", "message": "确保该值大于或等于 0。"}]}
 
 `errors` is empty except for invalid input. Messages follow the request's Accept-Language
-(zh-hans by default). Domain errors from projects.exceptions keep their own status (DomainError
+(zh-hans by default). Every body also carries `request_id` (the X-Request-ID of the request, when
+the request-id middleware set one), so that a report from an integrator finds the server's log line.
+
+The database failing (down, read-only, disk full: OperationalError, InterfaceError, InternalError
+or a bare DatabaseError) answers 503 with `Retry-After`, logged with the request id; so do pages
+outside the API (an HTML page saying the service is unavailable), through `server_error`. Domain errors from projects.exceptions keep their own status (DomainError
 400 with its field, NotAllowed 403, Conflict 409); a delete that others depend on and a lost race
 on a unique constraint are conflicts (409).
 """
 
+import logging
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, InternalError, OperationalError
+from django.http import JsonResponse
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
@@ -25,10 +36,53 @@ from projects.locking import StaleVersion
 from projects.models.library import Archivable
 
 
+logger = logging.getLogger("projects.api")
+
+RETRY_AFTER_SECONDS = 30
+
+
 class ConflictError(exceptions.APIException):
     status_code = 409
     default_detail = "Conflict."
     default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot serve the request (down, read-only, disk full)."""
+
+    status_code = 503
+    default_detail = _lazy("The database is unavailable. Try again in a moment.")
+    default_code = "database_unavailable"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = _lazy("The request body is too large.")
+    default_code = "too_large"
+
+
+def is_database_outage(exc):
+    """True for the database errors that mean "not now" rather than "bad request" or "bug":
+    connection lost or refused, read-only database, disk full, transaction aborted."""
+    if isinstance(exc, (OperationalError, InterfaceError, InternalError)):
+        return True
+    return type(exc) is DatabaseError
+
+
+def request_id_of(request):
+    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    return getattr(request, "request_id", None)
+
+
+def log_outage(request, exc):
+    logger.error("database unavailable: %s %s: %s: %s (request_id=%s)",
+                 getattr(request, "method", "?"), getattr(request, "path", "?"), type(exc).__name__, exc,
+                 request_id_of(request), extra={"request_id": request_id_of(request)})
+
+
+def error_body(request, status, code, detail, errors=()):
+    return {"status": status, "code": code, "detail": str(detail), "errors": list(errors),
+            "request_id": request_id_of(request)}
 
 
 class ErrorItemSerializer(serializers.Serializer):
@@ -40,6 +94,11 @@ class ErrorItemSerializer(serializers.Serializer):
     row = serializers.IntegerField(required=False, allow_null=True, help_text="Workbook imports: the row number.")
     column = serializers.CharField(required=False, allow_null=True, help_text='Workbook imports: the column, e.g. "G".')
     header = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports: the column's header.")
+    # A workbook import refused because rows changed after the preview (409 changed_meanwhile).
+    record = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="Workbook imports, 409: the record saved meanwhile.")
+    user = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports, 409: who saved it.")
+    date = serializers.DateTimeField(required=False, allow_null=True, help_text="Workbook imports, 409: when.")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -51,6 +110,8 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A one-line summary in the user's language.")
     errors = ErrorItemSerializer(many=True, help_text="One entry per bad input (400), or per field changed "
                                                         "meanwhile (409/412 stale version).")
+    request_id = serializers.CharField(allow_null=True, required=False, help_text=(
+        "The request's id (also in the X-Request-ID response header); quote it when reporting a problem."))
 
 
 def _flatten(details, prefix=None):
@@ -83,10 +144,15 @@ def _translate(exc):
         return exceptions.ValidationError(get_error_detail(exc))
     if isinstance(exc, Http404):
         return exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, (ProtectedError, RestrictedError)):
         return ConflictError(protected_message(None), code="protected")
+    if isinstance(exc, DataError):
+        return exceptions.ValidationError(_("A value does not fit the database (too long or out of range)."),
+                                          code="data_error")
     if isinstance(exc, IntegrityError):
         return ConflictError(_("The change conflicts with data saved meanwhile. Reload and try again."),
                              code="integrity")
@@ -102,10 +168,16 @@ def protected_message(instance):
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, DatabaseError) and is_database_outage(exc):
+        log_outage(request, exc)
+        exc = ServiceUnavailable()
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if response.status_code == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.get_full_details())
         code = "invalid"
@@ -116,17 +188,46 @@ def exception_handler(exc, context):
         errors = list(getattr(exc, "error_items", []))  # what changed meanwhile (409/412 stale version)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else getattr(exc, "default_code", "error")
         detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc)
-    response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
+    response.data = error_body(request, response.status_code, code, detail, errors)
     return response
 
 
 def not_found(request, exception=None):
     """The site's 404 page; under /api/ the one error shape in JSON, so that a path no route matches
     (/api/projects/-1/reports/, /api/nothing/) answers like any other missing object."""
-    from django.http import JsonResponse
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
-        detail = str(exceptions.NotFound.default_detail)
-        return JsonResponse({"status": 404, "code": "not_found", "detail": detail, "errors": []}, status=404)
+        body = error_body(request, 404, "not_found", exceptions.NotFound.default_detail)
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: what escaped every view and middleware. A database outage answers 503 with
+    Retry-After (JSON under /api/, a short page elsewhere), anything else 500; under /api/ always in
+    the one error shape, never Django's bare HTML."""
+    from django.template.response import SimpleTemplateResponse
+
+    exc = sys.exc_info()[1]
+    outage = isinstance(exc, DatabaseError) and is_database_outage(exc)
+    if outage:
+        log_outage(request, exc)
+    if request.path.startswith("/api/"):
+        if outage:
+            body = error_body(request, 503, ServiceUnavailable.default_code, ServiceUnavailable.default_detail)
+        else:
+            body = error_body(request, 500, "server_error", _("Server error. The error has been logged."))
+        response = JsonResponse(body, status=body["status"], json_dumps_params={"ensure_ascii": False})
+    elif outage:
+        response = SimpleTemplateResponse("503.html", {"request_id": request_id_of(request)}, status=503)
+        response.render()
+    else:
+        # tracker/templates/500.html: no context processors, no database; names the request id.
+        from django.http import HttpResponseServerError
+        from django.template import loader
+
+        return HttpResponseServerError(loader.get_template("500.html").render({"request_id": request_id_of(request)}))
+    if outage:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

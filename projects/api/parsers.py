@@ -1,16 +1,46 @@
-"""Request body parsers with the size limit Django applies to forms (DATA_UPLOAD_MAX_MEMORY_SIZE):
-DRF's own JSON parser reads any size."""
+"""Request body parsers with limits: the size limit Django applies to forms
+(DATA_UPLOAD_MAX_MEMORY_SIZE; DRF's own JSON parser reads any size) → 413, and a nesting limit
+(MAX_JSON_DEPTH; Python's decoder would otherwise recurse until RecursionError) → 400."""
+
+import json
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
+from projects.api.exceptions import RequestTooLarge
 
-class RequestTooLarge(exceptions.APIException):
-    status_code = 413
-    default_detail = _("The request body is too large.")
-    default_code = "too_large"
+# No body of this API nests deeper than a few levels; 32 leaves room for any client's wrapping.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth_exceeds(text, limit):
+    """True when brackets outside strings nest deeper than `limit` (a linear scan, no recursion)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def too_deep():
+    return exceptions.ParseError(_("The JSON body is nested too deeply (at most %(limit)s levels).")
+                                 % {"limit": MAX_JSON_DEPTH})
 
 
 class BoundedJSONParser(JSONParser):
@@ -23,4 +53,24 @@ class BoundedJSONParser(JSONParser):
             declared = 0
         if limit is not None and declared > limit:
             raise RequestTooLarge(_("The request body is too large (at most %(limit)s bytes).") % {"limit": limit})
-        return super().parse(stream, media_type, parser_context)
+        raw = stream.read(limit + 1 if limit is not None else -1) if stream is not None else b""
+        if limit is not None and len(raw) > limit:
+            raise RequestTooLarge(_("The request body is too large (at most %(limit)s bytes).") % {"limit": limit})
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        # Cheap before parsing: only bodies with many brackets are scanned.
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth_exceeds(text, MAX_JSON_DEPTH):
+            raise too_deep()
+        try:
+            return json.loads(text, parse_constant=_no_constants)
+        except RecursionError:
+            raise too_deep() from None
+        except ValueError as exc:
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not valid JSON")

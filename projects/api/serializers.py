@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
 from projects.choices import Light
+from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
     AnnualPlan,
     Bulletin,
@@ -289,16 +290,16 @@ class NoInputSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(serializers.Serializer):
-    reason = serializers.CharField(label=_("reason for return"), max_length=2000)
+    reason = serializers.CharField(label=_("reason for return"), max_length=SHORT_TEXT)
 
 
 class ProblemCloseSerializer(serializers.Serializer):
-    resolution = serializers.CharField(label=_("resolution"), max_length=5000)
+    resolution = serializers.CharField(label=_("resolution"), max_length=LONG_TEXT)
     resolved_on = serializers.DateField(label=_("resolved on"))
 
 
 class ProblemEscalateSerializer(serializers.Serializer):
-    text = serializers.CharField(label=_("action"), max_length=5000)
+    text = serializers.CharField(label=_("action"), max_length=LONG_TEXT)
 
 
 # --- the tracking mechanism -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from projects import models as m
 from projects.api import exports, imports, views
 from projects.api.dashboard import DashboardView
+from projects.api.todo import MyTodoView
 
 app_name = "api"
 
@@ -57,6 +58,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("me/todo/", MyTodoView.as_view(), name="me-todo"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),

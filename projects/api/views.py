@@ -29,6 +29,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404 as drf_get_object_or_404
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -74,10 +75,11 @@ def service_action(view, request, service, serializer_class=None):
 
 
 class LookupMixin:
-    """Objects are looked up in the view's queryset, unfiltered: query filters narrow lists only."""
+    """Objects are looked up in the view's queryset, unfiltered: query filters narrow lists only.
+    An id that is not a number (/api/reports/abc/) is a missing object (404), like DRF's own lookup."""
 
     def get_object(self):
-        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        obj = drf_get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, obj)
         return obj
 

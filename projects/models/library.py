@@ -23,7 +23,7 @@ from projects.choices import (
     ZoneKind,
 )
 from projects.querysets import ProjectQuerySet
-from projects.validators import validate_project_code
+from projects.validators import LONG_TEXT, SHORT_TEXT, text_limit, validate_project_code
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -40,7 +40,8 @@ class Source(models.Model):
     """Where a fact came from: a source document and a short verbatim quote from it."""
 
     document = models.CharField(_("document"), max_length=100, help_text=_("File name in seeds/."))
-    quote = models.TextField(_("quote"), help_text=_("A short verbatim quote from the document."))
+    quote = models.TextField(_("quote"), help_text=_("A short verbatim quote from the document."),
+        **text_limit(SHORT_TEXT))
     supports = models.CharField(
         _("supports"), max_length=200, blank=True, help_text=_("Which figure or fact the quote supports.")
     )
@@ -81,7 +82,7 @@ class Zone(models.Model):
     area_km2 = models.DecimalField(
         _("area (km²)"), max_digits=8, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(LONG_TEXT))
     sources = GenericRelation(Source, related_query_name="zone")
     history = HistoricalRecords()
 
@@ -167,7 +168,7 @@ class Programme(models.Model):
     label = models.CharField(_("label"), max_length=40, help_text=_('As the texts write it, e.g. "342311".'))
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(LONG_TEXT))
     planned_project_count = models.PositiveIntegerField(_("planned number of projects"), null=True, blank=True)
     planned_reserve = models.PositiveIntegerField(_("planned reserve projects"), null=True, blank=True)
     planned_preparation = models.PositiveIntegerField(_("planned preparation projects"), null=True, blank=True)
@@ -221,7 +222,8 @@ class Project(Versioned, Archivable):
     )
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
-    aliases = models.TextField(_("aliases"), blank=True, help_text=_("Other names used in the texts, one per line."))
+    aliases = models.TextField(_("aliases"), blank=True, help_text=_("Other names used in the texts, one per line."),
+        **text_limit(SHORT_TEXT))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.OTHER)
     zone = models.ForeignKey(
         Zone, on_delete=models.PROTECT, null=True, blank=True, related_name="projects", verbose_name=_("zone")
@@ -242,7 +244,7 @@ class Project(Versioned, Archivable):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent project")
     )
     programmes = models.ManyToManyField(Programme, blank=True, related_name="projects", verbose_name=_("programmes"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(LONG_TEXT))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -306,7 +308,8 @@ class AnnualPlan(Versioned, models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="annual_plans", verbose_name=_("project"))
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     planned_investment = money_field(_("planned investment (baseline)"))
-    target = models.TextField(_("annual target"), blank=True, help_text=_("Physical progress target for the year."))
+    target = models.TextField(_("annual target"), blank=True, help_text=_("Physical progress target for the year."),
+        **text_limit(SHORT_TEXT))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     sources = GenericRelation(Source, related_query_name="annual_plan")
     history = HistoricalRecords()
@@ -353,7 +356,7 @@ class PlanRevision(models.Model):
         _("effective from month"), validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     planned_investment = money_field(_("revised planned investment"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), **text_limit(SHORT_TEXT))
     revised_on = models.DateField(_("revised on"))
     revised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -390,7 +393,7 @@ class Milestone(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("For milestones of kind other."))
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(SHORT_TEXT))
     sources = GenericRelation(Source, related_query_name="milestone")
     history = HistoricalRecords()
 

@@ -25,6 +25,7 @@ from projects.choices import (
     ReportStatus,
 )
 from projects.locking import Versioned
+from projects.validators import LONG_TEXT, MINUTES_TEXT, SHORT_TEXT, text_limit
 from projects.models.library import NON_NEGATIVE, Leader, Project, Source, Unit, money_field
 
 YEAR = [MinValueValidator(2000), MaxValueValidator(2100)]
@@ -56,16 +57,16 @@ class MonthlyReport(Versioned, models.Model):
     year = models.PositiveSmallIntegerField(_("year"), validators=YEAR)
     month = models.PositiveSmallIntegerField(_("month"), validators=MONTH)
     completed_ytd = money_field(_("completed investment year-to-date"))
-    progress_note = models.TextField(_("physical progress"), blank=True)
-    problems_raised = models.TextField(_("problems raised"), blank=True)
+    progress_note = models.TextField(_("physical progress"), blank=True, **text_limit(LONG_TEXT))
+    problems_raised = models.TextField(_("problems raised"), blank=True, **text_limit(LONG_TEXT))
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     reporting_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", verbose_name=_("reporting unit")
     )
     reporter_name = models.CharField(_("reporting person"), max_length=100, blank=True)
     is_correction = models.BooleanField(_("correction"), default=False)
-    correction_reason = models.TextField(_("correction reason"), blank=True)
-    return_reason = models.TextField(_("reason for return"), blank=True)
+    correction_reason = models.TextField(_("correction reason"), blank=True, **text_limit(SHORT_TEXT))
+    return_reason = models.TextField(_("reason for return"), blank=True, **text_limit(SHORT_TEXT))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
@@ -122,14 +123,14 @@ class Bulletin(models.Model):
         _("status"), max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, **text_limit(LONG_TEXT))
     totals = models.JSONField(_("totals"), default=dict, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("published by")
     )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True, editable=False)
-    superseded_note = models.TextField(_("superseded because"), blank=True, editable=False)
+    superseded_note = models.TextField(_("superseded because"), blank=True, editable=False, **text_limit(SHORT_TEXT))
     history = HistoricalRecords()
 
     class Meta:
@@ -199,7 +200,7 @@ class Meeting(models.Model):
     units = models.ManyToManyField(Unit, blank=True, related_name="meetings", verbose_name=_("attending units"))
     leaders = models.ManyToManyField(Leader, blank=True, related_name="meetings", verbose_name=_("attending leaders"))
     location = models.CharField(_("location"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(MINUTES_TEXT))
     sources = GenericRelation(Source, related_query_name="meeting")
     history = HistoricalRecords()
 
@@ -217,7 +218,7 @@ class MeetingItem(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items", verbose_name=_("meeting"))
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="meeting_items", verbose_name=_("project"))
-    discussion = models.TextField(_("what was said"))
+    discussion = models.TextField(_("what was said"), **text_limit(LONG_TEXT))
     history = HistoricalRecords()
 
     class Meta:
@@ -233,7 +234,7 @@ class Decision(models.Model):
     """A decision taken at a meeting; its action items are problems in the ledger."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("meeting"))
-    text = models.TextField(_("decision"))
+    text = models.TextField(_("decision"), **text_limit(SHORT_TEXT))
     history = HistoricalRecords()
 
     class Meta:
@@ -250,7 +251,7 @@ class WeeklyPlan(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="weekly_plans", verbose_name=_("group / unit"))
     week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week planned."))
-    content = models.TextField(_("plan"))
+    content = models.TextField(_("plan"), **text_limit(MINUTES_TEXT))
     meeting = models.ForeignKey(
         Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="weekly_plans", verbose_name=_("meeting")
     )
@@ -281,7 +282,7 @@ class Problem(Versioned, models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="problems", verbose_name=_("project"))
     category = models.CharField(_("category"), max_length=20, choices=ProblemCategory.choices)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(LONG_TEXT))
     origin = models.CharField(_("raised at"), max_length=20, choices=ProblemOrigin.choices, default=ProblemOrigin.OTHER)
     meeting = models.ForeignKey(
         Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems", verbose_name=_("meeting")
@@ -299,7 +300,7 @@ class Problem(Versioned, models.Model):
     raised_on = models.DateField(_("raised on"))
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, **text_limit(LONG_TEXT))
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     sources = GenericRelation(Source, related_query_name="problem")
@@ -341,7 +342,7 @@ class ProblemAction(models.Model):
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="actions", verbose_name=_("problem"))
     date = models.DateField(_("date"))
-    text = models.TextField(_("action"))
+    text = models.TextField(_("action"), **text_limit(LONG_TEXT))
     status_after = models.CharField(_("status after"), max_length=20, choices=ProblemStatus.choices, blank=True)
     user = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("recorded by"))
@@ -434,7 +435,7 @@ class ReviewScore(models.Model):
     criterion = models.ForeignKey(ReviewCriterion, on_delete=models.PROTECT, related_name="scores",
                                   verbose_name=_("criterion"))
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, validators=NON_NEGATIVE)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(SHORT_TEXT))
     scored_at = models.DateTimeField(_("scored at"), auto_now_add=True)
     history = HistoricalRecords()
 

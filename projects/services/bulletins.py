@@ -21,6 +21,7 @@ from projects.choices import Category, Light, PublicationStatus
 from projects.collector import collector_paused
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
+from projects.services.rankings import bottom_size, split_top_and_bottom
 from projects.services.roles import require_office
 from projects.services.validation import clean_or_raise
 from projects.audit import audit_event
@@ -207,6 +208,20 @@ def _rank(rows):
     return dict(by_category)
 
 
+def _bottom(rows):
+    """The projects the monthly on-site office meeting presses (督促上月工作进度处于末位的): the
+    TRACKER_RANKING_BOTTOM lowest completion rates of all the bulletin's projects, at most half of
+    those with a rate and none tied with the best (services.rankings); {category: rows}, categories
+    in order, each in rank order (the worst last)."""
+    ranked = sorted((r for r in rows if r.completion_rate is not None),
+                    key=lambda r: (-r.completion_rate, r.project_name))
+    _, bottom = split_top_and_bottom(ranked, size=bottom_size(), key=lambda r: r.completion_rate)
+    result = defaultdict(list)
+    for row in sorted(bottom, key=lambda r: (r.category, r.rank_in_category or 0, r.project_name)):
+        result[row.category].append(row)
+    return dict(result)
+
+
 def _totals(rows):
     dimensions = {
         "stage": lambda r: [r.stage],
@@ -298,11 +313,9 @@ def bulletin_compute(*, year, month):
             completion_rate=rate, time_progress=progress, gap_points=gap, light=light, reasons=reasons,
             report_missing=report_missing, programme_names=programme_names.get(pk, []),
         ))
-    ranked = _rank(rows)
-    bottom_n = settings.TRACKER_RANKING_BOTTOM
-    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in ranked.items()}
+    _rank(rows)
     return BulletinData(year=year, month=month, time_progress=progress, rows=rows, totals=_totals(rows),
-                        bottom=bottom)
+                        bottom=_bottom(rows))
 
 
 def _jsonable(value):
@@ -364,13 +377,8 @@ def bulletin_data(*, bulletin):
         )
         for e in bulletin.entries.select_related("project").order_by("category", "project__name")
     ]
-    by_category = defaultdict(list)
-    for row in sorted(rows, key=lambda r: (r.rank_in_category or 0, r.project_name)):
-        by_category[row.category].append(row)
-    bottom_n = settings.TRACKER_RANKING_BOTTOM
-    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in by_category.items()}
     return BulletinData(year=bulletin.year, month=bulletin.month, time_progress=time_progress(bulletin.month),
-                        rows=rows, totals=bulletin.totals, bottom=bottom, frozen=True)
+                        rows=rows, totals=bulletin.totals, bottom=_bottom(rows), frozen=True)
 
 
 @dataclass

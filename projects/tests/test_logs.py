@@ -100,7 +100,7 @@ def broken_view(request):
 
 urlpatterns = [path("admin/broken/", broken_view), path("api/broken/", broken_view),
                path("ok/", lambda request: HttpResponse("ok"))]
-handler500 = "tracker.views.server_error"
+handler500 = "projects.api.exceptions.server_error"
 
 
 @pytest.mark.urls("projects.tests.test_logs")

@@ -1,0 +1,114 @@
+"""Hostile input answers 4xx in the one error shape, never 500 nor an HTML page: ids of the wrong
+type on every path of the schema, JSON nested too deeply or too large, text longer than its field."""
+
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from drf_spectacular.generators import SchemaGenerator
+
+from projects.api.urls import router
+from projects.models import Problem
+from projects.tests.api_utils import api, fast_passwords, users, world  # noqa: F401
+
+ERROR_KEYS = {"status", "code", "detail", "errors", "request_id"}
+BAD_IDS = ["abc", "null,null", "1.5", "-1", "99999999999999999999", "%00", "1e3"]
+
+
+def schema_operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [(path, method.upper()) for path, item in schema["paths"].items() for method in item]
+
+
+def assert_error_shape(response, status, code=None):
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert body["status"] == status
+    if code:
+        assert body["code"] == code, body
+    return body
+
+
+def test_every_path_with_an_id_answers_404_for_an_id_that_is_not_one(api, world):
+    api.force_authenticate(world.users["office"])
+    checked = 0
+    for path, method in schema_operations():
+        if "{" not in path:
+            continue
+        for bad in BAD_IDS:
+            url = re.sub(r"\{\w+\}", bad, path)
+            response = api.generic(method, url, "{}", content_type="application/json")
+            body = assert_error_shape(response, 404, "not_found")
+            assert body["errors"] == []
+            checked += 1
+    assert checked > 100 * len(BAD_IDS) // 2
+
+
+def test_a_path_no_route_matches_answers_404_in_the_error_shape(api, world):
+    api.force_authenticate(world.users["office"])
+    for url in ["/api/nothing/", "/api/reports/1/nothing/", "/api/projects/abc/reports/", "/api/reports/1.json/x/"]:
+        assert_error_shape(api.get(url), 404, "not_found")
+
+
+def test_a_deeply_nested_body_to_the_token_endpoint_answers_400_not_recursion_error(api, world):
+    body = "[" * 1000 + "]" * 1000  # 2 KB, nested 1,000 deep, anonymous
+    response = api.post("/api/auth/token/", body, content_type="application/json")
+    error = assert_error_shape(response, 400, "parse_error")
+    assert "32" in error["detail"]
+    objects = '{"a":' * 5000 + "1" + "}" * 5000
+    assert_error_shape(api.post("/api/auth/token/", objects, content_type="application/json"), 400, "parse_error")
+
+
+def test_nesting_within_the_limit_and_brackets_in_strings_are_fine(api, world):
+    api.force_authenticate(world.users["office"])
+    text = "[" * 100 + "{括号}" + "]" * 100
+    response = api.patch(f"/api/zones/{world.zone.pk}/", {"description": text}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["description"] == text
+
+
+def test_a_body_over_the_size_limit_answers_413_in_the_error_shape(api, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    api.force_authenticate(world.users["office"])
+    body = json.dumps({"description": "x" * 20_000})
+    response = api.generic("PATCH", f"/api/zones/{world.zone.pk}/", body, content_type="application/json")
+    body = assert_error_shape(response, 413, "too_large")
+    assert "10000" in body["detail"]
+    anonymous = api.__class__()
+    assert_error_shape(anonymous.post("/api/auth/token/", json.dumps({"username": "x" * 20_000, "password": "p"}),
+                                      content_type="application/json"), 413, "too_large")
+
+
+def test_text_longer_than_its_field_is_refused_naming_the_field(api, world):
+    api.force_authenticate(world.users["office"])
+    data = {"project": world.project.pk, "category": "funding", "title": "资金缺口", "responsible_unit": world.unit.pk,
+            "raised_on": "2013-05-06", "deadline": "2013-05-31", "description": "长" * 4001}
+    body = assert_error_shape(api.post("/api/problems/", data, format="json"), 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("description", "max_length")]
+    assert not Problem.objects.filter(title="资金缺口", description__startswith="长").exists()
+    data["description"] = "长" * 4000
+    response = api.post("/api/problems/", data, format="json")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["description"]) == 4000
+
+
+def test_every_free_text_field_is_bounded_in_the_model_and_in_the_api():
+    unbounded = [f"{model.__name__}.{field.name}" for model in apps.get_app_config("projects").get_models()
+                 if not model.__name__.startswith("Historical")
+                 for field in model._meta.fields if isinstance(field, (models.TextField, models.CharField))
+                 and not (field.max_length and any(isinstance(v, MaxLengthValidator) for v in field.validators))]
+    assert unbounded == []
+    unbounded_api = []
+    for _prefix, viewset, basename in router.registry:
+        serializer = viewset.serializer_class()
+        for name, field in serializer.fields.items():
+            if field.read_only or type(field).__name__ not in ("CharField", "ChoiceField"):
+                continue
+            if type(field).__name__ == "CharField" and not field.max_length:
+                unbounded_api.append(f"{basename}.{name}")
+    assert unbounded_api == []
