@@ -8,6 +8,14 @@
     python3 dev.py release the release step of a deployment, once before the servers start: apply
                            the migrations (PostgreSQL advisory lock: concurrent runs are safe) and
                            collect the static files
+    python3 dev.py lock    regenerate requirements.lock (pip-compile --generate-hashes) from requirements.txt
+    python3 dev.py wheelhouse [PIP DOWNLOAD OPTIONS]
+                           download every wheel of requirements.lock (hash-checked) into wheelhouse/,
+                           for an intranet machine without PyPI (e.g. --platform manylinux2014_x86_64
+                           --python-version 3.11 for another machine)
+    python3 dev.py install [--offline]
+                           install the runtime into .venv; --offline: from wheelhouse/ only, every
+                           file checked against requirements.lock's hashes (docs/deploy.md)
     python3 dev.py serve [ADDR] [WORKERS]
                            production-style: collectstatic, refuse to start while migrations are
                            missing (it never migrates), then gunicorn (tracker.wsgi, 2 × cores + 1 sync
@@ -33,16 +41,58 @@ def sh(*args, **kwargs):
     return subprocess.run([str(a) for a in args], cwd=ROOT, check=True, **kwargs)
 
 
+LOCK = ROOT / "requirements.lock"
+WHEELHOUSE = ROOT / "wheelhouse"
+PIP_TOOLS = "pip-tools==7.5.1"
+
+
+def requirements_digest(requirements):
+    files = [ROOT / "requirements.txt", ROOT / requirements]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
 def ensure_venv(requirements):
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    files = [ROOT / "requirements.txt", ROOT / requirements]
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    digest = requirements_digest(requirements)
     stamp = VENV / f".installed-{requirements}"
     if stamp.exists() and stamp.read_text() == digest:
         return
     sh(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements)
     stamp.write_text(digest)
+
+
+def lock(args):
+    """requirements.lock: every runtime package pinned with the SHA-256 of each of its files on PyPI."""
+    ensure_venv("requirements.txt")
+    sh(PY, "-m", "pip", "install", "-q", PIP_TOOLS)
+    env = {k: v for k, v in os.environ.items() if k != "PIP_FIND_LINKS"}
+    sh(PY, "-m", "piptools", "compile", "--quiet", "--generate-hashes", "--allow-unsafe", "--strip-extras",
+       "--no-emit-index-url", "--no-emit-find-links", "--output-file", LOCK.name, "requirements.txt", *args, env=env)
+
+
+def wheelhouse(args):
+    """Download the wheels of requirements.lock (checked against its hashes) into wheelhouse/."""
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    WHEELHOUSE.mkdir(exist_ok=True)
+    sh(PY, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes", "--no-deps",
+       "--only-binary=:all:", "--dest", WHEELHOUSE, "-r", LOCK.name, *args)
+    print(f"\nCopy {WHEELHOUSE.name}/ and the code to the intranet machine, then run: python3 dev.py install --offline")
+
+
+def install(args):
+    if "--offline" not in args:
+        ensure_venv("requirements.txt")
+        return
+    if not WHEELHOUSE.is_dir():
+        sys.exit(f"{WHEELHOUSE} is missing: build it on a machine with PyPI (python3 dev.py wheelhouse) and copy it here.")
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    sh(PY, "-m", "pip", "install", "--disable-pip-version-check", "--no-index", "--find-links", WHEELHOUSE,
+       "--require-hashes", "-r", LOCK.name)
+    # `release` and `serve` will not reach for PyPI: the runtime is installed.
+    (VENV / ".installed-requirements.txt").write_text(requirements_digest("requirements.txt"))
 
 
 def has_cjk_font():
@@ -140,7 +190,8 @@ def test(args):
 
 
 if __name__ == "__main__":
-    commands = {"run": run, "test": test, "release": release, "serve": serve}
+    commands = {"run": run, "test": test, "release": release, "serve": serve, "lock": lock,
+                "wheelhouse": wheelhouse, "install": install}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)

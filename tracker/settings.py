@@ -204,6 +204,9 @@ TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by 
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
 # Early warning (docs/warning.md): the run rate of the last this many months is extended to December.
 TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
+# The browser that prints the bulletin's PDF (projects/pdf.py): a name on PATH or a full path;
+# empty: the first of chromium, chromium-browser, google-chrome found.
+TRACKER_PDF_BROWSER = env_str("TRACKER_PDF_BROWSER", "")
 
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.

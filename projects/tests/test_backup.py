@@ -98,6 +98,7 @@ def test_default_backup_location_is_a_timestamped_file_under_backups(tmp_path, s
     conn.commit()
     conn.close()
     settings.BASE_DIR = tmp_path
+    settings.TRACKER_BACKUP_DIR = tmp_path / "backups"
     monkeypatch.setitem(django_settings.DATABASES, "scratch", {"ENGINE": "django.db.backends.sqlite3",
                                                                "NAME": str(db_file)})
     first = backup.backup(alias="scratch")
