@@ -21,6 +21,7 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
+from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin, state_badge
 from projects.admin.workflow import Step, WorkflowAdminMixin
@@ -344,6 +345,7 @@ class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedM
     fields = ["project", "year", "month", "completed_ytd", "progress_note", "problems_raised", "is_correction",
               "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
     readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
+    inlines = [ReportAttachmentInline]
     actions = ["submit", "accept", "send_back"]
     change_form_template = "admin/projects/monthlyreport/change_form.html"
 
@@ -634,7 +636,7 @@ class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, Ser
     fields = ["project", "category", "title", "description", "origin", "meeting", "decision", "responsible_unit",
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
-    inlines = [ProblemActionInline]
+    inlines = [ProblemActionInline, ProblemAttachmentInline]
     actions = ["act", "escalate", "close"]
     autocomplete_fields = ["project", "responsible_unit"]
     change_form_template = "admin/projects/problem/change_form.html"
