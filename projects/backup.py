@@ -483,14 +483,14 @@ def check_backup(path, alias="default", verify=True):
     `migrate` after restoring it); refuses a backup from a newer version."""
     kind = engine_kind(alias)
     migrations = check_sqlite_backup(path) if kind == "sqlite" else check_pg_backup(path)
-    if verify:
-        verify_manifest(path)
     known = known_migrations()
     installed = {config.label for config in apps.get_app_configs()}
     newer = sorted(m for m in migrations - known if m[0] in installed)
     if newer:
         raise BackupError(f"{path} was made by a newer version of the tracker (migrations unknown here: "
                           f"{', '.join('.'.join(m) for m in newer)}); update the code first; nothing was restored.")
+    if verify:
+        verify_manifest(path)
     return sorted(m for m in known - migrations if m[0] in installed)
 
 

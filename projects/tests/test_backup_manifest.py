@@ -40,7 +40,9 @@ def test_a_changed_byte_refuses_the_restore_and_changes_nothing(backend, templat
         scratchdb.manage("backup", "--output", str(path), url=live)
         manifest = json.loads((tmp_path / f"tracker{suffix}.manifest.json").read_text())
         assert manifest["format"] == "tracker-backup-manifest/1" and manifest["database"] == backend
-        [entry] = manifest["files"]
+        entry, media = manifest["files"]
+        assert (media["role"], media["name"]) == ("media", f"tracker{suffix}.media.tar")
+        assert media["sha256"] == backup.file_sha256(tmp_path / media["name"])
         assert (entry["name"], entry["role"], entry["bytes"]) == (path.name, "database", path.stat().st_size)
         assert entry["sha256"] == backup.file_sha256(path) and len(entry["sha256"]) == 64
 
