@@ -110,16 +110,18 @@ def apt_install(packages, consequence):
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         sh("apt-get", "update", "-qq", env=env)
-        sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages, env=env)
+        sh("apt-get", "install", "-y", "-qq", *packages, env=env)
     else:
         print(f"missing: {consequence} (apt-get install {' '.join(packages)})")
 
 
 def ensure_chromium():
     """Browser tests drive Debian's headless Chromium, which also prints the bulletin's PDF with a
-    Chinese font; install what is missing when we may."""
+    Chinese font; the PDF's test reads it back with poppler-utils (pdftoppm, pdftotext). Install
+    what is missing when we may."""
     packages = [] if shutil.which("chromium") else ["chromium", "chromium-driver"]
     packages += [] if has_cjk_font() else ["fonts-wqy-microhei"]
+    packages += [] if shutil.which("pdftoppm") and shutil.which("pdftotext") else ["poppler-utils"]
     apt_install(packages, "browser tests and the PDF may fail")
 
 

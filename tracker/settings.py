@@ -238,6 +238,8 @@ TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yell
 TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond this many points behind
 TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by this day of the next month
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
+# The office that issues the monthly bulletin, printed at its head and in its running header.
+TRACKER_ISSUING_OFFICE = env_str("TRACKER_ISSUING_OFFICE", "解放区重点项目建设领导小组办公室")
 # Early warning (docs/warning.md): the run rate of the last this many months is extended to December.
 TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
 # The browser that prints the bulletin's PDF (projects/pdf.py): a name on PATH or a full path;
@@ -252,7 +254,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["projects.api.query.KnownQueryParamsFilter",
+                                "django_filters.rest_framework.DjangoFilterBackend"],
     # JSON bodies are bounded like forms (DATA_UPLOAD_MAX_MEMORY_SIZE); beyond it, 413.
     "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],

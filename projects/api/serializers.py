@@ -205,7 +205,7 @@ class AnnualPlanSerializer(TrackerSerializer):
 
     class Meta:
         model = AnnualPlan
-        fields = ["id", "project", "project_name", "year", "planned_investment", "target", "version"]
+        fields = ["id", "project", "project_name", "year", "planned_investment", "target", "is_draft", "version"]
 
 
 class MilestoneSerializer(TrackerSerializer):

@@ -217,3 +217,32 @@ def attachment_delete(*, attachment, user):
     names = [n for n in (attachment.file.name, attachment.thumbnail.name) if n]
     attachment.delete()
     transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+
+
+def photos_of_month(*, year, month, per_project=4):
+    """The site photos of the month's accepted reports, for the bulletin's print view: per project
+    (by name) at most `per_project` thumbnails as data: URIs, so that the page and its PDF carry them
+    without a request to the media view. [{"project": name, "photos": [{"caption", "src"}], "more": n}]"""
+    import base64
+
+    from projects.choices import ReportStatus
+
+    photos = (Attachment.objects.filter(kind=AttachmentKind.PHOTO, report__year=year, report__month=month,
+                                        report__status=ReportStatus.ACCEPTED)
+              .exclude(thumbnail="").select_related("project").order_by("project__name", "uploaded_at", "id"))
+    groups = []
+    for photo in photos:
+        if not groups or groups[-1]["project_id"] != photo.project_id:
+            groups.append({"project_id": photo.project_id, "project": photo.project.name, "photos": [], "more": 0})
+        group = groups[-1]
+        if len(group["photos"]) >= per_project:
+            group["more"] += 1
+            continue
+        try:
+            with photo.thumbnail.storage.open(photo.thumbnail.name, "rb") as fh:
+                data = base64.b64encode(fh.read()).decode()
+        except OSError:
+            continue
+        group["photos"].append({"caption": photo.caption or photo.original_name,
+                                "src": f"data:image/jpeg;base64,{data}"})
+    return groups

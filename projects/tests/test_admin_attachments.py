@@ -72,3 +72,33 @@ def test_the_list_shows_thumbnails_in_a_fixed_number_of_queries(client, office, 
     with django_assert_max_num_queries(12):
         page = client.get("/admin/projects/attachment/").content.decode()
     assert page.count('/thumbnail/"') == 5 and page.count(".pdf</a>") == 5
+
+
+def test_the_bulletin_print_view_shows_the_months_photos_per_project(client, office, project, unit,
+                                                                     django_assert_max_num_queries):
+    from projects.models import Bulletin, Project
+
+    october = MonthlyReport.objects.create(project=project, year=2013, month=10, completed_ytd=Decimal("62000"),
+                                           status="accepted")
+    september = MonthlyReport.objects.create(project=project, year=2013, month=9, completed_ytd=Decimal("50000"),
+                                             status="accepted")
+    other = Project.objects.create(name="锦江商业广场", lead_unit=unit)
+    pending = MonthlyReport.objects.create(project=other, year=2013, month=10, completed_ytd=Decimal("1"),
+                                           status="submitted")
+    for i in range(6):
+        attachment_add(user=office, report=october, caption=f"十月{i}",
+                       file=SimpleUploadedFile(f"{i}.jpg", jpeg_with_exif((80, 60))))
+    attachment_add(user=office, report=september, caption="九月", file=SimpleUploadedFile("s.jpg", jpeg_with_exif()))
+    attachment_add(user=office, report=pending, caption="未受理", file=SimpleUploadedFile("p.jpg", jpeg_with_exif()))
+    attachment_add(user=office, report=october, caption="纪要", file=SimpleUploadedFile("m.pdf", b"%PDF-1"))
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    client.force_login(office)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])).content.decode()
+    section = page.split('id="bulletin-photos"', 1)[1]
+    assert section.startswith(">本月形象进度照片<")
+    assert section.count('<figure class="photo-project">') == 1
+    assert "<strong>星凯国际城市综合体</strong>（另有 2 张照片）" in section
+    assert section.count('src="data:image/jpeg;base64,') == 4
+    assert [f'title="十月{i}"' in section for i in range(6)] == [True] * 4 + [False] * 2
+    assert "九月" not in section and "未受理" not in section and "纪要" not in section

@@ -215,3 +215,22 @@ def test_the_admin_page_is_for_the_office_only(library, reporter, client):
     assert client.get("/admin/rollover/").status_code == 403
     assert client.post("/admin/rollover/", {"year": 2013, "confirm": "1"}).status_code == 403
     assert not AnnualPlan.objects.filter(year=2014).exists()
+
+
+def test_the_programme_list_links_to_the_rollover_for_the_office(db, office, auditor, client):
+    client.force_login(office)
+    assert 'href="/admin/rollover/" id="year-rollover-link">年度结转</a>' in client.get(
+        "/admin/projects/programme/").content.decode()
+    client.force_login(auditor)
+    assert "year-rollover-link" not in client.get("/admin/projects/programme/").content.decode()
+
+
+def test_draft_plans_are_marked_in_the_api_and_filtered_in_the_admin(library, office, client):
+    year_rollover_apply(year=2013, user=office)
+    api = APIClient()
+    api.force_authenticate(office)
+    rows = api.get("/api/annual-plans/", {"year": 2014}).json()["results"]
+    assert len(rows) == 4 and all(row["is_draft"] for row in rows)
+    client.force_login(office)
+    page = client.get("/admin/projects/annualplan/", {"is_draft__exact": "1"}).content.decode()
+    assert page.count('class="field-is_draft"') == 4
