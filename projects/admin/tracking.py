@@ -22,7 +22,7 @@ from projects.admin.exports import (
     ReviewExportsMixin,
 )
 from projects.admin.imports import ReportImportAdminMixin
-from projects.admin.common import InlineRoleMixin
+from projects.admin.common import InlineRoleMixin, TableAdminMixin
 from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, Role
 from projects.exceptions import DomainError
@@ -67,33 +67,15 @@ def error_text(exc):
     return "; ".join(str(m) for m in exc.messages)
 
 
-class RoleAdmin(AuditAdminMixin, admin.ModelAdmin):
-    """Permissions follow the tracker role (Profile.role) as well as Django permissions: every role
-    reads; `writer_roles` may add and change (the services then check unit and state)."""
-
-    writer_roles = (Role.OFFICE,)
+class RoleAdmin(AuditAdminMixin, TableAdminMixin, admin.ModelAdmin):
+    """Permissions follow the role table (projects/permissions.py), like the API's; the services
+    then check unit and state (a submitted or accepted report is never deleted)."""
 
     def _role(self, request):
         return role_of(request.user)
 
-    def has_module_permission(self, request):
-        return self._role(request) is not None or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._role(request) is not None or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._role(request) in self.writer_roles or super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._role(request) in self.writer_roles or super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class ReadOnlyAdmin(RoleAdmin):
-    writer_roles = ()
 
     def has_add_permission(self, request):
         return False
@@ -238,7 +220,6 @@ class UnitFilter(admin.SimpleListFilter):
 
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
     list_select_related = ["project"]
@@ -418,7 +399,6 @@ class DecisionAdmin(RoleAdmin):
 
 @admin.register(WeeklyPlan)
 class WeeklyPlanAdmin(ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["unit", "week_start", "filed_at", "filed_by"]
     list_filter = ["week_start", "unit"]
     list_select_related = ["unit", "filed_by"]
@@ -471,7 +451,6 @@ class CloseForm(forms.Form):
 
 @admin.register(Problem)
 class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
     responsible_unit_field = "responsible_unit"
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
     list_filter = ["status", "category", "origin", "responsible_unit"]

@@ -3,7 +3,8 @@
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework.permissions import AllowAny
+
+from projects import permissions
 
 from projects.api.exceptions import ErrorSerializer
 
@@ -32,8 +33,14 @@ CHANGE_REASON = OpenApiParameter(
 
 
 class TrackerAutoSchema(AutoSchema):
+    def get_description(self):
+        """The view's description, then who may run the operation (projects/permissions.py)."""
+        description = super().get_description() or ""
+        line = permissions.role_line(*permissions.operation_of_view(self.view, self.method))
+        return f"{description}\n\n{line}".strip()
+
     def error_codes(self):
-        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
         codes = [] if public else ["401", "403"]
         writes = self.method in ("POST", "PUT", "PATCH")
         if writes or self.method == "GET":
