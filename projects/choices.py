@@ -144,3 +144,10 @@ class Role(models.TextChoices):
     REPORTER = "reporter", _("Unit reporter")
     LEADER = "leader", _("Responsible leader")
     AUDITOR = "auditor", _("Read-only auditor")
+
+
+class AttachmentKind(models.TextChoices):
+    """What an attachment of a report or a problem is: a site photo (形象进度照片) or a document."""
+
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")

@@ -123,6 +123,14 @@ TABLE = {r.name: r for r in [
     Resource("evaluations", "Evaluation", crud(publish=OFFICE_ONLY), project_path=None),
     Resource("evaluation-results", "EvaluationResult", {}, project_path=None,
              note="written by the evaluation's computation only"),
+    Resource("attachments", "Attachment", {
+        "create": {OFFICE: ANY, REPORTER: RESPONSIBLE},
+        "delete": {OFFICE: ANY, REPORTER: RESPONSIBLE},
+    }, note="site photos and documents of reports and problems (projects/services/attachments.py)"),
+    Resource("years", None, {"rollover": OFFICE_ONLY}, project_path=None,
+             note="POST /api/years/rollover/: open the next year"),
+    Resource("me", None, {}, project_path=None, read={AUTHENTICATED: ANY},
+             note="who am I; GET /api/me/todo/: my to-do list"),
     Resource("profiles", "Profile", crud(), project_path=None, read={OFFICE: ANY},
              note="accounts' roles and units; in the admin only"),
     # --- endpoints without a model
@@ -304,6 +312,8 @@ def _unit_id(value):
 
 
 def _responsible_unit_id(source, resource):
+    if source is None:
+        return None
     problem = source if resource == "problems" else (
         source.get("problem") if isinstance(source, dict) else getattr(source, "problem", None))
     if problem is None:

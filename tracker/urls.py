@@ -1,13 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from projects.admin import dashboard
+from projects import media
+from projects.admin import dashboard, rollover, todo
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/dashboard/", include(dashboard.urlpatterns)),
+    path("admin/todo/", include(todo.urlpatterns)),
+    path("admin/rollover/", include(rollover.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
+    # Photos and documents, after a role check (never a public MEDIA_URL).
+    path("files/attachments/", include(media.urlpatterns)),
 ]
 
 handler404 = "projects.api.exceptions.not_found"

@@ -27,6 +27,7 @@ from projects.excel.exports import (
     review_xlsx_response,
 )
 from projects.pdf import PdfUnavailable, html_to_pdf, pdf_available
+from projects.services.attachments import photos_of_month
 
 
 def _viewable(model_admin, request, model, pk):
@@ -42,6 +43,7 @@ def bulletin_print_html(bulletin, *, for_pdf=False):
     return render_to_string("projects/bulletin_print.html", {
         "t": tables, "lights": LIGHT_RGB, "for_pdf": for_pdf,
         "total_headers": TOTAL_HEADERS, "detail_headers": DETAIL_HEADERS, "bottom_headers": BOTTOM_HEADERS,
+        "photos": photos_of_month(year=bulletin.year, month=bulletin.month),
     })
 
 

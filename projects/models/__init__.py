@@ -27,3 +27,4 @@ from projects.models.tracking import (  # noqa: F401
     ReviewScore,
     WeeklyPlan,
 )
+from projects.models.attachments import Attachment  # noqa: F401,E402

@@ -8,8 +8,20 @@ from django.utils.translation import gettext as _
 from projects.choices import ProblemOrigin, ProblemStatus
 from projects.exceptions import Conflict, DomainError
 from projects.models import Problem, ProblemAction
-from projects.permissions import require
+from projects.permissions import allows, require
 from projects.services.validation import clean_or_raise
+
+
+def problem_may_act(user, problem):
+    """True when the role table lets `user` record an action on `problem` (projects/permissions.py),
+    and it is open. For showing buttons; the services check again."""
+    return allows(user, "problem-actions", "create", data={"problem": problem}) and \
+        problem.status != ProblemStatus.RESOLVED
+
+
+def problem_may_close(user, problem):
+    """True when the role table lets `user` close `problem` (office staff or the responsible unit)."""
+    return allows(user, "problems", "close", record=problem) and problem.status != ProblemStatus.RESOLVED
 
 
 def _locked_open(problem):

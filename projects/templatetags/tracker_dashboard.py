@@ -16,3 +16,14 @@ def tracker_dashboard(context):
         return {"request": request, "on_index": True, **dashboard_context(request)}
     except NotAllowed:
         return {"dash": None}
+
+
+@register.inclusion_tag("admin/projects/todo_panel.html", takes_context=True)
+def tracker_todo(context):
+    """我的待办 for the request's user (nothing for an account without a tracker role)."""
+    from projects.services.todo import todo_for
+
+    try:
+        return {"todo": todo_for(user=context["request"].user), "on_index": True}
+    except NotAllowed:
+        return {"todo": None}

@@ -206,6 +206,20 @@ def make_evaluation_result(n):
     )
 
 
+def make_attachment(n):
+    """A document on a report, written straight to the default storage (the checks are tested in test_attachments)."""
+    from django.core.files.base import ContentFile
+
+    from projects.models import Attachment
+
+    report = make_report(f"AT{n}")
+    attachment = Attachment(project=report.project, report=report, kind="document", original_name=f"纪要{n}.pdf",
+                            content_type="application/pdf", size=8, sha256="0" * 64)
+    attachment.file.save("a.pdf", ContentFile(b"%PDF-1.7"), save=False)
+    attachment.save()
+    return attachment
+
+
 FACTORIES = {
     MonthlyReport: make_report,
     Bulletin: make_bulletin,
@@ -232,6 +246,7 @@ FACTORIES = {
     Milestone: make_milestone,
     Source: make_source,
     Profile: make_profile,
+    __import__("projects.models", fromlist=["Attachment"]).Attachment: make_attachment,
 }
 
 

@@ -1,0 +1,147 @@
+"""Early warning (预警): where a project's monthly trajectory leads by the end of the year.
+
+From the accepted year-to-date figures (carried forward, as the bulletin carries them), the run
+rate of the last TRACKER_WARNING_WINDOW months is extended month by month to December; each
+forecast month gets the bulletin's investment light (completion rate against time progress, the
+thresholds TRACKER_LIGHT_YELLOW_POINTS / TRACKER_LIGHT_RED_POINTS). The forecast names the
+year-end figure and the first month the light would be yellow and red. docs/warning.md has the
+method and a worked example; the tests work the figures by hand."""
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from projects.choices import ReportStatus
+from projects.querysets import MONEY_OUTPUT
+from projects.services.bulletins import ZERO, percent, round2, time_progress
+
+
+def warning_window():
+    """How many months the run rate looks back (TRACKER_WARNING_WINDOW, at least 1)."""
+    return max(1, int(getattr(settings, "TRACKER_WARNING_WINDOW", 3)))
+
+
+def base_month_of(month, window=None):
+    """The month the run rate is measured from: `window` months before `month`, 0 (the start of
+    the year, YTD 0) at the earliest."""
+    return max(0, month - (window or warning_window()))
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A project's forecast from `month`: `run_rate` 万元 a month (the YTD gained since
+    `base_month`, divided by the months, to the cent) extended to December."""
+
+    month: int
+    base_month: int
+    run_rate: Decimal
+    year_end_ytd: Decimal
+    year_end_rate: Decimal | None
+    yellow_month: int | None  # first month ≥ `month` whose forecast light is yellow or red
+    red_month: int | None  # first month ≥ `month` whose forecast light is red
+
+    @property
+    def state(self):
+        """red_now / yellow_now (the investment light is already that colour), turns_red /
+        turns_yellow (later in the year), on_track; `none` without a plan."""
+        if self.year_end_rate is None:
+            return "none"
+        if self.red_month == self.month:
+            return "red_now"
+        if self.red_month is not None and self.yellow_month == self.month:
+            return "turns_red"
+        if self.yellow_month == self.month:
+            return "yellow_now"
+        if self.red_month is not None:
+            return "turns_red"
+        if self.yellow_month is not None:
+            return "turns_yellow"
+        return "on_track"
+
+    @property
+    def text(self):
+        """One line for people: what the forecast says."""
+        if self.year_end_rate is None:
+            return _("No forecast: no annual plan.")
+        values = {"rate": self.year_end_rate, "yellow": self.yellow_month, "red": self.red_month}
+        turns_yellow = self.yellow_month is not None and self.yellow_month > self.month
+        turns_red = self.red_month is not None and self.red_month > self.month
+        if turns_yellow and turns_red:
+            return _("Year-end forecast %(rate)s%% of the plan; yellow in month %(yellow)s, red in month %(red)s") % values
+        if turns_red:
+            return _("Year-end forecast %(rate)s%% of the plan; red in month %(red)s") % values
+        if turns_yellow:
+            return _("Year-end forecast %(rate)s%% of the plan; yellow in month %(yellow)s") % values
+        return _("Year-end forecast %(rate)s%% of the plan") % values
+
+    def as_dict(self):
+        return {**asdict(self), "state": self.state, "text": self.text}
+
+
+def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_points=None):
+    """The forecast from `month` (YTD `ytd`) given the YTD `base_ytd` at `base_month` (0 for the
+    start of the year) against the annual plan `plan` (万元). None fields when there is no plan."""
+    yellow = Decimal(settings.TRACKER_LIGHT_YELLOW_POINTS if yellow_points is None else yellow_points)
+    red = Decimal(settings.TRACKER_LIGHT_RED_POINTS if red_points is None else red_points)
+    ytd, base_ytd = Decimal(ytd or ZERO), Decimal(base_ytd or ZERO)
+    run_rate = round2((ytd - base_ytd) / (month - base_month)) if month > base_month else ZERO
+    year_end = ytd + run_rate * (12 - month)
+    if not plan:
+        return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
+                        year_end_rate=None, yellow_month=None, red_month=None)
+    yellow_month = red_month = None
+    for k in range(month, 13):
+        gap = percent(ytd + run_rate * (k - month), plan) - time_progress(k)
+        if yellow_month is None and gap <= -yellow:
+            yellow_month = k
+        if red_month is None and gap < -red:
+            red_month = k
+            break
+    return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
+                    year_end_rate=percent(year_end, plan), yellow_month=yellow_month, red_month=red_month)
+
+
+def carried_ytd(ytd_by_month, month):
+    """The YTD carried to the end of `month`: the latest figure of a month ≤ `month`, else 0."""
+    months = [m for m in ytd_by_month if m <= month]
+    return ytd_by_month[max(months)] if months else ZERO
+
+
+def trajectory_forecast(*, plan, ytd_by_month, month, window=None):
+    """The forecast from a project's trajectory {month: accepted YTD} (months may be missing:
+    the figure is carried forward) at `month`."""
+    base = base_month_of(month, window)
+    return forecast(plan=plan, month=month, ytd=carried_ytd(ytd_by_month, month),
+                    base_ytd=carried_ytd(ytd_by_month, base) if base else ZERO, base_month=base)
+
+
+def base_ytd_annotation(year, month, window=None):
+    """A subquery for Project querysets: the accepted YTD carried to the base month of `month`
+    (0 when the base is the start of the year)."""
+    from projects.models import MonthlyReport
+
+    base = base_month_of(month, window)
+    if base == 0:
+        return Value(ZERO, output_field=MONEY_OUTPUT)
+    earlier = (MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month__lte=base,
+                                            status=ReportStatus.ACCEPTED)
+               .order_by("-month").values("completed_ytd")[:1])
+    return Coalesce(Subquery(earlier, output_field=MONEY_OUTPUT), Value(ZERO, output_field=MONEY_OUTPUT),
+                    output_field=MONEY_OUTPUT)
+
+
+def project_forecast(*, project, year, month):
+    """The forecast of one project at `month` of `year` from its accepted reports and the plan
+    in force (two queries). None when the project has no plan that year."""
+    from projects.models import AnnualPlan
+
+    plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("revisions").first()
+    if plan is None:
+        return None
+    reports = dict(project.reports.filter(year=year, month__lte=month, status=ReportStatus.ACCEPTED)
+                   .values_list("month", "completed_ytd"))
+    return trajectory_forecast(plan=round2(plan.investment_in_force(month)), ytd_by_month=reports, month=month)
