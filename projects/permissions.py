@@ -130,7 +130,8 @@ TABLE = {r.name: r for r in [
     Resource("years", None, {"rollover": OFFICE_ONLY}, project_path=None,
              note="POST /api/years/rollover/: open the next year"),
     Resource("me", None, {}, project_path=None, read={AUTHENTICATED: ANY},
-             note="who am I; GET /api/me/todo/: my to-do list"),
+             note="who am I: any account, with or without a role"),
+    Resource("todo", None, {}, project_path=None, note="GET /api/me/todo/: my to-do list"),
     Resource("profiles", "Profile", crud(), project_path=None, read={OFFICE: ANY},
              note="accounts' roles and units; in the admin only"),
     # --- endpoints without a model
@@ -397,10 +398,13 @@ def operation_of_view(view, method):
     its `operations` by method; reading otherwise)."""
     resource = getattr(view, "resource", None)
     action = getattr(view, "action", None)
-    if action is not None:
-        return resource, VIEW_ACTIONS.get(action, action)
     default = "read" if method in SAFE_METHODS else method.lower()
-    return resource, getattr(view, "operations", {}).get(method, default)
+    op = getattr(view, "operations", {}).get(method, default)
+    if action is not None:
+        op = VIEW_ACTIONS.get(action, action)
+    if method in SAFE_METHODS and (resource not in TABLE or op not in TABLE[resource].ops):
+        op = "read"  # downloads, thumbnails, history: reading
+    return resource, op
 
 
 def is_public(resource, op):

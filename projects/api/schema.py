@@ -33,11 +33,13 @@ CHANGE_REASON = OpenApiParameter(
 
 
 class TrackerAutoSchema(AutoSchema):
-    def get_description(self):
-        """The view's description, then who may run the operation (projects/permissions.py)."""
-        description = super().get_description() or ""
-        line = permissions.role_line(*permissions.operation_of_view(self.view, self.method))
-        return f"{description}\n\n{line}".strip()
+    def get_operation(self, *args, **kwargs):
+        """The operation, its description ending with who may run it (projects/permissions.py)."""
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            line = permissions.role_line(*permissions.operation_of_view(self.view, self.method))
+            operation["description"] = f"{operation.get('description', '')}\n\n{line}".strip()
+        return operation
 
     def error_codes(self):
         public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))

@@ -38,7 +38,7 @@ DAY = datetime.date(2013, 5, 6)
 MONDAY = datetime.date(2013, 5, 13)
 QUERIES = {"/api/reports/template/": "?month=2013-10"}
 SPECIAL = {"/api/auth/token/": "auth-token", "/api/health/": "health", "/api/schema/": "schema",
-           "/api/docs/": "schema", "/api/redoc/": "schema", "/api/dashboard/": "dashboard", "/api/oc4ids/": "oc4ids"}
+           "/api/docs/": "schema", "/api/redoc/": "schema", "/api/dashboard/": "dashboard", "/api/me/todo/": "todo", "/api/oc4ids/": "oc4ids"}
 PARENTS = {"project_pk": "projects", "bulletin_pk": "bulletins", "meeting_pk": "meetings", "problem_pk": "problems",
            "review_pk": "reviews", "evaluation_pk": "evaluations"}
 
@@ -130,7 +130,11 @@ def others(world):
 
 def url_for(path, objects):
     collection = path.split("/")[2]
-    return re.sub(r"\{(\w+)\}", lambda m: str(objects[PARENTS.get(m.group(1), collection)].pk), path) \
+    def pk(match):
+        found = objects.get(PARENTS.get(match.group(1), collection))
+        return str(found.pk if found is not None else 999999)
+
+    return re.sub(r"\{(\w+)\}", pk, path) \
         + QUERIES.get(path, "")
 
 
