@@ -411,12 +411,22 @@ def is_public(resource, op):
     return resource in TABLE and ANONYMOUS in rule(resource, op)
 
 
+ROLE_NAMES_ZH = {OFFICE: "项目办", REPORTER: "单位填报员", LEADER: "分包领导", AUDITOR: "审计员", ANONYMOUS: "任何人",
+                 AUTHENTICATED: "任一账号"}
+SCOPES_ZH = {UNIT: "本单位的项目", RESPONSIBLE: "本单位的项目或本单位负责的问题", OWN_UNIT: "本单位",
+             AS_REVIEWER: "本人作为评审人"}
+
+
 def role_line(resource, op):
-    """The operation's row of the table, for the schema's descriptions."""
+    """The operation's row of the table, in Chinese and English, for the schema's descriptions."""
     if resource not in TABLE:
-        return "Who may: office (not in the role table)."
-    who = "every role" if op == "read" and TABLE[resource].read is None else describe(resource, op)
-    return f"Who may (role table, docs/roles.md): {who}."
+        return "可操作：项目办 / Who may: office."
+    if op == "read" and TABLE[resource].read is None:
+        return "可操作：所有角色 / Who may (docs/roles.md): every role."
+    allowed = rule(resource, op)
+    zh = "；".join(ROLE_NAMES_ZH[r] + ("" if scope == ANY else f"（{SCOPES_ZH[scope]}）")
+                  for r, scope in allowed.items()) or "无（只读）"
+    return f"可操作：{zh} / Who may (docs/roles.md): {describe(resource, op)}."
 
 
 class RolePermission(BasePermission):

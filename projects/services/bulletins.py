@@ -24,6 +24,7 @@ from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
 from projects.permissions import require
 from projects.services.rankings import bottom_size, split_top_and_bottom
 from projects.services.validation import clean_or_raise
+from projects.audit import audit_event
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -356,6 +357,8 @@ def bulletin_publish(*, bulletin, user):
     bulletin.published_at = timezone.now()
     bulletin.published_by = user
     bulletin.save()
+    audit_event("bulletin.published", user=user, bulletin_id=bulletin.pk, period=f"{bulletin.year}-{bulletin.month:02d}",
+                entries=len(data.rows))
     return bulletin
 
 

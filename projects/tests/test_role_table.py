@@ -398,5 +398,6 @@ def test_every_operation_in_the_schema_says_who_may_run_it(api, world):
     lines = {f"{method.upper()} {path}": operation.get("description", "")
              for path, item in schema["paths"].items() for method, operation in item.items()}
     assert all("Who may" in text for text in lines.values()), [k for k, v in lines.items() if "Who may" not in v]
-    assert "office; reporter (unit)" in lines["DELETE /api/reports/{id}/"]
-    assert "Who may (role table, docs/roles.md): office." in lines["POST /api/reports/{id}/accept/"]
+    assert lines["DELETE /api/reports/{id}/"].endswith(
+        "可操作：项目办；单位填报员（本单位的项目） / Who may (docs/roles.md): office; reporter (unit).")
+    assert lines["POST /api/reports/{id}/accept/"].endswith("可操作：项目办 / Who may (docs/roles.md): office.")
