@@ -23,6 +23,7 @@ from projects.admin.exports import (
 )
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin
+from projects.admin.reminders import ReminderInline, report_reminders
 from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, Role
 from projects.exceptions import DomainError
@@ -244,8 +245,9 @@ class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdm
     list_select_related = ["project"]
     search_fields = ["project__name", "project__aliases"]
     fields = ["project", "year", "month", "completed_ytd", "progress_note", "problems_raised", "is_correction",
-              "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
-    readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
+              "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at",
+              "reminders"]
+    readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at", "reminders"]
     actions = ["submit", "accept", "send_back"]
 
     def get_queryset(self, request):
@@ -262,6 +264,10 @@ class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdm
     @admin.display(description=gettext_lazy("this month (万元)"))
     def month_figure(self, obj):
         return f"{obj.completed_month:,.2f}"
+
+    @admin.display(description=gettext_lazy("reminders sent"))
+    def reminders(self, obj):
+        return report_reminders(obj)
 
     def save_via_service(self, request, form, obj):
         data = form.cleaned_data
@@ -480,7 +486,7 @@ class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     fields = ["project", "category", "title", "description", "origin", "meeting", "decision", "responsible_unit",
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
-    inlines = [ProblemActionInline]
+    inlines = [ProblemActionInline, ReminderInline]
     actions = ["act", "escalate", "close"]
 
     def get_queryset(self, request):
@@ -586,7 +592,7 @@ class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
         return obj.n_projects
 
     def get_inlines(self, request, obj):
-        return [ReviewCriterionInline] if obj is not None else []
+        return [ReviewCriterionInline, ReminderInline] if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields if obj is not None and obj.is_published else []

@@ -27,3 +27,4 @@ from projects.models.tracking import (  # noqa: F401
     ReviewScore,
     WeeklyPlan,
 )
+from projects.models.reminders import Reminder  # noqa: F401
