@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from projects.admin.history import AuditAdminMixin
 from projects.choices import ReminderKind, Role
 from projects.models import Project, Reminder
 from projects.services.roles import role_of, unit_of
@@ -42,12 +43,18 @@ class ReminderInline(ReadOnlyForRoles, admin.TabularInline):
     show_change_link = True
     verbose_name_plural = _("reminders sent")
 
+    def has_view_permission(self, request, obj=None):
+        """Not on an add page (nothing was sent yet; the add form would need the inline's formset)."""
+        return obj is not None and super().has_view_permission(request, obj)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("unit", "leader")
+        # Not super()'s: it asks has_view_permission without the parent object, which is False
+        # above; the inline is only shown where the parent page granted it.
+        return Reminder.objects.select_related("unit", "leader").order_by("-created_at", "-id")
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyForRoles, admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyForRoles, AuditAdminMixin, admin.ModelAdmin):
     """A unit reporter sees its unit's reminders and those of its unit's projects."""
 
     list_display = ("created_at", "kind", "period", "project", "problem", "review", "unit", "leader", "channel",

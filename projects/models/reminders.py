@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects.choices import ReminderChannel, ReminderKind, ReminderStatus
 from projects.models.library import Leader, Project, Unit
@@ -44,6 +45,7 @@ class Reminder(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("first tried at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reminder")

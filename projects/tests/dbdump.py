@@ -131,6 +131,10 @@ def populate_every_model():
         )
         m.ProblemAction.objects.create(problem=problem, date=datetime.date(2013, 7, 10), text="现场协调",
                                        status_after=ProblemStatus.IN_PROGRESS, user=office)
+        m.Reminder.objects.create(key=f"problem_due|problem:{problem.pk}|2013-07-31|email|unit:{wangchu.pk}",
+                                  kind="problem_due", period="2013-07-31", project=starkai, problem=problem,
+                                  unit=wangchu, channel="email", address="wangchu@example.org", message="【问题督办】",
+                                  status="sent", attempts=1, sent_at=at)
 
         review = m.Review.objects.create(year=2013, quarter=2, date=datetime.date(2013, 6, 28), title="二季度观摩",
                                          status=PublicationStatus.PUBLISHED, published_at=at)
