@@ -51,9 +51,11 @@ def has_cjk_font():
 
 def ensure_chromium():
     """Browser tests drive Debian's headless Chromium, which also prints the bulletin's PDF with a
-    Chinese font; install what is missing when we may."""
+    Chinese font; the PDF's test reads it back with poppler-utils (pdftoppm, pdftotext). Install
+    what is missing when we may."""
     packages = [] if shutil.which("chromium") else ["chromium", "chromium-driver"]
     packages += [] if has_cjk_font() else ["fonts-wqy-microhei"]
+    packages += [] if shutil.which("pdftoppm") and shutil.which("pdftotext") else ["poppler-utils"]
     if not packages:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):

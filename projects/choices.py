@@ -173,3 +173,8 @@ class ReminderStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed (retried on the next run)")
     NO_CONTACT = "no_contact", _("Not sent: no contact on record")
+class AttachmentKind(models.TextChoices):
+    """What an attachment of a report or a problem is: a site photo (形象进度照片) or a document."""
+
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")

@@ -84,6 +84,10 @@ def stale(model, pk, expected, *, code="stale_version"):
 
     current = model._base_manager.filter(pk=pk).values_list("version", flat=True).first()
     changes = changes_since(model, pk, expected) if current is not None else []
+    if not changes:
+        # The history cannot say which fields (the named version never existed, or the record was
+        # changed outside the history): the version itself is what changed, with the last save.
+        changes = [_version_change(model, pk, expected, current)]
     if current is None:
         message = _("This record was deleted meanwhile.")
     else:
@@ -91,6 +95,15 @@ def stale(model, pk, expected, *, code="stale_version"):
                     "version %(current)s). Reload it and make your change again.") % {
             "loaded": expected, "current": current}
     return StaleVersion(message, changes=changes, current_version=current, code=code)
+
+
+def _version_change(model, pk, expected, current):
+    last = model.history.filter(id=pk).select_related("history_user").order_by("-history_date",
+                                                                              "-history_id").first()
+    user = last.history_user if last is not None else None
+    return {"field": "version", "label": str(model._meta.get_field("version").verbose_name), "old": expected,
+            "new": current, "user": (user.get_full_name() or user.get_username()) if user else None,
+            "date": last.history_date if last is not None else None}
 
 
 def check_version(model, pk, expected, *, code="stale_version"):

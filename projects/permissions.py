@@ -8,6 +8,10 @@
 | leader    | all   | creates review scores (as itself, on reviews it is a reviewer of) and problem      |
 |           |       | actions (comments); nothing else                                                   |
 | auditor   | all   | nothing                                                                            |
+
+Photos and documents (/api/attachments/, projects/services/attachments.py): office attaches and deletes
+anywhere; a reporter on reports and problems of its unit's projects (on a problem, also when its unit
+is the responsible unit); leader and auditor read and download only.
 | no profile| none  | none (403)                                                                         |
 | anonymous | none  | none (401)                                                                         |
 

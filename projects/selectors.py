@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from projects.choices import ProblemStatus
+from projects.choices import ProblemStatus, ReportStatus
 from projects.models import MonthlyReport, Problem, Project, Unit, WeeklyPlan
 from projects.querysets import MONEY_OUTPUT
 
@@ -30,6 +30,14 @@ def reports_with_month_figure(queryset=None):
     ).annotate(completed_month=F("completed_ytd") - F("previous_ytd"))
 
 
+def reports_filed(*, year, month):
+    """Reports of the month that count as filed: submitted or accepted, whatever path they came by
+    (the workflow, an import, or the facts loaded with an accepted status and no submitted time). A
+    draft, returned or never submitted, is not filed."""
+    return MonthlyReport.objects.filter(year=year, month=month,
+                                        status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+
+
 def report_due_date(year, month):
     """Reports of `month` are due by TRACKER_REPORT_DUE_DAY of the next month."""
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -37,16 +45,15 @@ def report_due_date(year, month):
 
 
 def reports_missing_and_late(*, year, month):
-    """Per lead unit: projects with an annual plan that year and no submitted report for the month
-    (`missing`), and reports submitted after the due date (`late`). Two queries.
+    """Per lead unit: projects with an annual plan that year and no filed report (reports_filed) for
+    the month (`missing`), and reports submitted after the due date (`late`). Two queries.
 
     Returns {unit (or None): {"missing": [project, ...], "late": [report, ...]}}."""
     due = report_due_date(year, month)
     result = defaultdict(lambda: {"missing": [], "late": []})
-    submitted = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
-                                             submitted_at__isnull=False)
+    filed = reports_filed(year=year, month=month).filter(project=OuterRef("pk"))
     missing = (Project.objects.active().filter(annual_plans__year=year)
-               .filter(~Exists(submitted)).select_related("lead_unit").order_by("name"))
+               .filter(~Exists(filed)).select_related("lead_unit").order_by("name"))
     for project in missing:
         result[project.lead_unit]["missing"].append(project)
     late = (MonthlyReport.objects.filter(year=year, month=month, submitted_at__isnull=False,
@@ -103,3 +110,35 @@ def weekly_plans_missing(*, now=None, units=None):
     return units.filter(~Exists(filed)).order_by("name")
 
 
+
+
+def reporting_month(today=None):
+    """(year, month) of the month being reported on `today` (default: today): the previous month
+    until its due day (TRACKER_REPORT_DUE_DAY of the current month), the current month after it."""
+    today = today or timezone.localdate()
+    if today.day <= settings.TRACKER_REPORT_DUE_DAY:
+        return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return today.year, today.month
+
+
+def report_form_context(*, project, year, month, exclude_pk=None):
+    """What a clerk entering `project`'s report of `month` of `year` wants beside the form: the
+    previous report of the year (any status: the YTD rule compares with it) and the annual plan in
+    force that month, with the share of it due by time progress. Three queries at most."""
+    from projects.models import AnnualPlan
+    from projects.services.bulletins import round2, time_progress
+
+    previous = MonthlyReport.objects.filter(project=project, year=year, month__lt=month)
+    if exclude_pk:
+        previous = previous.exclude(pk=exclude_pk)
+    previous = previous.order_by("-month").first()
+    plan = AnnualPlan.objects.filter(project=project, year=year).prefetch_related("revisions").first()
+    in_force = plan.investment_in_force(month) if plan else None
+    progress = time_progress(month)
+    return {
+        "previous": previous,
+        "plan": plan,
+        "plan_in_force": in_force,
+        "time_progress": progress,
+        "planned_to_date": None if in_force is None else round2(in_force * month / 12),
+    }

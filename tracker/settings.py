@@ -148,8 +148,39 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded photos and documents (projects/models/attachments.py) go through Django's storage API:
+# files under MEDIA_ROOT by default; with TRACKER_MEDIA_STORAGE=s3, an S3-compatible bucket
+# (AWS S3, MinIO, Ceph, Aliyun OSS …) that several app servers share. They are never served from
+# a public MEDIA_URL: projects/media.py checks the reader's role first.
+MEDIA_ROOT = Path(env_str("TRACKER_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media-not-served/"
+TRACKER_MEDIA_STORAGE = env_str("TRACKER_MEDIA_STORAGE", "local")
+if TRACKER_MEDIA_STORAGE == "local":
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif TRACKER_MEDIA_STORAGE == "s3":
+    # django-storages' S3 backend; credentials may also come from the usual AWS_* environment or an
+    # instance role (boto3's chain) when TRACKER_S3_ACCESS_KEY_ID is unset.
+    if not env_str("TRACKER_S3_BUCKET"):
+        raise ImproperlyConfigured("TRACKER_MEDIA_STORAGE=s3 needs TRACKER_S3_BUCKET.")
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("TRACKER_S3_BUCKET"),
+            "endpoint_url": env_str("TRACKER_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("TRACKER_S3_REGION") or None,
+            "access_key": env_str("TRACKER_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("TRACKER_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("TRACKER_S3_PREFIX", "tracker"),
+            "default_acl": None,  # private objects: the bucket's policy, never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"TRACKER_MEDIA_STORAGE must be local or s3, not {TRACKER_MEDIA_STORAGE!r}")
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -186,6 +217,11 @@ TRACKER_MAX_UPLOAD_BYTES = env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = min(5 * 1024 * 1024, TRACKER_MAX_UPLOAD_BYTES)
 
+# Photos: an image larger than this many pixels is refused before it is decoded (decompression
+# bombs); accepted photos are re-encoded without their EXIF data (GPS position, camera serial).
+TRACKER_MAX_IMAGE_PIXELS = env_int("TRACKER_MAX_IMAGE_PIXELS", 40_000_000)
+TRACKER_THUMBNAIL_PX = env_int("TRACKER_THUMBNAIL_PX", 320)
+
 # The mechanism's rules, editable without code.
 TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yellow from this many points behind
 TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond this many points behind
@@ -211,6 +247,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tracker@localhost")
 
+# The office that issues the monthly bulletin, printed at its head and in its running header.
+TRACKER_ISSUING_OFFICE = env_str("TRACKER_ISSUING_OFFICE", "解放区重点项目建设领导小组办公室")
 # Early warning (docs/warning.md): the run rate of the last this many months is extended to December.
 TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
 
@@ -222,7 +260,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["projects.api.query.KnownQueryParamsFilter",
+                                "django_filters.rest_framework.DjangoFilterBackend"],
     # JSON bodies are bounded like forms (DATA_UPLOAD_MAX_MEMORY_SIZE); beyond it, 413.
     "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],

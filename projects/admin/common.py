@@ -37,6 +37,20 @@ def format_yi(wan):
     return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
 
 
+# Colours of a state badge by what the state means for the project office.
+STATE_TONES = {"bad": "#c62828", "warn": "#b26a00", "good": "#2e7d32", "neutral": "#616161"}
+
+
+def state_badge(text, tone="neutral"):
+    """A state written as a word on a coloured badge whose colour means what the word says (red:
+    something is wrong; amber: look at it; green: good; grey: plain fact), instead of a tick or a
+    cross that reads backwards for states such as 已逾期. Empty text gives an empty cell."""
+    if not text:
+        return ""
+    return format_html('<span class="trk-state trk-state-{}" style="color:#fff;background:{};padding:1px 6px;'
+                       'border-radius:3px;white-space:nowrap">{}</span>', tone, STATE_TONES[tone], text)
+
+
 def yi_column(field, description):
     """A changelist column showing the 万元 `field` (a model field or an annotation) in 亿元,
     sortable by the field. Assign it in a ModelAdmin's body: `total_yi = yi_column(...)`."""

@@ -17,6 +17,7 @@ from projects.services.dashboard import (
     LIST_LIMIT,
     MONTH_CURRENT,
     MONTH_LATEST_ACCEPTED,
+    MONTH_LATEST_ANY,
     dashboard_data,
     dashboard_rows,
     month_choices,
@@ -53,14 +54,19 @@ def _rates(groups):
 
 
 def month_heading(data):
-    month_name = MONTHS[data["month"]]
+    """The sentence above the dashboard saying which month it shows and why."""
+    values = {"month": MONTHS[data["month"]], "year": data["year"], **(data.get("month_basis") or {})}
     if data["month_source"] == MONTH_LATEST_ACCEPTED:
-        text = _("Standing at the end of %(month)s %(year)s, the latest month with accepted reports.")
+        text = _("Standing at the end of %(month)s %(year)s: the latest month in which most projects with "
+                 "a plan this year have accepted reports (%(accepted)s of %(planned)s).")
+    elif data["month_source"] == MONTH_LATEST_ANY:
+        text = _("Standing at the end of %(month)s %(year)s: the latest month with an accepted report "
+                 "(%(accepted)s of %(planned)s projects with a plan this year; no month has most).")
     elif data["month_source"] == MONTH_CURRENT:
         text = _("Standing in %(month)s %(year)s, the current month: no accepted report yet.")
     else:
         text = _("Standing at the end of %(month)s %(year)s.")
-    return text % {"month": month_name, "year": data["year"]}
+    return text % values
 
 
 def dashboard_context(request, year=None, month=None):

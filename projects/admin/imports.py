@@ -5,7 +5,11 @@ changelist → "Import monthly reports") and the project library workbook (Proje
 Each import runs in two steps and keeps no state on the server: the upload is checked and shown as
 a preview; the file itself travels back with the preview in a hidden field, base64-encoded and
 signed (django.core.signing, salted with the purpose and the user), so "confirm" re-reads and
-re-checks exactly the previewed file and stores it all or not at all."""
+re-checks exactly the previewed file and stores it all or not at all. What the preview saw (each
+row's record and version) travels signed too (projects/excel/conflicts.py): a record saved by
+someone else between the preview and the confirmation is a conflict shown on the page (row,
+project, who, when, what changed), nothing is stored, and the page previews the file again
+against the data as it is now."""
 
 import base64
 import binascii
@@ -23,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.choices import Role
+from projects.excel.conflicts import read_seen_token, seen_token
 from projects.excel.library import library_export, library_import, library_preview
 from projects.excel.reports import parse_month, reports_import, reports_preview, reports_template
 from projects.exceptions import DomainError
@@ -145,6 +150,28 @@ class LibraryUploadForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     payload = forms.CharField(widget=forms.HiddenInput)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def confirm_form(preview, payload, data, *, user, purpose):
+    """The confirm form of a good preview (None after errors): the signed file and what the
+    preview saw."""
+    if payload is None or preview is None or not preview.ok:
+        return None
+    return ConfirmForm(initial={"payload": payload,
+                                "seen": seen_token(preview.seen(), data=data, user=user, purpose=purpose)})
+
+
+def read_seen(form, data, *, user, purpose):
+    token = form.cleaned_data.get("seen")
+    return read_seen_token(token, data=data, user=user, purpose=purpose, field="payload") if token else None
+
+
+def take_conflicts(preview):
+    """Moves the preview's conflicts out of it: shown apart, the preview (of the data as it is
+    now) may then be confirmed again."""
+    conflicts, preview.conflicts = preview.conflicts, []
+    return conflicts
 
 
 class ReportImportAdminMixin:
@@ -171,7 +198,8 @@ class ReportImportAdminMixin:
             return xlsx_response(data, f"月报-{year}-{month:02d}.xlsx")
 
         upload_form = ReportUploadForm(reporter=reporter, initial={"month": default_month()})
-        preview = payload = None
+        preview = payload = data = None
+        conflicts = []
         error_form = upload_form
         if request.method == "POST" and "confirm" in request.POST:
             error_form = ConfirmForm(request.POST)
@@ -182,11 +210,19 @@ class ReportImportAdminMixin:
                     month_text, submit = extra.split(";")
                     year, month = parse_month(month_text)
                     preview = reports_import(user=request.user, data=data, year=year, month=month,
-                                             submit=submit == "1" and reporter)
+                                             submit=submit == "1" and reporter,
+                                             seen=read_seen(error_form, data, user=request.user, purpose="reports"))
                 except DomainError as exc:
                     add_domain_error(error_form, exc)
                 else:
-                    if preview.ok:
+                    conflicts = take_conflicts(preview)
+                    if conflicts:
+                        error_form.add_error(None, _(
+                            "Nothing was imported: %(count)s row(s) were changed by someone else after your preview "
+                            "(listed below). The preview now shows the data as it is; confirm again to import "
+                            "the file over it.") % {"count": len(conflicts)})
+                        payload = error_form.cleaned_data["payload"] if preview.ok else None
+                    elif preview.ok:
                         self.message_user(request, _(
                             "Imported the reports of %(year)s-%(month)02d: %(created)s new, %(updated)s changed, "
                             "%(unchanged)s unchanged.") % {
@@ -194,9 +230,10 @@ class ReportImportAdminMixin:
                             "updated": preview.count("update"), "unchanged": preview.count("unchanged")},
                             messages.SUCCESS)
                         return HttpResponseRedirect(reverse("admin:projects_monthlyreport_changelist"))
-                    error_form.add_error(None, _("Nothing was imported: the data changed since the preview. "
-                                                 "Correct the rows below and upload the file again."))
-                    payload = None
+                    else:
+                        error_form.add_error(None, _("Nothing was imported: the data changed since the preview. "
+                                                     "Correct the rows below and upload the file again."))
+                        payload = None
         elif request.method == "POST":
             upload_form = error_form = ReportUploadForm(request.POST, request.FILES, reporter=reporter)
             if upload_form.is_valid():
@@ -232,8 +269,9 @@ class ReportImportAdminMixin:
             "preview": preview,
             "report_rows": _report_rows(preview),
             "errors": _report_errors(preview),
-            "confirm_form": ConfirmForm(initial={"payload": payload}) if payload else None,
+            "confirm_form": confirm_form(preview, payload, data, user=request.user, purpose="reports"),
             "counts": _counts(preview),
+            "conflicts": conflicts,
         }
         return TemplateResponse(request, "admin/projects/import/reports.html", context)
 
@@ -283,26 +321,36 @@ class LibraryImportAdminMixin:
             raise PermissionDenied
         upload_form = LibraryUploadForm()
         error_form = upload_form
-        preview = payload = None
+        preview = payload = data = None
+        conflicts = []
         if request.method == "POST" and "confirm" in request.POST:
             error_form = ConfirmForm(request.POST)
             if error_form.is_valid():
                 try:
                     _extra, data = unsign_upload(error_form.cleaned_data["payload"], user=request.user,
                                                  purpose="library")
-                    preview = library_import(user=request.user, data=data)
+                    preview = library_import(user=request.user, data=data,
+                                             seen=read_seen(error_form, data, user=request.user, purpose="library"))
                 except DomainError as exc:
                     add_domain_error(error_form, exc)
                 else:
-                    if preview.ok:
+                    conflicts = take_conflicts(preview)
+                    if conflicts:
+                        error_form.add_error(None, _(
+                            "Nothing was imported: %(count)s row(s) were changed by someone else after your preview "
+                            "(listed below). The preview now shows the data as it is; confirm again to import "
+                            "the file over it.") % {"count": len(conflicts)})
+                        payload = error_form.cleaned_data["payload"] if preview.ok else None
+                    elif preview.ok:
                         self.message_user(request, _(
                             "Imported the project library: %(created)s new, %(updated)s changed, "
                             "%(unchanged)s unchanged rows.") % {
                             "created": preview.count("create"), "updated": preview.count("update"),
                             "unchanged": preview.count("unchanged")}, messages.SUCCESS)
                         return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
-                    error_form.add_error(None, _("Nothing was imported: the data changed since the preview. "
-                                                 "Correct the rows below and upload the file again."))
+                    else:
+                        error_form.add_error(None, _("Nothing was imported: the data changed since the preview. "
+                                                     "Correct the rows below and upload the file again."))
         elif request.method == "POST":
             upload_form = error_form = LibraryUploadForm(request.POST, request.FILES)
             if upload_form.is_valid():
@@ -330,8 +378,9 @@ class LibraryImportAdminMixin:
             "changed_rows": [r for r in preview.rows if r.action in ("create", "update") and not r.errors]
             if preview else [],
             "errors": _library_errors(preview),
-            "confirm_form": ConfirmForm(initial={"payload": payload}) if payload else None,
+            "confirm_form": confirm_form(preview, payload, data, user=request.user, purpose="library"),
             "counts": _counts(preview),
+            "conflicts": conflicts,
         }
         return TemplateResponse(request, "admin/projects/import/library.html", context)
 

@@ -9,7 +9,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from projects.admin.common import (
     ConstraintMessagesForm,
@@ -21,10 +22,12 @@ from projects.admin.common import (
     admin_link,
     changelist_link,
     project_count_text,
+    state_badge,
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
 from projects.admin.reminders import ReminderInline
+from projects.admin.sheet import ProjectSheetAdminMixin
 from projects.choices import Role
 from projects.models import (
     AnnualPlan,
@@ -208,10 +211,11 @@ class ProjectForm(ConstraintMessagesForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
+class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin):
     form = ProjectForm
-    list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
-                    "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")
+    change_form_template = "admin/projects/project/change_form.html"
+    list_display = ("name", "category", "stage", "zone_link", "lead_unit_link", "total_investment_yi",
+                    "standing", "leader_links", "programme_labels", "source_count")
     list_filter = (
         "stage",
         "category",
@@ -244,6 +248,40 @@ class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
     def get_queryset_annotations(self):
         return {"source_count": Count("sources", distinct=True)}
 
+    def get_changelist(self, request, **kwargs):
+        """The changelist adds the standing of the latest month with accepted reports (light and
+        completion rate, as the bulletin computes them) to its rows, in the same query."""
+        from projects.choices import ReportStatus
+        from projects.models import MonthlyReport
+        from projects.querysets import with_light
+
+        base = super().get_changelist(request, **kwargs)
+        latest = (MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED).order_by("-year", "-month")
+                  .values_list("year", "month").first())
+
+        class StandingChangeList(base):
+            def get_queryset(self, request, exclude_parameters=None):
+                queryset = super().get_queryset(request, exclude_parameters)
+                return with_light(queryset, *latest) if latest else queryset
+
+        return StandingChangeList
+
+    @admin.display(description=_("latest month: light, completion"), ordering="completion_rate")
+    def standing(self, obj):
+        """The light and completion rate of the latest month, linking to the project sheet."""
+        light = getattr(obj, "light", None)
+        if light is None:
+            return "-"
+        from projects.choices import Light
+
+        rate = obj.completion_rate
+        text = f"{rate:,.2f}%" if rate is not None else "—"
+        return format_html('<a href="{}" class="trk-standing"><span class="trk-badge trk-badge-{}" style="color:#fff;'
+                           'padding:1px 6px;border-radius:3px;background:{}">{}</span> {}</a>',
+                           reverse("admin:projects_project_sheet", args=[obj.pk]), light,
+                           {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}[light],
+                           Light(light).label, text)
+
     @admin.display(description=_("zone"), ordering="zone__name")
     def zone_link(self, obj):
         return admin_link(obj.zone)
@@ -251,6 +289,22 @@ class ProjectAdmin(LibraryImportAdminMixin, HistoryAdmin):
     @admin.display(description=_("lead unit"), ordering="lead_unit__name")
     def lead_unit_link(self, obj):
         return admin_link(obj.lead_unit)
+
+    # Pickers of the records a unit reporter writes offer its unit's projects only.
+    REPORTER_PICKERS = {"monthlyreport", "problem", "milestone"}
+
+    def get_search_results(self, request, queryset, search_term):
+        """The searchable project pickers (autocomplete) of reports, problems and milestones offer
+        a unit reporter its unit's projects (lead or cooperating), as the forms accept."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "project"
+                and request.GET.get("model_name") in self.REPORTER_PICKERS and self._role(request) == Role.REPORTER):
+            from projects.services.roles import unit_of
+
+            unit = unit_of(request.user)
+            queryset = (queryset.filter(pk__in=Project.objects.for_unit(unit).values("pk")) if unit
+                        else queryset.none())
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("responsible leaders"))
     def leader_links(self, obj):
@@ -273,9 +327,10 @@ class PlanRevisionInline(TrackerInline):
 
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(HistoryAdmin):
-    list_display = ("project_link", "year", "planned_investment_yi", "revision_count", "target_excerpt", "version")
+    list_display = ("project_link", "year", "planned_investment_yi", "is_draft", "revision_count", "target_excerpt",
+                    "version")
     list_display_links = ("year",)
-    list_filter = ("year", "project__stage", "project__category", "project__zone")
+    list_filter = ("year", "is_draft", "project__stage", "project__category", "project__zone")
     search_fields = ("project__name", "project__name_en", "project__aliases", "target")
     list_select_related = ("project",)
     autocomplete_fields = ("project",)
@@ -337,9 +392,13 @@ class MilestoneAdmin(HistoryAdmin):
     def project_link(self, obj):
         return admin_link(obj.project)
 
-    @admin.display(description=_("reached"), boolean=True, ordering="actual_date")
+    @admin.display(description=_("reached"), ordering="actual_date")
     def is_done(self, obj):
-        return obj.actual_date is not None
+        if obj.actual_date is not None:
+            return state_badge(gettext("reached"), "good")
+        if obj.planned_date is not None and obj.planned_date < timezone.localdate():
+            return state_badge(gettext("overdue, not reached"), "bad")
+        return state_badge(gettext("not yet due"), "neutral")
 
 
 class SourceForm(ConstraintMessagesForm):

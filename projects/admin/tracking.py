@@ -21,11 +21,14 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
+from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin
 from projects.admin.reminders import ReminderInline, report_reminders
+from projects.admin.common import InlineRoleMixin, state_badge
+from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
-from projects.choices import Category, ProblemStatus, Role
+from projects.choices import Category, ProblemStatus, ReportStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
     Bulletin,
@@ -46,14 +49,22 @@ from projects.models import (
     ReviewScore,
     WeeklyPlan,
 )
-from projects.selectors import reports_with_month_figure
+from projects.selectors import report_form_context, reporting_month, reports_with_month_figure
 from projects.services.bulletins import bulletin_create, bulletin_data, bulletin_publish, programme_compare
 from projects.services.evaluations import evaluation_compute, evaluation_publish, evaluation_save_weights
 from projects.services.meetings import decision_create_action_item, weekly_plan_file
-from projects.services.problems import problem_act, problem_close, problem_escalate, problem_log
+from projects.services.problems import (
+    problem_act,
+    problem_close,
+    problem_escalate,
+    problem_log,
+    problem_may_act,
+    problem_may_close,
+)
 from projects.services.reports import report_accept, report_return, report_save, report_submit
-from projects.services.reviews import review_create, review_publish, review_ranking, review_score
-from projects.services.roles import leader_of, role_of, unit_of
+from projects.services.rankings import bottom_size
+from projects.services.reviews import group_label, review_create, review_publish, review_ranking, review_score
+from projects.services.roles import can_write_for_project, leader_of, role_of, unit_of
 from projects.services.validation import clean_or_raise
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
@@ -62,6 +73,15 @@ LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 def light_badge(light, label):
     return format_html('<span style="color:#fff;background:{};padding:1px 6px;border-radius:3px">{}</span>',
                        LIGHT_COLOURS.get(light, "#777"), label)
+
+
+def standing_badge(row):
+    """A ranking row's standing as a word: 激励先进 (green), 鞭策后进 (red), or nothing."""
+    if row.is_top:
+        return state_badge(_("Top (reward)"), "good")
+    if row.is_bottom:
+        return state_badge(_("Bottom (spur on)"), "bad")
+    return ""
 
 
 def error_text(exc):
@@ -237,21 +257,136 @@ class UnitFilter(admin.SimpleListFilter):
         return queryset
 
 
+def report_context_lines(context, year, month):
+    """The lines shown above the report form (report_form_context in words)."""
+    from projects.templatetags.tracker_numbers import wan
+
+    lines = []
+    previous = context["previous"]
+    if previous is not None:
+        lines.append(_("Previous report (%(year)s-%(month)02d, %(status)s): %(ytd)s 万元 completed this year.") % {
+            "year": previous.year, "month": previous.month, "status": previous.get_status_display(),
+            "ytd": wan(previous.completed_ytd)})
+    elif month == 1:
+        lines.append(_("January: the year-to-date figure starts from zero."))
+    else:
+        lines.append(_("No earlier report this year: the year-to-date figure counts from January."))
+    if context["plan_in_force"] is None:
+        lines.append(_("No annual plan for %(year)s.") % {"year": year})
+    else:
+        lines.append(_("Annual plan %(year)s in force in month %(month)s: %(plan)s 万元; by time progress "
+                       "(%(progress)s%%) %(due)s 万元 should be completed.") % {
+            "year": year, "month": month, "plan": wan(context["plan_in_force"]),
+            "progress": context["time_progress"], "due": wan(context["planned_to_date"])})
+    return lines
+
+
+class ReportFormContextMixin:
+    """The previous month's YTD and the plan beside the report form: rendered with the page when
+    the project is known (a report, ?project= on the add form, a form sent back with errors) and
+    fetched from /admin/projects/monthlyreport/form-context/?project=&year=&month= when the clerk
+    picks another project or month (static projects/reports/report_form.js)."""
+
+    def get_urls(self):
+        return [
+            path("form-context/", self.admin_site.admin_view(self.form_context_view),
+                 name="projects_monthlyreport_form_context"),
+        ] + super().get_urls()
+
+    def _context_for(self, request, project_id, year, month, exclude_pk=None):
+        try:
+            year, month = int(year), int(month)
+            if not (2000 <= year <= 2100 and 1 <= month <= 12):
+                return None
+            project = self.formfield_for_foreignkey(MonthlyReport._meta.get_field("project"), request) \
+                .queryset.get(pk=int(project_id))
+        except (TypeError, ValueError, Project.DoesNotExist):
+            return None
+        context = report_form_context(project=project, year=year, month=month, exclude_pk=exclude_pk)
+        return report_context_lines(context, year, month)
+
+    def form_context_view(self, request):
+        from django.http import JsonResponse
+
+        lines = self._context_for(request, request.GET.get("project"), request.GET.get("year"),
+                                  request.GET.get("month"), request.GET.get("report") or None)
+        return JsonResponse({"lines": lines or []})
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        year, month = reporting_month()
+        initial.setdefault("year", year)
+        initial.setdefault("month", month)
+        return initial
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra = extra_context or {}
+        data = request.POST if request.method == "POST" else request.GET
+        obj = self.get_object(request, object_id) if object_id else None
+        if obj is not None and request.method != "POST":
+            project_id, year, month = obj.project_id, obj.year, obj.month
+        else:
+            initial = self.get_changeform_initial_data(request) if obj is None else {}
+            project_id = data.get("project") or (obj and obj.project_id)
+            year = data.get("year") or (obj.year if obj else initial.get("year"))
+            month = data.get("month") or (obj.month if obj else initial.get("month"))
+        extra["report_context"] = self._context_for(request, project_id, year, month, obj and obj.pk)
+        extra["report_context_url"] = reverse("admin:projects_monthlyreport_form_context")
+        return super().changeform_view(request, object_id, form_url, extra)
+
+
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdmin):
+class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin, ReportImportAdminMixin,
+                         ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
-    list_display = ["project", "period", "ytd", "month_figure", "status", "is_correction", "submitted_at"]
+    list_display = ["project", "period", "ytd", "month_figure", "status", "correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
     list_select_related = ["project"]
     search_fields = ["project__name", "project__aliases"]
+    autocomplete_fields = ["project"]
     fields = ["project", "year", "month", "completed_ytd", "progress_note", "problems_raised", "is_correction",
               "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at",
               "reminders"]
     readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at", "reminders"]
+    inlines = [ReportAttachmentInline]
+
+    def get_inlines(self, request, obj):
+        """Photos belong to a report that exists: the add form has no (read-only) photo inline,
+        whose missing management form would refuse every new report."""
+        return self.inlines if obj is not None else []
     actions = ["submit", "accept", "send_back"]
+    change_form_template = "admin/projects/monthlyreport/change_form.html"
 
     def get_queryset(self, request):
         return reports_with_month_figure(super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        """A submitted report waits for the office: it is accepted or returned, not edited."""
+        if obj is not None and obj.status == ReportStatus.SUBMITTED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def workflow_steps(self, request):
+        user = request.user
+        office = role_of(user) == Role.OFFICE
+        return [
+            Step("submit", _("Submit"), done=_("Report submitted."),
+                 allowed=lambda r, o: o.status == ReportStatus.DRAFT and can_write_for_project(user, o.project),
+                 apply=lambda r, o, d: report_submit(report=o, user=user)),
+            Step("accept", _("Accept"), done=_("Report accepted."), primary=True,
+                 allowed=lambda r, o: o.status == ReportStatus.SUBMITTED and office,
+                 apply=lambda r, o, d: report_accept(report=o, user=user)),
+            Step("return", _("Return"), done=_("Report returned to its unit."), form_class=ReturnForm,
+                 allowed=lambda r, o: o.status == ReportStatus.SUBMITTED and office,
+                 apply=lambda r, o, d: report_return(report=o, user=user, reason=d["reason"])),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        writable = self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        may_write = role_of(request.user) in (Role.OFFICE, Role.REPORTER)
+        context["save_and_submit"] = bool(writable and may_write)
+        context["save_and_accept"] = bool(writable and role_of(request.user) == Role.OFFICE)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=gettext_lazy("year-month"), ordering="year")
     def period(self, obj):
@@ -269,14 +404,39 @@ class MonthlyReportAdmin(UnitScopedMixin, ReportImportAdminMixin, ServiceFormAdm
     def reminders(self, obj):
         return report_reminders(obj)
 
+    @admin.display(description=gettext_lazy("correction"), ordering="is_correction")
+    def correction(self, obj):
+        return state_badge(_("correction"), "warn") if obj.is_correction else ""
+
     def save_via_service(self, request, form, obj):
+        """Saves the draft; with "Save and submit" submits it, with "Save, submit and accept" (the
+        office entering a unit's figures itself) also accepts it: all or nothing."""
         data = form.cleaned_data
-        return report_save(
+        report = report_save(
             user=request.user, project=data["project"], year=data["year"], month=data["month"],
             completed_ytd=data["completed_ytd"], progress_note=data.get("progress_note", ""),
             problems_raised=data.get("problems_raised", ""), is_correction=data.get("is_correction", False),
             correction_reason=data.get("correction_reason", ""), report=obj,
         )
+        if "_save_and_submit" in request.POST or "_save_and_accept" in request.POST:
+            report = report_submit(report=report, user=request.user)
+        if "_save_and_accept" in request.POST:
+            report = report_accept(report=report, user=request.user)
+        return report
+
+    def _step_message(self, request):
+        if "_save_and_accept" in request.POST:
+            self.message_user(request, _("Report submitted and accepted."), messages.SUCCESS)
+        elif "_save_and_submit" in request.POST:
+            self.message_user(request, _("Report submitted."), messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._step_message(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._step_message(request)
+        return super().response_change(request, obj)
 
     @admin.action(description=gettext_lazy("Submit selected reports"))
     def submit(self, request, queryset):
@@ -305,9 +465,9 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
     fields = ["year", "month", "title", "summary"]
     change_form_template = "admin/projects/bulletin/change_form.html"
 
-    @admin.display(description=gettext_lazy("superseded"), boolean=True)
+    @admin.display(description=gettext_lazy("superseded"), ordering="superseded_at")
     def superseded(self, obj):
-        return obj.superseded_at is not None
+        return state_badge(_("superseded by a correction"), "warn") if obj.superseded_at is not None else ""
 
     def get_readonly_fields(self, request, obj=None):
         return ["year", "month", "title", "summary"] if obj and obj.is_published else ["year", "month"] if obj else []
@@ -338,7 +498,9 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
         if bulletin is not None:
             data = bulletin_data(bulletin=bulletin)
             extra.update(data=data, lights=LIGHT_COLOURS,
-                         bottom=[row for rows in data.bottom.values() for row in rows],
+                         bottom=sorted((row for rows in data.bottom.values() for row in rows),
+                                       key=lambda r: (r.completion_rate, r.project_name)),
+                         bottom_size=bottom_size(),
                          category_totals=[{**t, "label": dict(Category.choices).get(t["label"], t["label"])}
                                           for t in data.totals.get("category", [])],
                          programmes=Programme.objects.filter(year=bulletin.year).only("pk", "code", "name", "year"),
@@ -476,7 +638,7 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Problem)
-class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
+class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
     responsible_unit_field = "responsible_unit"
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
@@ -486,17 +648,39 @@ class ProblemAdmin(UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     fields = ["project", "category", "title", "description", "origin", "meeting", "decision", "responsible_unit",
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
-    inlines = [ProblemActionInline, ReminderInline]
+    inlines = [ProblemActionInline, ProblemAttachmentInline, ReminderInline]
+
+    def get_inlines(self, request, obj):
+        """Actions and photos belong to a problem that exists (see MonthlyReportAdmin.get_inlines)."""
+        return self.inlines if obj is not None else [ProblemActionInline]
     actions = ["act", "escalate", "close"]
+    autocomplete_fields = ["project", "responsible_unit"]
+    change_form_template = "admin/projects/problem/change_form.html"
+
+    def workflow_steps(self, request):
+        user = request.user
+        return [
+            Step("act", _("Record an action"), done=_("Action recorded."), form_class=ActForm,
+                 allowed=lambda r, o: problem_may_act(user, o),
+                 apply=lambda r, o, d: problem_act(problem=o, user=user, text=d["text"],
+                                                   status_after=d["status_after"] or None)),
+            Step("escalate", _("Escalate to the leadership"), done=_("Problem escalated."), form_class=EscalateForm,
+                 allowed=lambda r, o: problem_may_act(user, o) and o.status != ProblemStatus.ESCALATED,
+                 apply=lambda r, o, d: problem_escalate(problem=o, user=user, text=d["text"])),
+            Step("close", _("Close with a resolution"), done=_("Problem closed."), form_class=CloseForm,
+                 allowed=lambda r, o: problem_may_close(user, o),
+                 apply=lambda r, o, d: problem_close(problem=o, user=user, resolution=d["resolution"],
+                                                     resolved_on=d["resolved_on"])),
+        ]
 
     def get_queryset(self, request):
         today = timezone.localdate()
         overdue = Problem.objects.filter(pk=OuterRef("pk"), deadline__lt=today).exclude(status=ProblemStatus.RESOLVED)
         return super().get_queryset(request).annotate(is_overdue=Exists(overdue))
 
-    @admin.display(description=gettext_lazy("overdue"), boolean=True, ordering="is_overdue")
+    @admin.display(description=gettext_lazy("overdue"), ordering="is_overdue")
     def overdue(self, obj):
-        return obj.is_overdue
+        return state_badge(_("overdue"), "bad") if obj.is_overdue else ""
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -620,7 +804,8 @@ class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
         review = self.get_object(request, object_id)
         extra = extra_context or {}
         if review is not None:
-            extra.update(ranking=review_ranking(review=review),
+            extra.update(ranking=[{"key": key, "label": group_label(key), "rows": rows}
+                                  for key, rows in review_ranking(review=review).items()],
                          can_publish=role_of(request.user) == Role.OFFICE and not review.is_published,
                          can_score=leader_of(request.user) is not None and not review.is_published)
         return super().change_view(request, object_id, form_url, extra)
@@ -664,9 +849,13 @@ class ReviewScoreAdmin(ReadOnlyAdmin):
 
 @admin.register(ReviewRanking)
 class ReviewRankingAdmin(ReadOnlyAdmin):
-    list_display = ["review", "category", "rank", "project", "score", "is_top", "is_bottom"]
+    list_display = ["review", "category", "rank", "project", "score", "standing"]
     list_filter = ["review", "category", "is_top", "is_bottom"]
     list_select_related = ["review", "project"]
+
+    @admin.display(description=gettext_lazy("standing"), ordering="rank")
+    def standing(self, obj):
+        return standing_badge(obj)
 
 
 # Evaluations -------------------------------------------------------------------------------------

@@ -205,10 +205,21 @@ class AuditMixin:
             context.__exit__(None, None, None)
         response = super().finalize_response(request, response, *args, **kwargs)
         model = getattr(getattr(self, "queryset", None), "model", None)
-        if (model is not None and is_versioned(model) and getattr(self, "detail", False)
-                and 200 <= response.status_code < 300 and isinstance(getattr(response, "data", None), dict)
-                and response.data.get("version") is not None):
-            response["ETag"] = f'"{response.data["version"]}"'
+        one_object = getattr(self, "detail", False) or response.status_code == 201
+        data = getattr(response, "data", None)
+        if (model is not None and is_versioned(model) and one_object and 200 <= response.status_code < 300
+                and isinstance(data, dict) and data.get("version") is not None):
+            response["ETag"] = f'"{data["version"]}"'
+        if response.status_code == 201 and isinstance(data, dict) and data.get("id") is not None:
+            basename = getattr(self, "basename", None)
+            if basename and "Location" not in response:
+                from django.urls import NoReverseMatch, reverse
+
+                try:
+                    response["Location"] = request.build_absolute_uri(reverse(f"api:{basename}-detail",
+                                                                              args=[data["id"]]))
+                except NoReverseMatch:
+                    pass
         return response
 
     @extend_schema(parameters=HISTORY_PARAMETERS, request=None, responses=PaginatedHistorySerializer,

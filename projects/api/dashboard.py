@@ -9,7 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects.choices import Light, ProblemStatus, Role
-from projects.services.dashboard import MONTH_CURRENT, MONTH_LATEST_ACCEPTED, MONTH_REQUESTED, dashboard_data
+from projects.services.dashboard import (
+    MONTH_CURRENT,
+    MONTH_LATEST_ACCEPTED,
+    MONTH_LATEST_ANY,
+    MONTH_REQUESTED,
+    dashboard_data,
+)
 
 
 def money():
@@ -120,13 +126,22 @@ class DashboardMissingSerializer(serializers.Serializer):
     units = DashboardMissingUnitSerializer(many=True)
 
 
+class DashboardMonthBasisSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    planned = serializers.IntegerField()
+
+
 class DashboardSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     month = serializers.IntegerField()
     month_source = serializers.ChoiceField(
-        choices=[MONTH_REQUESTED, MONTH_LATEST_ACCEPTED, MONTH_CURRENT],
-        help_text=_("How the month was chosen: requested; latest_accepted (the latest month with an accepted "
-                    "report, the default); current (no accepted report at all)."))
+        choices=[MONTH_REQUESTED, MONTH_LATEST_ACCEPTED, MONTH_LATEST_ANY, MONTH_CURRENT],
+        help_text=_("How the month was chosen: requested; latest_accepted (the default: the latest month in "
+                    "which most projects with a plan that year have an accepted report); latest_any (no month "
+                    "has most: the latest with an accepted report); current (no accepted report at all)."))
+    month_basis = DashboardMonthBasisSerializer(allow_null=True, help_text=_(
+        "For a default month: projects with a plan that year (planned) and those with an accepted report "
+        "for the month (accepted); null for a requested month."))
     as_of = serializers.DateField(help_text=_("Problems count as overdue on this day: the month's end, or today."))
     time_progress = rate(_("Share of the year elapsed at the end of the month, in %."))
     role = serializers.ChoiceField(choices=Role.choices)

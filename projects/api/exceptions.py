@@ -94,6 +94,11 @@ class ErrorItemSerializer(serializers.Serializer):
     row = serializers.IntegerField(required=False, allow_null=True, help_text="Workbook imports: the row number.")
     column = serializers.CharField(required=False, allow_null=True, help_text='Workbook imports: the column, e.g. "G".')
     header = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports: the column's header.")
+    # A workbook import refused because rows changed after the preview (409 changed_meanwhile).
+    record = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="Workbook imports, 409: the record saved meanwhile.")
+    user = serializers.CharField(required=False, allow_null=True, help_text="Workbook imports, 409: who saved it.")
+    date = serializers.DateTimeField(required=False, allow_null=True, help_text="Workbook imports, 409: when.")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -8,7 +8,13 @@
 An import answers 200 with its preview (what was, or with dry_run would be, created, changed and
 left unchanged) or 400 in the API's one error shape (projects/api/exceptions.py) with one entry
 per bad cell: {"field", "code", "message", "sheet", "row", "column", "header"}. Nothing is stored
-unless every row is good."""
+unless every row is good.
+
+Changed since the preview: a dry run answers a `preview_token`; send it back with the same file
+(`preview_token`) and the import refuses (409, nothing stored) if any record of the file was saved by
+someone else since the dry run, one `errors` entry per such row: {"field": "file", "code":
+"changed_meanwhile", "sheet", "row", "record", "user", "date", "message"}. The import locks the rows
+it writes, so a concurrent edit either comes before it (and is a conflict) or after it."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -24,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import filtersets
+from projects.excel.conflicts import read_seen_token, seen_token
 from projects.api.exceptions import ErrorSerializer
 from projects.choices import Role
 from projects.excel.library import library_export, library_import, library_preview
@@ -54,8 +61,11 @@ class MonthField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+MONTH_HELP = "报告月份，格式 YYYY-MM，如 2013-10。 / The month reported, written YYYY-MM, e.g. 2013-10."
+
+
 class ReportTemplateQuerySerializer(serializers.Serializer):
-    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    month = MonthField(help_text=MONTH_HELP)
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False,
                                               help_text="Only this unit's projects (office staff).")
 
@@ -63,6 +73,11 @@ class ReportTemplateQuerySerializer(serializers.Serializer):
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The workbook (.xlsx).")
     dry_run = serializers.BooleanField(default=False, help_text="true: check and preview only, store nothing.")
+    preview_token = serializers.CharField(
+        required=False, allow_blank=True, max_length=100_000,
+        help_text="导入前预览（dry_run）返回的 preview_token；带上它时，预览之后被他人修改过的记录会作为冲突（409）列出，"
+                  "不写入任何数据。 / The preview_token a dry run of this file answered: records saved by "
+                  "someone else since that preview are listed as conflicts (409) and nothing is stored.")
 
     def validate_file(self, upload):
         limit = settings.TRACKER_MAX_UPLOAD_BYTES
@@ -74,8 +89,37 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ReportImportSerializer(UploadSerializer):
-    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    month = MonthField(help_text=MONTH_HELP)
     submit = serializers.BooleanField(default=False, help_text="Submit the imported reports (else drafts).")
+
+
+class CellErrorSerializer(serializers.Serializer):
+    column = serializers.CharField(help_text='列字母，如 "G"。 / The column letter, e.g. "G".')
+    header = serializers.CharField(help_text="列标题。 / The column's header.")
+    message = serializers.CharField(help_text="错误原因。 / Why the cell is wrong.")
+
+
+class ConflictChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="字段名。 / The field's name.")
+    label = serializers.CharField(help_text="字段标签（用户语言）。 / The field's label in the user's language.")
+    old = serializers.JSONField(allow_null=True, help_text="预览时的值。 / The value the preview saw.")
+    new = serializers.JSONField(allow_null=True, help_text="现在的值。 / The value now.")
+
+
+class RowConflictSerializer(serializers.Serializer):
+    sheet = serializers.CharField(help_text="工作表。 / The sheet.")
+    row = serializers.IntegerField(help_text="行号。 / The row number.")
+    label = serializers.CharField(help_text="项目（或记录）名称。 / The project (or record) the row is about.")
+    record = serializers.IntegerField(allow_null=True, help_text="记录编号（已删除时为 null）。 / The record's id "
+                                                                 "(null when it was deleted).")
+    seen_version = serializers.JSONField(allow_null=True, help_text="预览时的版本（当时没有记录为 null）。 / The "
+                                                                    "version the preview saw (null: no record then).")
+    version = serializers.JSONField(allow_null=True, help_text="现在的版本。 / The version now.")
+    user = serializers.CharField(allow_null=True, help_text="最后修改人。 / Who saved it last.")
+    date = serializers.DateTimeField(allow_null=True, help_text="最后修改时间。 / When.")
+    message = serializers.CharField(help_text="说明（用户语言）。 / The conflict in one line, in the user's language.")
+    changes = ConflictChangeSerializer(many=True, help_text="预览之后改动的字段。 / The fields changed since the "
+                                                            "preview.")
 
 
 class ReportPreviewRowSerializer(serializers.Serializer):
@@ -86,7 +130,11 @@ class ReportPreviewRowSerializer(serializers.Serializer):
     previous_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     current_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     completed_ytd = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    errors = serializers.ListField(child=serializers.DictField())
+    report = serializers.IntegerField(allow_null=True, help_text="本月已有月报的编号（新建为 null）。 / The month's "
+                                                                 "stored report (null: it will be created).")
+    version = serializers.IntegerField(allow_null=True, help_text="该月报预览时的版本。 / That report's version "
+                                                                  "as previewed.")
+    errors = CellErrorSerializer(many=True)
 
 
 class ReportPreviewSerializer(serializers.Serializer):
@@ -98,6 +146,11 @@ class ReportPreviewSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    conflicts = RowConflictSerializer(many=True)
+    preview_token = serializers.CharField(help_text=(
+        "预览所见的签名记录（24 小时内有效）；确认导入时随同一文件发送，预览之后被他人修改的行会作为冲突列出。 / What this "
+        "preview saw, signed (valid for a day): send it with the same file on the import to refuse rows saved "
+        "by others since."))
     rows = ReportPreviewRowSerializer(many=True)
 
 
@@ -119,6 +172,11 @@ class LibraryPreviewSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     summary = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+    conflicts = RowConflictSerializer(many=True)
+    preview_token = serializers.CharField(help_text=(
+        "预览所见的签名记录（24 小时内有效）；确认导入时随同一文件发送，预览之后被他人修改的行会作为冲突列出。 / What this "
+        "preview saw, signed (valid for a day): send it with the same file on the import to refuse rows saved "
+        "by others since."))
     rows = LibraryPreviewRowSerializer(many=True)
 
 
@@ -142,6 +200,24 @@ def import_error_response(preview, *, sheet=None):
     }, status=400)
 
 
+def conflict_response(preview):
+    """409: rows saved by someone else since the preview; nothing was stored."""
+    errors = [{"field": "file", "code": "changed_meanwhile", "message": c.message, "sheet": c.sheet, "row": c.row,
+               "column": None, "header": None, "record": c.record, "user": c.user,
+               "date": c.date.isoformat() if c.date else None} for c in preview.conflicts]
+    return Response({
+        "status": 409, "code": "changed_meanwhile",
+        "detail": _("Nothing was imported: %(count)s row(s) were changed by someone else after the preview.")
+        % {"count": len(errors)},
+        "errors": errors,
+    }, status=409)
+
+
+def _seen(serializer, data, request, purpose):
+    token = serializer.validated_data.get("preview_token")
+    return read_seen_token(token, data=data, user=request.user, purpose=purpose) if token else None
+
+
 def _field_of(error):
     from projects.excel.reports import COLUMNS
 
@@ -152,9 +228,16 @@ def _read(serializer):
     return serializer.validated_data["file"].read()
 
 
-IMPORT_RESPONSES = {400: OpenApiResponse(ErrorSerializer, description="Invalid input, or the workbook has errors and "
-                                         "nothing was stored: `errors` names each bad cell (sheet, row, column, "
-                                         "header) and why (message).")}
+IMPORT_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, description=(
+        "输入无效，或工作簿有错误，未写入任何数据：`errors` 逐个列出出错的单元格（工作表、行、列、列标题）及原因。 / Invalid "
+        "input, or the workbook has errors and nothing was stored: `errors` names each bad cell (sheet, row, "
+        "column, header) and why (message).")),
+    409: OpenApiResponse(ErrorSerializer, description=(
+        "预览之后有人修改了文件涉及的记录，未写入任何数据：`errors` 每行一条（行、记录、修改人 user、时间 date、说明）。 / "
+        "Records of the file were saved by someone else after the preview (preview_token) and nothing was "
+        "stored: one `errors` entry per row (row, record, user, date, message).")),
+}
 XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
 
 
@@ -200,14 +283,18 @@ class ReportImportView(APIView):
         year, month = serializer.validated_data["month"]
         dry_run = serializer.validated_data["dry_run"]
         data = _read(serializer)
+        seen = _seen(serializer, data, request, "reports")
         if dry_run:
-            preview = reports_preview(user=request.user, data=data, year=year, month=month)
+            preview = reports_preview(user=request.user, data=data, year=year, month=month, seen=seen)
         else:
             preview = reports_import(user=request.user, data=data, year=year, month=month,
-                                     submit=serializer.validated_data["submit"])
+                                     submit=serializer.validated_data["submit"], seen=seen)
+        if preview.conflicts:
+            return conflict_response(preview)
         if not preview.ok:
             return import_error_response(preview, sheet="月报")
-        return Response({**preview.as_dict(), "imported": not dry_run})
+        token = seen_token(preview.seen(), data=data, user=request.user, purpose="reports")
+        return Response({**preview.as_dict(), "imported": not dry_run, "preview_token": token})
 
 
 class LibraryExportView(generics.GenericAPIView):
@@ -245,7 +332,11 @@ class LibraryImportView(APIView):
         serializer.is_valid(raise_exception=True)
         dry_run = serializer.validated_data["dry_run"]
         run = library_preview if dry_run else library_import
-        preview = run(user=request.user, data=_read(serializer))
+        data = _read(serializer)
+        preview = run(user=request.user, data=data, seen=_seen(serializer, data, request, "library"))
+        if preview.conflicts:
+            return conflict_response(preview)
         if not preview.ok:
             return import_error_response(preview)
-        return Response({**preview.as_dict(), "imported": not dry_run})
+        token = seen_token(preview.seen(), data=data, user=request.user, purpose="library")
+        return Response({**preview.as_dict(), "imported": not dry_run, "preview_token": token})

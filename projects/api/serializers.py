@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
 from projects.choices import Light
+from projects.services import bulletins as bulletin_services
 from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
     AnnualPlan,
@@ -204,7 +205,7 @@ class AnnualPlanSerializer(TrackerSerializer):
 
     class Meta:
         model = AnnualPlan
-        fields = ["id", "project", "project_name", "year", "planned_investment", "target", "version"]
+        fields = ["id", "project", "project_name", "year", "planned_investment", "target", "is_draft", "version"]
 
 
 class MilestoneSerializer(TrackerSerializer):
@@ -305,11 +306,69 @@ class ProblemEscalateSerializer(serializers.Serializer):
 # --- the tracking mechanism -------------------------------------------------------------------
 
 
+class LightReasonSerializer(serializers.Serializer):
+    """Why a project has its light: one reason of the bulletin's rule."""
+
+    code = serializers.ChoiceField(
+        choices=["far_behind_schedule", "behind_schedule", "milestone_overdue", "problem_overdue", "report_missing"],
+        help_text="原因代码：far_behind_schedule 落后序时进度超过红灯阈值，behind_schedule 落后超过黄灯阈值，"
+                  "milestone_overdue 节点逾期，problem_overdue 问题逾期未解决，report_missing 当月无已审核月报。 / The "
+                  "reason: far_behind_schedule (behind time progress beyond the red threshold), behind_schedule "
+                  "(beyond the yellow one), milestone_overdue, problem_overdue, report_missing (no accepted report "
+                  "for the month).")
+    text = serializers.CharField(help_text="原因说明（按 Accept-Language）。 / The reason in words, in the caller's "
+                                           "language.")
+
+
+class ReportListSerializer(serializers.ListSerializer):
+    """A page of reports: their standings (rate, light) computed together, in three queries."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        standings = bulletin_services.report_standings(items)
+        for item in items:
+            item._standing = standings[item.pk]
+        return super().to_representation(items)
+
+
 class MonthlyReportSerializer(TrackerSerializer):
     """A monthly report. It is created as a draft; submit, accept and return are actions."""
 
     project_name = serializers.CharField(source="project.name", read_only=True)
     status_display = display("status")
+    plan_in_force = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True, source="_standing.plan_in_force",
+        help_text="该月有效的年度计划投资（万元，含计划调整）；该年无计划为 null。 / The annual plan in force that month "
+                  "(万元, revisions included); null without a plan that year.")
+    completion_rate = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, allow_null=True, source="_standing.completion_rate",
+        help_text="完成率（%）= 累计完成 ÷ 该月有效计划 × 100，与通报的算法相同；无计划为 null。 / Completion rate (%) = "
+                  "completed YTD ÷ the plan in force × 100, as the bulletin computes it; null without a plan.")
+    time_progress = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, source="_standing.time_progress",
+        help_text="序时进度（%）= 月份 ÷ 12 × 100。 / Time progress (%) = month ÷ 12 × 100.")
+    gap_points = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, allow_null=True, source="_standing.gap_points",
+        help_text="完成率减序时进度（百分点，负数为落后）。 / Completion rate minus time progress (points; negative: "
+                  "behind).")
+    light = serializers.ChoiceField(
+        choices=Light.choices, read_only=True, source="_standing.light",
+        help_text="按通报规则的红黄绿灯（视本月报为已收到）：落后序时进度 10 个百分点起为黄、超过 30 个为红（阈值可配置），"
+                  "月末有逾期节点或逾期问题为红。 / The light by the bulletin's rule, counting this report as received: "
+                  "yellow from 10 points behind time progress, red beyond 30 (configurable), red with a milestone "
+                  "or problem overdue at the month's end.")
+    light_display = serializers.SerializerMethodField(help_text="灯的名称（按 Accept-Language）。 / The light's label "
+                                                                "in the caller's language.")
+    light_reasons = LightReasonSerializer(many=True, read_only=True, source="_standing.reasons",
+                                          help_text="亮灯原因。 / Why the light is not green.")
+
+    def get_light_display(self, obj) -> str:
+        return str(Light(obj._standing.light).label)
+
+    def to_representation(self, instance):
+        if getattr(instance, "_standing", None) is None:
+            instance._standing = bulletin_services.report_standings([instance])[instance.pk]
+        return super().to_representation(instance)
 
     class Meta:
         model = MonthlyReport
@@ -317,7 +376,10 @@ class MonthlyReportSerializer(TrackerSerializer):
             "id", "project", "project_name", "year", "month", "completed_ytd", "progress_note", "problems_raised",
             "status", "status_display", "reporting_unit", "reporter_name", "is_correction", "correction_reason",
             "return_reason", "submitted_at", "submitted_by", "accepted_at", "accepted_by", "version",
+            "plan_in_force", "completion_rate", "time_progress", "gap_points", "light", "light_display",
+            "light_reasons",
         ]
+        list_serializer_class = ReportListSerializer
         # The unit, the reporter's name and the version are set by report_save.
         read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
                             "accepted_by", "reporting_unit", "reporter_name", "version"]
@@ -332,10 +394,59 @@ class MonthlyReportSerializer(TrackerSerializer):
         return super().validate(attrs)
 
 
+def _money(help_text, **kwargs):
+    return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=help_text, **kwargs)
+
+
+class TotalsSerializer(serializers.Serializer):
+    """The totals of one group of a bulletin's projects (all, a stage, a zone, a category, a
+    programme, a unit)."""
+
+    label = serializers.CharField(help_text="分组名称：阶段、类别代码，区域、推进计划或单位名称，或“全部项目”。 / The group: "
+                                            "a stage or category code, a zone, programme or unit name, or all projects.")
+    count = serializers.IntegerField(help_text="项目个数。 / Number of projects.")
+    plan_in_force = _money("当月有效年度计划投资合计（万元）。 / Annual plans in force that month, summed (万元).")
+    plan_baseline = _money("年初计划投资合计（万元）。 / Annual plans as first set, summed (万元).")
+    drift = _money("计划调整额 = 有效计划 − 年初计划（万元）。 / Plan revisions: in force minus baseline (万元).")
+    completed_ytd = _money("本年累计完成投资合计（万元）。 / Completed this year, summed (万元).")
+    completed_month = _money("当月完成投资合计（万元）。 / Completed in the month, summed (万元).")
+    completion_rate = serializers.DecimalField(
+        max_digits=9, decimal_places=2, allow_null=True,
+        help_text="完成率（%）= 累计完成 ÷ 有效计划 × 100；计划为 0 时为 null。 / Completion rate (%) = completed "
+                  "÷ plan in force × 100; null when the plan is 0.")
+    green = serializers.IntegerField(help_text="绿灯项目数。 / Projects with a green light.")
+    yellow = serializers.IntegerField(help_text="黄灯项目数。 / Projects with a yellow light.")
+    red = serializers.IntegerField(help_text="红灯项目数。 / Projects with a red light.")
+
+
+class BulletinTotalsSerializer(serializers.Serializer):
+    """A bulletin's totals, frozen when it is published (empty before)."""
+
+    all = TotalsSerializer(required=False, help_text="全部项目。 / All projects of the bulletin.")
+    stage = TotalsSerializer(many=True, required=False, help_text="按项目阶段。 / By stage.")
+    zone = TotalsSerializer(many=True, required=False, help_text="按区域。 / By zone.")
+    category = TotalsSerializer(many=True, required=False, help_text="按项目类别。 / By category.")
+    programme = TotalsSerializer(many=True, required=False, help_text="按推进计划（一个项目可属多个）。 / By "
+                                                                      "programme (a project may be in several).")
+    unit = TotalsSerializer(many=True, required=False, help_text="按牵头单位。 / By lead unit.")
+
+
+@extend_schema_field(BulletinTotalsSerializer)
+class BulletinTotalsField(serializers.JSONField):
+    """The stored totals as they are, documented by BulletinTotalsSerializer."""
+
+
+@extend_schema_field(LightReasonSerializer(many=True))
+class LightReasonsField(serializers.JSONField):
+    """The stored reasons as they are, documented by LightReasonSerializer."""
+
+
 class BulletinEntrySerializer(serializers.ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     category_display = display("category")
     light_display = display("light")
+    reasons = LightReasonsField(read_only=True, help_text="亮灯原因（发布时冻结）。 / Why the light is not green "
+                                                          "(frozen at publication).")
 
     class Meta:
         model = BulletinEntry
@@ -350,6 +461,8 @@ class BulletinEntrySerializer(serializers.ModelSerializer):
 
 class BulletinSerializer(serializers.ModelSerializer):
     status_display = display("status")
+    totals = BulletinTotalsField(read_only=True, help_text="发布时冻结的合计（未发布为空对象）。 / The totals frozen "
+                                                           "at publication (an empty object before).")
 
     class Meta:
         model = Bulletin

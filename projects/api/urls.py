@@ -6,8 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from projects import models as m
-from projects.api import exports, imports, views
+from projects.api import attachments, rollover, exports, imports, views
 from projects.api.dashboard import DashboardView
+from projects.api.me import MeView
 from projects.api.todo import MyTodoView
 
 app_name = "api"
@@ -37,6 +38,7 @@ router.register("review-scores", views.ReviewScoreViewSet, basename="reviewscore
 router.register("review-rankings", views.ReviewRankingViewSet, basename="reviewranking")
 router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
 router.register("evaluation-results", views.EvaluationResultViewSet, basename="evaluationresult")
+router.register("attachments", attachments.AttachmentViewSet, basename="attachment")
 
 nested = [
     ("projects/<int:project_pk>/annual-plans/", views.AnnualPlanViewSet, m.Project, "project", "project-annual-plans"),
@@ -56,8 +58,10 @@ nested = [
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
     path("oc4ids/", views.OC4IDSView.as_view(), name="oc4ids"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("years/rollover/", rollover.YearRolloverView.as_view(), name="year-rollover"),
     path("me/todo/", MyTodoView.as_view(), name="me-todo"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -7,6 +7,9 @@ by row and sheet by sheet, what would be created or changed and what is wrong (s
 reason); nothing is stored. `library_import` stores everything only when the preview has no error,
 in one transaction, with audit history. Rows of the library that the workbook does not mention are
 left alone: the import creates and changes, it never deletes (archive a project with 已归档 = 是).
+The import locks the records it writes and compares them with what the preview saw
+(projects/excel/conflicts.py): a record saved by someone else after the preview is a conflict,
+named with its sheet, row, who saved it and when, and nothing is stored.
 
 Cells name related records as people read them: zones, units and leaders by name, programmes by
 code, stages, categories, key levels and milestone kinds by their Chinese label (the stored code
@@ -21,7 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -38,6 +41,7 @@ from projects.excel.workbook import (
     write_header,
     write_row,
 )
+from projects.excel.conflicts import find_conflicts, fingerprint
 from projects.exceptions import NotAllowed
 from projects.models import AnnualPlan, Leader, Milestone, Programme, Project, Unit, Zone
 from projects.services.roles import role_of
@@ -221,6 +225,7 @@ class LibraryPreview:
     plans: list[RowResult] = field(default_factory=list)
     milestones: list[RowResult] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # RowConflicts: records saved by others since the preview
 
     @property
     def rows(self):
@@ -228,7 +233,11 @@ class LibraryPreview:
 
     @property
     def ok(self):
-        return not self.file_errors and not self.error_rows and bool(self.projects)
+        return not self.file_errors and not self.conflicts and not self.error_rows and bool(self.projects)
+
+    def seen(self):
+        """{"sheet:row": [record id, version]} of every checked row: what this preview saw."""
+        return {f"{r.sheet}:{r.row}": list(state_of(r.obj)) for r in self.rows if r.action}
 
     @property
     def error_rows(self):
@@ -262,6 +271,7 @@ class LibraryPreview:
             "updated": self.count("update"),
             "unchanged": self.count("unchanged"),
             "summary": summary,
+            "conflicts": [c.as_dict() for c in self.conflicts],
             "rows": rows(self.rows),
         }
 
@@ -271,8 +281,87 @@ def require_library_writer(user):
         raise NotAllowed(_("Only project office staff may import the project library."), code="not_office")
 
 
-def library_preview(*, user, data):
-    """Reads and checks a library workbook; stores nothing."""
+def state_of(obj):
+    """(id, version) of a stored record; a fingerprint of the fields stands in for the version of
+    a milestone; (None, None) for no record."""
+    if obj is None:
+        return (None, None)
+    if isinstance(obj, Milestone):
+        return (obj.pk, fingerprint(obj.project_id, obj.kind, obj.name, obj.planned_date, obj.actual_date, obj.note))
+    return (obj.pk, obj.version)
+
+
+def library_preview(*, user, data, seen=None):
+    """Reads and checks a library workbook; stores nothing. With `seen` (what an earlier preview of
+    the same file saw), the records saved since then are listed as conflicts."""
+    preview = _preview(user=user, data=data)
+    if seen and preview.ok:
+        preview.conflicts = _conflicts(preview, seen, lock=False)
+    return preview
+
+
+MODEL_OF = {PROJECT_SHEET: Project, PLAN_SHEET: AnnualPlan, MILESTONE_SHEET: Milestone}
+MAX_IN_LIST = 500
+
+
+def _current(model, pks, lock):
+    """{pk: (pk, version or fingerprint)} of `pks`, locked (SELECT … FOR UPDATE) when `lock`."""
+    queryset = model._base_manager.order_by("pk")
+    if lock:
+        queryset = queryset.select_for_update()
+    if len(pks) <= MAX_IN_LIST:
+        queryset = queryset.filter(pk__in=pks)
+    return {obj.pk: state_of(obj) for obj in queryset if obj.pk in pks}
+
+
+def _conflicts(preview, seen, *, lock):
+    """RowConflicts of the preview's rows: the records now (locked when `lock`) against what the
+    preview read and what the person's preview saw (`seen`)."""
+    conflicts = []
+    for sheet, rows in ((PROJECT_SHEET, preview.projects), (PLAN_SHEET, preview.plans),
+                        (MILESTONE_SHEET, preview.milestones)):
+        model = MODEL_OF[sheet]
+        rows = [r for r in rows if r.action]
+        pks = {r.obj.pk for r in rows if r.obj is not None}
+        current = _current(model, pks, lock) if (lock or seen) and pks else {}
+        created = _created_meanwhile(sheet, rows)
+        checked = []
+        for r in rows:
+            read = state_of(r.obj)
+            if r.obj is not None:
+                now = current.get(r.obj.pk, (None, None)) if lock or seen else read
+            else:
+                now = created.get(id(r), (None, None))
+            checked.append((sheet, r.row, r.label, f"{sheet}:{r.row}", read, now))
+        conflicts += find_conflicts(checked, seen or {}, model=model, versioned=model is not Milestone)
+    return conflicts
+
+
+def _created_meanwhile(sheet, rows):
+    """{id(row): state} of rows to create whose record someone else created meanwhile (projects by
+    name or code, plans by project and year)."""
+    if sheet == PROJECT_SHEET:
+        names = {r.values["name"]: r for r in rows if r.obj is None}
+        codes = {r.values["code"]: r for r in rows if r.obj is None and r.values.get("code")}
+        if not names:
+            return {}
+        found = {}
+        for project in Project.objects.filter(Q(name__in=list(names)) | Q(code__in=list(codes))):
+            row = names.get(project.name) or codes.get(project.code)
+            found[id(row)] = state_of(project)
+        return found
+    if sheet == PLAN_SHEET:
+        wanted = {(r.values["project"].pk, r.values["year"]): r for r in rows
+                  if r.obj is None and not r.project_row}
+        if not wanted:
+            return {}
+        plans = AnnualPlan.objects.filter(project_id__in={p for p, _y in wanted}, year__in={y for _p, y in wanted})
+        return {id(wanted[(plan.project_id, plan.year)]): state_of(plan) for plan in plans
+                if (plan.project_id, plan.year) in wanted}
+    return {}
+
+
+def _preview(*, user, data):
     require_library_writer(user)
     preview = LibraryPreview()
     workbook = open_workbook(data)
@@ -740,11 +829,16 @@ def _check_milestones(preview, rows, lookups):
 
 
 @transaction.atomic
-def library_import(*, user, data):
-    """Stores every row of a checked library workbook, or nothing at all. Returns the preview;
-    `preview.ok` says whether anything was stored."""
-    preview = library_preview(user=user, data=data)
+def library_import(*, user, data, seen=None):
+    """Stores every row of a checked library workbook, or nothing at all. `seen` is what the
+    person's preview saw (LibraryPreview.seen()); a record saved by someone else since then, or
+    since this import read it, is a conflict (preview.conflicts) and nothing is stored. Returns
+    the preview; `preview.ok` says whether anything was stored."""
+    preview = _preview(user=user, data=data)
     if not preview.ok:
+        return preview
+    preview.conflicts = _conflicts(preview, seen or {}, lock=True)
+    if preview.conflicts:
         return preview
     created = {}  # id(RowResult) → Project created from it
     for result in preview.projects:

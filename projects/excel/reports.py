@@ -3,14 +3,18 @@
 The import runs in two steps. `reports_preview` reads and checks the whole workbook and says, row
 by row, what would be created or changed and what is wrong (row, column, reason); nothing is
 stored. `reports_import` stores the rows only when the preview has no error, in one transaction,
-with audit history. Both are used by the admin, the API and `manage.py import_reports`."""
+with audit history. Both are used by the admin, the API and `manage.py import_reports`.
+
+The import locks the month's reports it writes and compares them with what the preview saw
+(projects/excel/conflicts.py): a report saved by someone else after the preview is a conflict,
+named with its row, who saved it and when, and nothing is stored."""
 
 import io
 from collections import namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -33,7 +37,8 @@ from projects.excel.workbook import (
     write_row,
 )
 from projects.collector import collector_paused
-from projects.exceptions import DomainError, NotAllowed
+from projects.excel.conflicts import find_conflicts
+from projects.exceptions import Conflict, DomainError, NotAllowed
 from projects.history import bulk_insert_with_history_rows
 from projects.models import MonthlyReport, Project
 from projects.services.reports import ytd_rule_error
@@ -97,10 +102,18 @@ class ImportPreview:
     month: int
     rows: list[RowResult] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # RowConflicts: rows saved by others since the preview
 
     @property
     def ok(self):
-        return not self.file_errors and all(not r.errors for r in self.rows) and bool(self.rows)
+        return (not self.file_errors and not self.conflicts and all(not r.errors for r in self.rows)
+                and bool(self.rows))
+
+    def seen(self):
+        """{row: [report id, version]} of every row about a project: what this preview saw
+        ([None, None] where the month has no report yet)."""
+        return {str(r.row): [r.report.pk, r.report.version] if r.report else [None, None]
+                for r in self.rows if r.action}
 
     @property
     def error_rows(self):
@@ -118,6 +131,7 @@ class ImportPreview:
             "created": self.count("create"),
             "updated": self.count("update"),
             "unchanged": self.count("unchanged"),
+            "conflicts": [c.as_dict() for c in self.conflicts],
             "rows": [
                 {
                     "row": r.row,
@@ -127,6 +141,8 @@ class ImportPreview:
                     "previous_ytd": _money(r.previous_ytd),
                     "current_ytd": _money(r.current_ytd),
                     "completed_ytd": _money(r.completed_ytd),
+                    "report": r.report.pk if r.report else None,
+                    "version": r.report.version if r.report else None,
                     "errors": [e.__dict__ for e in r.errors],
                 }
                 for r in self.rows
@@ -178,10 +194,18 @@ def reports_template(*, user, year, month, unit=None):
     return buffer.getvalue()
 
 
-def reports_preview(*, user, data, year, month):
-    """Reads and checks a filled template; stores nothing."""
+def reports_preview(*, user, data, year, month, seen=None):
+    """Reads and checks a filled template; stores nothing. With `seen` (what an earlier preview of
+    the same file saw), the reports saved since then are listed as conflicts."""
     with collector_paused():
-        return _preview(user=user, data=data, year=year, month=month)
+        preview = _preview(user=user, data=data, year=year, month=month)
+    if seen and preview.ok:
+        preview.conflicts = find_conflicts([
+            (SHEET, r.row, r.label, str(r.row), read, read)
+            for r in preview.rows if r.action
+            for read in [(r.report.pk, r.report.version) if r.report else (None, None)]
+        ], seen, model=MonthlyReport)
+    return preview
 
 
 def _preview(*, user, data, year, month):
@@ -381,16 +405,44 @@ def _reports_of(project_ids, queryset):
     return [row for row in queryset.order_by() if (row[0] if tuples else row.project_id) in project_ids]
 
 
-def reports_import(*, user, data, year, month, submit=False):
+def reports_import(*, user, data, year, month, submit=False, seen=None):
     """Stores every row of a checked workbook as a draft report (or submits it), or nothing at all.
-    Returns the preview; `preview.ok` says whether anything was stored."""
-    with collector_paused(), transaction.atomic():
-        return _import(user=user, data=data, year=year, month=month, submit=submit)
+    `seen` is what the person's preview saw (ImportPreview.seen()); a report saved by someone else
+    since then, or since this import read it, is a conflict (preview.conflicts) and nothing is
+    stored. Returns the preview; `preview.ok` says whether anything was stored."""
+    try:
+        with collector_paused(), transaction.atomic():
+            return _import(user=user, data=data, year=year, month=month, submit=submit, seen=seen or {})
+    except IntegrityError:
+        # A report of a row to create was inserted by someone else between the check and the insert.
+        raise Conflict(_("Reports of this month were saved meanwhile; nothing was imported. "
+                         "Preview the file again."), code="changed_meanwhile") from None
 
 
-def _import(*, user, data, year, month, submit):
+def lock_month_reports(year, month, project_ids):
+    """{project id: (report id, version)} of the month's reports of `project_ids`, locked (SELECT …
+    FOR UPDATE) until the transaction ends."""
+    if not project_ids:
+        return {}
+    reports = MonthlyReport.objects.select_for_update().filter(year=year, month=month).order_by("pk")
+    if len(project_ids) <= MAX_IN_LIST:
+        reports = reports.filter(project_id__in=project_ids)
+    return {project: (pk, version) for project, pk, version in reports.values_list("project_id", "pk", "version")
+            if project in project_ids}
+
+
+def _import(*, user, data, year, month, submit, seen):
     preview = reports_preview(user=user, data=data, year=year, month=month)
     if not preview.ok:
+        return preview
+    rows = [r for r in preview.rows if r.action]
+    locked = lock_month_reports(year, month, {r.project.pk for r in rows})
+    preview.conflicts = find_conflicts([
+        (SHEET, r.row, r.label, str(r.row), (r.report.pk, r.report.version) if r.report else (None, None),
+         locked.get(r.project.pk, (None, None)))
+        for r in rows
+    ], seen, model=MonthlyReport)
+    if preview.conflicts:
         return preview
     from projects.services.roles import unit_of as _unit
 

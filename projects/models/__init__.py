@@ -28,3 +28,4 @@ from projects.models.tracking import (  # noqa: F401
     WeeklyPlan,
 )
 from projects.models.reminders import Reminder  # noqa: F401
+from projects.models.attachments import Attachment  # noqa: F401,E402

@@ -327,6 +327,8 @@ class AnnualPlan(Versioned, models.Model):
     planned_investment = money_field(_("planned investment (baseline)"))
     target = models.TextField(_("annual target"), blank=True, help_text=_("Physical progress target for the year."),
         **text_limit(SHORT_TEXT))
+    is_draft = models.BooleanField(_("draft"), default=False, help_text=_(
+        "Carried over by the year rollover from the year before; the office confirms or edits it."))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     sources = GenericRelation(Source, related_query_name="annual_plan")
     history = HistoricalRecords()

@@ -21,6 +21,7 @@ from projects.choices import Category, Light, PublicationStatus
 from projects.collector import collector_paused
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
+from projects.services.rankings import bottom_size, split_top_and_bottom
 from projects.services.roles import require_office
 from projects.services.validation import clean_or_raise
 
@@ -206,6 +207,20 @@ def _rank(rows):
     return dict(by_category)
 
 
+def _bottom(rows):
+    """The projects the monthly on-site office meeting presses (督促上月工作进度处于末位的): the
+    TRACKER_RANKING_BOTTOM lowest completion rates of all the bulletin's projects, at most half of
+    those with a rate and none tied with the best (services.rankings); {category: rows}, categories
+    in order, each in rank order (the worst last)."""
+    ranked = sorted((r for r in rows if r.completion_rate is not None),
+                    key=lambda r: (-r.completion_rate, r.project_name))
+    _, bottom = split_top_and_bottom(ranked, size=bottom_size(), key=lambda r: r.completion_rate)
+    result = defaultdict(list)
+    for row in sorted(bottom, key=lambda r: (r.category, r.rank_in_category or 0, r.project_name)):
+        result[row.category].append(row)
+    return dict(result)
+
+
 def _totals(rows):
     dimensions = {
         "stage": lambda r: [r.stage],
@@ -297,11 +312,9 @@ def bulletin_compute(*, year, month):
             completion_rate=rate, time_progress=progress, gap_points=gap, light=light, reasons=reasons,
             report_missing=report_missing, programme_names=programme_names.get(pk, []),
         ))
-    ranked = _rank(rows)
-    bottom_n = settings.TRACKER_RANKING_BOTTOM
-    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in ranked.items()}
+    _rank(rows)
     return BulletinData(year=year, month=month, time_progress=progress, rows=rows, totals=_totals(rows),
-                        bottom=bottom)
+                        bottom=_bottom(rows))
 
 
 def _jsonable(value):
@@ -361,13 +374,8 @@ def bulletin_data(*, bulletin):
         )
         for e in bulletin.entries.select_related("project").order_by("category", "project__name")
     ]
-    by_category = defaultdict(list)
-    for row in sorted(rows, key=lambda r: (r.rank_in_category or 0, r.project_name)):
-        by_category[row.category].append(row)
-    bottom_n = settings.TRACKER_RANKING_BOTTOM
-    bottom = {category: members[-bottom_n:] if bottom_n else [] for category, members in by_category.items()}
     return BulletinData(year=bulletin.year, month=bulletin.month, time_progress=time_progress(bulletin.month),
-                        rows=rows, totals=bulletin.totals, bottom=bottom, frozen=True)
+                        rows=rows, totals=bulletin.totals, bottom=_bottom(rows), frozen=True)
 
 
 @dataclass
@@ -435,3 +443,59 @@ def bulletin_create(*, year, month, user, title="", summary=""):
     clean_or_raise(bulletin)
     bulletin.save()
     return bulletin
+
+
+@dataclass
+class ReportStanding:
+    """A monthly report's figures by the bulletin's rule: its YTD against the plan in force that
+    month, time progress, the gap, and the light with its reasons (overdue milestones and problems
+    at the month's end count as in the bulletin; the report itself counts as received)."""
+
+    plan_in_force: Decimal | None
+    completion_rate: Decimal | None
+    time_progress: Decimal
+    gap_points: Decimal | None
+    light: str
+    reasons: list
+
+
+def report_standings(reports):
+    """{report id: ReportStanding} for `reports` (MonthlyReport instances), in three queries
+    whatever their number: the plans (with revisions) of their projects and years, the milestones
+    and the problems of their projects."""
+    from projects.models import AnnualPlan
+
+    reports = list(reports)
+    if not reports:
+        return {}
+    project_ids = {r.project_id for r in reports}
+    years = {r.year for r in reports}
+    plans = {(p.project_id, p.year): p for p in AnnualPlan.objects.filter(project_id__in=project_ids, year__in=years)
+             .prefetch_related("revisions")}
+    latest_end = max(month_end(r.year, r.month) for r in reports)
+    milestones, problems = defaultdict(list), defaultdict(list)
+    for m in Milestone.objects.filter(project_id__in=project_ids, planned_date__lte=latest_end).order_by(
+            "planned_date", "id").values_list("project_id", "name", "kind", "planned_date", "actual_date", named=True):
+        milestones[m.project_id].append(m)
+    for p in Problem.objects.filter(project_id__in=project_ids, deadline__lt=latest_end).order_by(
+            "deadline", "id").values_list("project_id", "title", "deadline", "resolved_on", named=True):
+        problems[p.project_id].append(p)
+    light_for = _LightRule()
+    result = {}
+    for report in reports:
+        end = month_end(report.year, report.month)
+        plan = plans.get((report.project_id, report.year))
+        in_force = round2(plan.investment_in_force(report.month)) if plan is not None else None
+        rate = percent(round2(report.completed_ytd), in_force)
+        if rate is not None and rate > MAX_RATE:
+            rate = MAX_RATE
+        progress = time_progress(report.month)
+        gap = None if rate is None else rate - progress
+        late_milestones = [m for m in milestones[report.project_id]
+                           if m.planned_date <= end and (m.actual_date is None or m.actual_date > end)]
+        late_problems = [p for p in problems[report.project_id]
+                         if p.deadline < end and (p.resolved_on is None or p.resolved_on > end)]
+        light, reasons = light_for(gap=gap, milestones=late_milestones, problems=late_problems, report_missing=False)
+        result[report.pk] = ReportStanding(plan_in_force=in_force, completion_rate=rate, time_progress=progress,
+                                           gap_points=gap, light=light, reasons=reasons)
+    return result

@@ -8,8 +8,8 @@ GET /api/dashboard/. Every figure comes from the monthly bulletin's computation
 - a responsible leader (分包领导): the projects he is a responsible leader of;
 - a unit reporter: the projects its unit leads or cooperates on.
 
-The month defaults to the latest month with an accepted report among those projects (the data
-may be years old), else the current month. The query count does not depend on the number of
+The month defaults to the latest month in which most of those projects with a plan that year have
+an accepted report (the data may be years old; see default_month), else the current month. The query count does not depend on the number of
 projects: about 12 queries plus one per month before the shown month (the monthly series)."""
 
 from collections import defaultdict
@@ -24,9 +24,11 @@ from django.utils.translation import gettext as _
 
 from projects.choices import Category, Light, ReportStatus, Role
 from projects.exceptions import DomainError, NotAllowed
-from projects.models import MonthlyReport, Problem, Project
+from projects.models import AnnualPlan, MonthlyReport, Problem, Project
 from projects.querysets import MONEY_OUTPUT
 from projects.services.bulletins import ZERO, _totals, bulletin_compute, month_end, round2
+from projects.selectors import reports_filed
+from projects.services.rankings import split_top_and_bottom
 from projects.services.roles import leader_of, role_of, unit_of
 
 BEST_AND_WORST = 5
@@ -35,7 +37,8 @@ LIST_LIMIT = 100
 
 # How the month shown was chosen.
 MONTH_REQUESTED = "requested"
-MONTH_LATEST_ACCEPTED = "latest_accepted"
+MONTH_LATEST_ACCEPTED = "latest_accepted"  # the latest month most projects have accepted reports for
+MONTH_LATEST_ANY = "latest_any"  # no such month: the latest with any accepted report
 MONTH_CURRENT = "current"
 
 
@@ -48,6 +51,14 @@ def changelist_url(model, **params):
 def change_url(model, pk):
     opts = model._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+
+def sheet_url(project_id, year=None, anchor=None):
+    """The project sheet (项目一张表) of a project, optionally of a year and at an anchor."""
+    url = reverse("admin:projects_project_sheet", args=[project_id])
+    if year:
+        url += f"?year={year}"
+    return f"{url}#{anchor}" if anchor else url
 
 
 def ids_url(model, ids):
@@ -78,13 +89,26 @@ def dashboard_scope(user):
 
 
 def default_month(projects):
-    """(year, month, how): the latest month with an accepted report on `projects`, else today's."""
-    latest = (MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED, project__in=projects.values("pk"))
-              .order_by("-year", "-month").values_list("year", "month").first())
-    if latest:
-        return latest[0], latest[1], MONTH_LATEST_ACCEPTED
+    """(year, month, how, accepted, planned): the latest month in which most of the reporting
+    projects — those of `projects` with an annual plan that year — have an accepted report
+    (`accepted` of `planned`), so that one early report of a new month does not move the
+    dashboard there; else the latest month with any accepted report; else today's month. Two
+    queries."""
+    planned = dict(AnnualPlan.objects.filter(project__in=projects.values("pk")).values("year")
+                   .annotate(n=Count("project", distinct=True)).values_list("year", "n"))
+    has_plan = AnnualPlan.objects.filter(project=OuterRef("project"), year=OuterRef("year"))
+    months = list(MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED, project__in=projects.values("pk"))
+                  .filter(Exists(has_plan)).values("year", "month")
+                  .annotate(n=Count("project", distinct=True)).order_by("-year", "-month")
+                  .values_list("year", "month", "n"))
+    for year, month, accepted in months:
+        if 2 * accepted > planned.get(year, 0):
+            return year, month, MONTH_LATEST_ACCEPTED, accepted, planned[year]
+    if months:
+        year, month, accepted = months[0]
+        return year, month, MONTH_LATEST_ANY, accepted, planned.get(year, 0)
     today = timezone.localdate()
-    return today.year, today.month, MONTH_CURRENT
+    return today.year, today.month, MONTH_CURRENT, 0, planned.get(today.year, 0)
 
 
 def _group(totals, label_of):
@@ -109,18 +133,19 @@ def _project_line(row):
         "category_label": _category_label(row.category), "unit_name": row.unit_name,
         "plan_in_force": row.plan_in_force, "completed_ytd": row.completed_ytd,
         "completion_rate": row.completion_rate, "gap_points": row.gap_points, "light": row.light,
-        "url": change_url(Project, row.project_id),
+        "url": sheet_url(row.project_id),
     }
 
 
 def _best_and_worst(rows):
-    """The BEST_AND_WORST best and worst projects by completion rate (projects without a plan
-    rate are left out). The worst list never repeats a project of the best list and starts with
-    the worst project."""
+    """The BEST_AND_WORST best and worst projects by completion rate, by the rules of
+    services.rankings (projects without a rate are not ranked): the lists never overlap (each at
+    most half of the ranked projects), a red project is never among the best, and the worst list
+    starts with the worst project."""
     ranked = sorted((r for r in rows if r.completion_rate is not None),
                     key=lambda r: (-r.completion_rate, r.project_name))
-    best = ranked[:BEST_AND_WORST]
-    worst = ranked[max(BEST_AND_WORST, len(ranked) - BEST_AND_WORST):][::-1]
+    best, worst = split_top_and_bottom(ranked, size=BEST_AND_WORST, key=lambda r: r.completion_rate,
+                                       can_be_top=lambda r: r.light != Light.RED)
     return [_project_line(r) for r in best], [_project_line(r) for r in worst]
 
 
@@ -192,14 +217,13 @@ def _overdue_problems(projects, on, whole=False):
 
 
 def _missing_reports(projects, year, month):
-    """Projects in scope with a plan for the year and no submitted report for the month (as
+    """Projects in scope with a plan for the year and no filed report for the month (as
     selectors.reports_missing_and_late counts them), by lead unit: the exact count overall and per
     unit; the projects are listed up to LIST_LIMIT in all (units by name, projects by name).
     One query of plain values (the scope as a subquery)."""
-    submitted = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
-                                             submitted_at__isnull=False)
+    filed = reports_filed(year=year, month=month).filter(project=OuterRef("pk"))
     missing = (Project.objects.filter(pk__in=projects.values("pk")).filter(annual_plans__year=year)
-               .filter(~Exists(submitted)).order_by("name")
+               .filter(~Exists(filed)).order_by("name")
                .values_list("pk", "name", "lead_unit_id", "lead_unit__name"))
     by_unit = {}
     for pk, name, unit_id, unit_name in missing:
@@ -215,7 +239,7 @@ def _missing_reports(projects, year, month):
             "unit_id": unit_id,
             "unit_name": unit_name if unit_id is not None else _("(no lead unit)"),
             "count": len(members),
-            "projects": [{"project_id": pk, "project_name": name, "url": change_url(Project, pk)}
+            "projects": [{"project_id": pk, "project_name": name, "url": sheet_url(pk, year)}
                          for pk, name in shown],
         })
     count = sum(len(members) for members in by_unit.values())
@@ -226,15 +250,17 @@ def _resolve_month(projects, year, month):
     if (year is None) != (month is None):
         raise DomainError(_("Give both the year and the month, or neither."),
                           field="month" if month is None else "year")
+    basis = None
     if year is None:
-        year, month, how = default_month(projects)
+        year, month, how, accepted, planned = default_month(projects)
+        basis = {"accepted": accepted, "planned": planned}
     else:
         how = MONTH_REQUESTED
     if not 2000 <= year <= 2100:
         raise DomainError(_("The year must be between 2000 and 2100."), field="year")
     if not 1 <= month <= 12:
         raise DomainError(_("The month must be between 1 and 12."), field="month")
-    return year, month, how
+    return year, month, how, basis
 
 
 def dashboard_rows(user, year=None, month=None):
@@ -243,12 +269,12 @@ def dashboard_rows(user, year=None, month=None):
     Returns a namespace: role, scope (label), projects (queryset), scope_ids (None: every project),
     year, month, month_source, bulletin (the whole BulletinData) and rows (the user's rows)."""
     role, scope_label, projects = dashboard_scope(user)
-    year, month, how = _resolve_month(projects, year, month)
+    year, month, how, basis = _resolve_month(projects, year, month)
     scope_ids = None if role in (Role.OFFICE, Role.AUDITOR) else set(projects.values_list("pk", flat=True))
     bulletin = bulletin_compute(year=year, month=month)
     rows = [r for r in bulletin.rows if scope_ids is None or r.project_id in scope_ids]
     return SimpleNamespace(role=role, scope=scope_label, projects=projects, scope_ids=scope_ids, year=year,
-                           month=month, month_source=how, bulletin=bulletin, rows=rows)
+                           month=month, month_source=how, month_basis=basis, bulletin=bulletin, rows=rows)
 
 
 def light_list_url(year, month, light):
@@ -274,6 +300,8 @@ def dashboard_data(user, year=None, month=None):
                        "url": light_list_url(year, month, light.value) if light_ids else None})
 
     best, worst = _best_and_worst(rows)
+    for line in best + worst:  # to the project sheet of the year shown
+        line["url"] = sheet_url(line["project_id"], year)
     end = month_end(year, month)
     as_of = min(end, timezone.localdate())
     no_zone = _("(no zone)")
@@ -281,6 +309,9 @@ def dashboard_data(user, year=None, month=None):
         "year": year,
         "month": month,
         "month_source": how,
+        # For a default month: how many projects with a plan that year (planned) have an accepted
+        # report for it (accepted); None for a requested month.
+        "month_basis": scoped.month_basis,
         "as_of": as_of,
         "time_progress": bulletin.time_progress,
         "role": role,

@@ -26,6 +26,22 @@ def _require_problem_writer(user, project, responsible_unit=None):
     raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
 
 
+def problem_may_act(user, problem):
+    """True when `user` may record an action on, escalate or close (see problem_may_close) `problem`
+    by the rule the services apply: office staff, a leader, a reporter of the project's units or of
+    the responsible unit. For showing buttons; the services check again."""
+    try:
+        _require_problem_writer(user, problem.project, problem.responsible_unit)
+    except NotAllowed:
+        return False
+    return problem.status != ProblemStatus.RESOLVED
+
+
+def problem_may_close(user, problem):
+    """problem_may_act, less leaders: office staff or the responsible unit close problems."""
+    return problem_may_act(user, problem) and role_of(user) != Role.LEADER
+
+
 def _locked_open(problem):
     problem = Problem.objects.select_for_update().select_related("project", "responsible_unit").get(pk=problem.pk)
     if problem.status == ProblemStatus.RESOLVED:

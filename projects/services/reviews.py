@@ -5,16 +5,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import PublicationStatus
+from projects.choices import Category, PublicationStatus
 from projects.exceptions import Conflict, DomainError, NotAllowed
 from projects.models import Review, ReviewCriterion, ReviewRanking, ReviewScore
 from projects.services.bulletins import round2
+from projects.services.rankings import (
+    COMBINED,
+    MIN_GROUP,
+    bottom_size,
+    competition_ranks,
+    ranking_groups,
+    split_top_and_bottom,
+)
 from projects.services.roles import leader_of, require_office
 from projects.services.validation import clean_or_raise
 
@@ -109,42 +116,51 @@ class RankingRow:
     is_bottom: bool = False
     score_ids: list = field(default_factory=list)
 
+    @property
+    def category_label(self):
+        return dict(Category.choices).get(self.category, self.category)
+
 
 def _mark(rows):
-    """Competition ranking (equal scores share a rank); top = rank 1; bottom = the last
-    TRACKER_RANKING_BOTTOM places, at most half of the category."""
+    """Rank one ranking group (services.rankings): competition ranking by score; top (激励先进) =
+    rank 1 when the group has two projects or more and not all scores are equal; bottom (鞭策后进)
+    = the last TRACKER_RANKING_BOTTOM places, at most half of the group, none tied with the top."""
     rows.sort(key=lambda r: (-r.score, r.project_name))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        if row.score != previous:
-            rank = position
-        row.rank, previous = rank, row.score
-        row.is_top = rank == 1
-    bottom = min(settings.TRACKER_RANKING_BOTTOM, len(rows) // 2)
-    for row in rows[len(rows) - bottom:] if bottom else []:
-        row.is_bottom = not row.is_top
+    for row, rank in zip(rows, competition_ranks([r.score for r in rows])):
+        row.rank = rank
+        row.is_top = row.is_bottom = False
+    _, bottom = split_top_and_bottom(rows, size=bottom_size(), key=lambda r: r.score)
+    for row in bottom:
+        row.is_bottom = True
+    if len(rows) >= MIN_GROUP and rows[0].score != rows[-1].score:
+        for row in rows:
+            row.is_top = row.rank == 1
     return rows
 
 
+def group_label(key):
+    """The heading of a ranking group: the category's name, or the combined group's."""
+    if key == COMBINED:
+        return _("Categories with one project, ranked together")
+    return str(dict(Category.choices).get(key, key))
+
+
 def review_ranking(*, review):
-    """The review's ranking per category: {category: [RankingRow, ...]} in rank order. A published
-    review returns its frozen ranking."""
+    """The review's ranking per group (services.rankings.ranking_groups: a category of two projects
+    or more, the combined group of the others): {group: [RankingRow, ...]} in rank order. A
+    published review returns its frozen ranking, grouped by the same rule."""
     if review.is_published:
-        result = defaultdict(list)
-        for r in review.rankings.select_related("project").order_by("category", "rank", "project__name"):
-            result[r.category].append(RankingRow(project_id=r.project_id, project_name=r.project.name,
-                                                 category=r.category, score=r.score, rank=r.rank,
-                                                 is_top=r.is_top, is_bottom=r.is_bottom))
-        return dict(result)
+        frozen = [RankingRow(project_id=r.project_id, project_name=r.project.name, category=r.category,
+                             score=r.score, rank=r.rank, is_top=r.is_top, is_bottom=r.is_bottom)
+                  for r in review.rankings.select_related("project").order_by("rank", "project__name")]
+        return ranking_groups(frozen, category=lambda r: r.category)
     scores = defaultdict(list)
     for score in review.scores.select_related("criterion", "project"):
         scores[score.project].append(score)
-    result = defaultdict(list)
-    for project, project_scores in scores.items():
-        result[project.category].append(RankingRow(
-            project_id=project.pk, project_name=project.name, category=project.category,
-            score=project_review_score(project_scores), score_ids=sorted(s.pk for s in project_scores)))
-    return {category: _mark(rows) for category, rows in sorted(result.items())}
+    rows = [RankingRow(project_id=project.pk, project_name=project.name, category=project.category,
+                       score=project_review_score(project_scores), score_ids=sorted(s.pk for s in project_scores))
+            for project, project_scores in scores.items()]
+    return {group: _mark(members) for group, members in ranking_groups(rows, category=lambda r: r.category).items()}
 
 
 @transaction.atomic

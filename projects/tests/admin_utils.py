@@ -215,6 +215,20 @@ def make_reminder(n):
                                    address=f"unit{n}@example.org", status="sent", attempts=1)
 
 
+def make_attachment(n):
+    """A document on a report, written straight to the default storage (the checks are tested in test_attachments)."""
+    from django.core.files.base import ContentFile
+
+    from projects.models import Attachment
+
+    report = make_report(f"AT{n}")
+    attachment = Attachment(project=report.project, report=report, kind="document", original_name=f"纪要{n}.pdf",
+                            content_type="application/pdf", size=8, sha256="0" * 64)
+    attachment.file.save("a.pdf", ContentFile(b"%PDF-1.7"), save=False)
+    attachment.save()
+    return attachment
+
+
 FACTORIES = {
     Reminder: make_reminder,
     MonthlyReport: make_report,
@@ -242,6 +256,7 @@ FACTORIES = {
     Milestone: make_milestone,
     Source: make_source,
     Profile: make_profile,
+    __import__("projects.models", fromlist=["Attachment"]).Attachment: make_attachment,
 }
 
 

@@ -95,3 +95,14 @@ def accepted_report(db):
 def fast_password_hashing(settings):
     """Personas are created in almost every test; the default hasher would dominate the run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def scratch_media_root(settings, media_dir):
+    """Uploaded photos and documents go to a scratch folder, never to the checkout's media/."""
+    settings.MEDIA_ROOT = media_dir

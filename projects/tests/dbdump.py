@@ -36,6 +36,7 @@ def populate_every_model():
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
     from django.contrib.sessions.backends.db import SessionStore
+    from django.core.files.base import ContentFile
     from django.db import transaction
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
@@ -135,6 +136,11 @@ def populate_every_model():
                                   kind="problem_due", period="2013-07-31", project=starkai, problem=problem,
                                   unit=wangchu, channel="email", address="wangchu@example.org", message="【问题督办】",
                                   status="sent", attempts=1, sent_at=at)
+        minutes = m.Attachment(project=starkai, problem=problem, kind="document", original_name="协调会纪要.pdf",
+                               content_type="application/pdf", size=17, sha256="0" * 64, caption="协调会纪要",
+                               uploaded_by=reporter)
+        minutes.file.save("minutes.pdf", ContentFile(b"%PDF-1.7 minutes."), save=False)
+        minutes.save()
 
         review = m.Review.objects.create(year=2013, quarter=2, date=datetime.date(2013, 6, 28), title="二季度观摩",
                                          status=PublicationStatus.PUBLISHED, published_at=at)

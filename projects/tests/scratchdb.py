@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ SUITE_URL = os.environ.get("DATABASE_URL", "")
 SUITE_ON_POSTGRES = SUITE_URL.startswith(("postgres://", "postgresql://"))
 # Scratch PostgreSQL databases live on the suite's server, or on the local default one.
 PG_SERVER_URL = SUITE_URL if SUITE_ON_POSTGRES else "postgres://postgres@127.0.0.1:5432/postgres"
+# Uploaded files of the subprocesses go to a scratch folder, not to the checkout's media/.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="tracker-media-")
 
 
 def _server_answers(url, timeout=1.0):
@@ -90,6 +93,7 @@ def manage(*args, url, check=True, timeout=300):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_TEST_FILE"}
            and not k.startswith("TRACKER_")}
     env["DATABASE_URL"] = url
+    env["TRACKER_MEDIA_ROOT"] = MEDIA_ROOT
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=timeout)
     if check and result.returncode != 0:

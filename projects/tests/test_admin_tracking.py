@@ -101,7 +101,9 @@ def test_changelists_show_the_month_figure_and_overdue_flag(office_client, proje
     Problem.objects.create(project=project, category="other", title="late one", responsible_unit=unit,
                            raised_on=DAY(2013, 1, 1), deadline=DAY(2013, 2, 1))
     body = office_client.get(reverse("admin:projects_problem_changelist")).content.decode()
-    assert "late one" in body and 'alt="True"' in body
+    # Overdue reads as a red word, not a green tick.
+    assert "late one" in body and "trk-state-bad" in body and ">overdue</span>" in body
+    assert 'alt="True"' not in body
 
 
 def post_action(client, name, action, objs, **extra):

@@ -111,7 +111,8 @@ def test_best_and_worst_five_never_overlap(db, office, unit, accepted_report):
     assert data["best"][0]["completion_rate"] == D("110.00")
     Project.objects.filter(name__in=[f"项目{i:02d}" for i in range(5, 12)]).update(is_archived=True)
     few = dashboard_data(office, 2013, 6)
-    assert names(few["best"]) == ["项目04", "项目03", "项目02", "项目01", "项目00"] and few["worst"] == []
+    # Five projects: at most half (2) in each list; the middle one in neither.
+    assert names(few["best"]) == ["项目04", "项目03"] and names(few["worst"]) == ["项目00", "项目01"]
 
 
 def test_year_and_month_come_together_and_within_range(example, office):
@@ -127,7 +128,8 @@ def test_year_and_month_come_together_and_within_range(example, office):
 def test_a_leader_sees_only_the_projects_he_is_responsible_for(example, leader_user):
     data = dashboard_data(leader_user, 2013, 10)
     assert data["project_count"] == 1 and data["role"] == Role.LEADER
-    assert names(data["best"]) == ["星凯国际城市综合体"]
+    # One project is not a ranking: neither best nor worst.
+    assert data["best"] == [] and data["worst"] == []
     assert data["totals"]["completed_ytd"] == D("62000.00")
     assert light_counts(data) == {"green": 1, "yellow": 0, "red": 0}
     assert [z["key"] for z in data["by_zone"]] == ["特色商业区"]
@@ -137,12 +139,12 @@ def test_a_leader_sees_only_the_projects_he_is_responsible_for(example, leader_u
 
 def test_a_reporter_sees_its_units_projects_lead_or_cooperating(example, reporter, outsider):
     data = dashboard_data(reporter, 2013, 10)
-    assert sorted(names(data["best"])) == ["安置房", "星凯国际城市综合体"]
+    assert (names(data["best"]), names(data["worst"])) == (["星凯国际城市综合体"], ["安置房"])
     assert data["totals"]["completed_ytd"] == D("63000.00")
     assert light_counts(data) == {"green": 1, "yellow": 0, "red": 1}
     assert data["overdue_problems"]["count"] == 1
     other = dashboard_data(outsider, 2013, 10)
-    assert sorted(names(other["best"])) == ["安置房", "锦江国际商业广场"]
+    assert (names(other["best"]), names(other["worst"])) == (["锦江国际商业广场"], ["安置房"])
 
 
 def test_auditors_see_everything_and_accounts_without_a_role_nothing(example, auditor):
@@ -210,15 +212,16 @@ def test_problem_links_filter(example, office, reporter, client):
     client.force_login(reporter)
     assert changelist_ids(client, data["overdue_problems"]["url"]) == [example.overdue.pk]
     assert client.get(data["overdue_problems"]["items"][0]["url"]).status_code == 200
-    assert data["best"][0]["url"] == reverse("admin:projects_project_change", args=[example.a.pk])
+    assert data["best"][0]["url"] == reverse("admin:projects_project_sheet", args=[example.a.pk]) + "?year=2013"
 
 
 # --- query counts ------------------------------------------------------------------------------
 
 
 def build(n, unit, other_unit, zone, leader, start=0):
-    """n projects alternating between the units, each with a plan, two accepted reports, a leader
-    and an overdue problem."""
+    """n projects alternating between the units, each with a plan, an accepted April report, a June
+    report (accepted; every fourth one returned: a draft that keeps its submitted time, so missing),
+    a leader and an overdue problem."""
     for i in range(start, start + n):
         lead = unit if i % 2 else other_unit
         project = Project.objects.create(name=f"批量项目{i:03d}", category=Category.INDUSTRY, zone=zone,
@@ -228,8 +231,9 @@ def build(n, unit, other_unit, zone, leader, start=0):
             project.cooperating_units.add(other_unit if i % 2 else unit)
         AnnualPlan.objects.create(project=project, year=2013, planned_investment=D("100"))
         for month, ytd in ((4, 30), (6, 40 + i)):
+            returned = month == 6 and i % 4 == 0
             MonthlyReport.objects.create(project=project, year=2013, month=month, completed_ytd=D(ytd),
-                                         status="accepted", submitted_at=SUBMITTED if i % 4 else None)
+                                         status="draft" if returned else "accepted", submitted_at=SUBMITTED)
         Problem.objects.create(project=project, category="funding", title=f"问题{i}", responsible_unit=lead,
                                raised_on=datetime.date(2013, 1, 1), deadline=datetime.date(2013, 3, 1))
 
@@ -240,10 +244,10 @@ def count_queries(user, **kwargs):
     return len(ctx.captured_queries)
 
 
-# For June: the profile, the default month, 4 for the bulletin, 1 for the series (January to May in
+# For June: the profile, the default month (2: plans per year, accepted reports per month), 4 for the bulletin, 1 for the series (January to May in
 # one grouped query), 1 for the overdue problems and 1 for the missing reports; a leader's or
 # reporter's scope adds its leader record or unit and the scope's project ids.
-QUERIES = {"office": 9, "reporter": 11, "leader_user": 11}
+QUERIES = {"office": 10, "reporter": 12, "leader_user": 12}
 
 
 @pytest.mark.parametrize("persona", ["office", "reporter", "leader_user"])
@@ -316,11 +320,11 @@ def test_the_series_is_one_query_whatever_the_month_and_the_number_of_projects(
     small = {month: count_queries(office, year=2013, month=month) for month in months}
     build(30, unit, other_unit, zone, leader, start=3)
     for month in months:
-        # The requested month needs no default-month query; the profile is cached on the user.
-        with django_assert_max_num_queries(QUERIES["office"] - 2):
+        # The requested month needs no default-month queries (2); the profile is cached on the user.
+        with django_assert_max_num_queries(QUERIES["office"] - 3):
             dashboard_data(office, 2013, month)
     large = {month: count_queries(office, year=2013, month=month) for month in months}
-    assert set(small.values()) == set(large.values()) == {QUERIES["office"] - 2}
+    assert set(small.values()) == set(large.values()) == {QUERIES["office"] - 3}
 
 
 def test_long_lists_are_cut_but_the_counts_stay_exact(office, unit, other_unit, zone, client, monkeypatch):
@@ -423,7 +427,7 @@ def test_the_api_answers_the_same_data_as_json(example, office):
     api = APIClient()
     api.force_authenticate(office)
     body = api.get(reverse("api:dashboard"), {"year": 2013, "month": 10}).json()
-    assert set(body) == {"year", "month", "month_source", "as_of", "time_progress", "role", "scope",
+    assert set(body) == {"year", "month", "month_source", "month_basis", "as_of", "time_progress", "role", "scope",
                          "project_count", "totals", "series", "by_zone", "by_category", "lights", "best",
                          "worst", "overdue_problems", "missing_reports"}
     assert body["totals"] == {"plan_in_force": "125000.00", "completed_ytd": "123000.00",
@@ -432,7 +436,9 @@ def test_the_api_answers_the_same_data_as_json(example, office):
     assert {item["light"]: item["count"] for item in body["lights"]} == {"green": 2, "yellow": 0, "red": 1}
     assert body["overdue_problems"]["items"][0]["deadline"] == "2013-09-30"
     assert body["as_of"] == "2013-10-31"
-    assert api.get(reverse("api:dashboard")).json()["month_source"] == "latest_accepted"
+    default = api.get(reverse("api:dashboard")).json()
+    assert (default["month_source"], default["month_basis"]) == ("latest_accepted", {"accepted": 2, "planned": 3})
+    assert body["month_basis"] is None
 
 
 def test_the_api_scopes_by_role_and_refuses_bad_input(example, leader_user, db):

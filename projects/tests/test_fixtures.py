@@ -11,7 +11,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
-from projects.choices import LeadingBody, ReportStatus, Stage
+from projects.choices import LeadingBody, ReportStatus
 from projects.models import (
     AnnualPlan,
     Leader,
@@ -76,6 +76,16 @@ def test_facts_json_is_what_the_build_script_writes():
     )
 
 
+def test_readme_tables_are_what_the_build_script_writes():
+    spec = importlib.util.spec_from_file_location("build_facts", ROOT / "fixtures" / "build_facts.py")
+    build_facts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_facts)
+    readme = (ROOT / "fixtures" / "README.md").read_text(encoding="utf-8")
+    assert readme == build_facts.render_readme(readme), (
+        "the tables of fixtures/README.md are out of date: run python fixtures/build_facts.py"
+    )
+
+
 def test_facts_hold_only_fact_models_and_no_leaders_or_users():
     models = {obj["model"] for obj in fixture(FACTS)}
     assert models <= ALLOWED_IN_FACTS
@@ -111,14 +121,13 @@ def test_every_stated_figure_of_a_project_has_a_supporting_quote():
         supports = " ".join(s["supports"] for s in sources[("project", obj["pk"])])
         if fields["total_investment"] is not None:
             assert "total_investment" in supports, fields["name"]
-        if fields["stage"] != Stage.RESERVE:
-            assert "stage" in supports, fields["name"]
+        assert "stage" in supports, fields["name"]  # the default stage too is a claim
         if fields["zone"] is not None:
             assert "zone" in supports, fields["name"]
         if fields["key_level"]:
             assert "key_level" in supports, fields["name"]
-        if fields["lead_unit"] is not None:
-            assert "lead_unit" in supports, fields["name"]
+        # the documents name leading groups of key works, never the lead unit of a single project
+        assert fields["lead_unit"] is None, fields["name"]
 
 
 def test_every_figure_of_a_programme_has_a_supporting_quote():
@@ -212,7 +221,10 @@ def test_programmes_carry_the_figures_the_texts_give(db):
     assert (p432211.planned_new, p432211.planned_continuing, p432211.planned_preparation, p432211.planned_reserve) == (
         42, 39, 25, 23)
     assert (p432211.planned_project_count, p432211.total_investment_target) == (81, Decimal("2950000"))
-    assert p432211.annual_investment_target == Decimal("900000")
+    # 81 = 42 new + 39 continuing; the 90 亿 of the same sentence is the district's whole fixed-asset target
+    assert p432211.planned_new + p432211.planned_continuing == p432211.planned_project_count
+    assert p432211.annual_investment_target is None
+    assert "90亿元" in p432211.description and "81 = 42个新建 + 39个续建" in p432211.description
 
 
 def test_every_loaded_fact_has_a_source_and_passes_model_validation(db):

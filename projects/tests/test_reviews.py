@@ -8,6 +8,7 @@ import pytest
 from projects.choices import Category, Role
 from projects.exceptions import Conflict, DomainError, NotAllowed
 from projects.models import Leader, Project, ReviewRanking, ReviewScore
+from projects.services.rankings import COMBINED
 from projects.services.reviews import review_create, review_publish, review_ranking, review_score
 from projects.tests.conftest import make_user
 
@@ -70,8 +71,10 @@ def test_ranking_combines_weights_and_reviewers_per_category(review, projects, l
         ("B", D("69.00"), 3, False, True),   # bottom: at most half of the category (2 of 4)
         ("C", D("50.00"), 4, False, True),
     ]
-    industry = [(r.project_name, r.rank, r.is_top, r.is_bottom) for r in ranking[Category.INDUSTRY]]
-    assert industry == [("E", 1, True, False)]
+    # Alone in its category: ranked in the combined group (here alone too), never crowned 先进.
+    assert Category.INDUSTRY not in ranking
+    combined = [(r.project_name, r.rank, r.is_top, r.is_bottom) for r in ranking[COMBINED]]
+    assert combined == [("E", 1, False, False)]
 
 
 def test_a_score_out_of_range_is_refused(review, projects, leader_user):

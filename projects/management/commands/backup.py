@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import backup
+from projects import backup, media_backup
 
 
 class Command(BaseCommand):
@@ -12,10 +12,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="File to write (or a directory for a timestamped file).")
         parser.add_argument("--database", default="default", help="Database alias (default: default).")
+        parser.add_argument("--no-media", action="store_true",
+                            help="Do not write <file>.media.tar (the uploaded photos and documents).")
 
-    def handle(self, *args, output, database, **options):
+    def handle(self, *args, output, database, no_media=False, **options):
         try:
             path = backup.backup(output, alias=database)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(str(path))
+        if not no_media:
+            try:
+                media, count = media_backup.media_backup(media_backup.media_archive_path(path))
+            except media_backup.MediaBackupError as exc:
+                raise CommandError(f"The database is backed up in {path}, the media are not: {exc}") from None
+            # stdout stays the database file's path alone (scripts read it); the media note goes to stderr.
+            self.stderr.write(f"{media} ({count} files)")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import backup
+from projects import backup, media_backup
 
 
 class Command(BaseCommand):
@@ -18,18 +18,31 @@ class Command(BaseCommand):
         parser.add_argument("--safety-dir", help="Where to save the current database first (default: backups/).")
         parser.add_argument("--no-safety-backup", action="store_true",
                             help="Do not save the current database before overwriting it.")
+        parser.add_argument("--media", help="The media archive to restore (default: <path>.media.tar when it exists).")
+        parser.add_argument("--no-media", action="store_true", help="Restore the database only.")
 
-    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, **options):
+    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, media=None, no_media=False,
+               **options):
+        if not no_media and media is None and media_backup.media_archive_path(path).exists():
+            media = media_backup.media_archive_path(path)
         try:
-            # The file is checked before asking for confirmation: a wrong file is refused either way.
+            # The files are checked before asking for confirmation: a wrong file is refused either way.
             backup.check_backup(path, alias=database)
+            if media and not no_media:
+                media_backup.check_media_archive(media)
             if not yes:
                 raise CommandError("A restore replaces everything in the database. Run it again with --yes "
                                    "to confirm; nothing was restored.")
             safety, missing = backup.restore(path, alias=database, safety_dir=safety_dir,
                                              safety_backup=not no_safety_backup)
-        except backup.BackupError as exc:
+        except (backup.BackupError, media_backup.MediaBackupError) as exc:
             raise CommandError(str(exc)) from None
+        if media and not no_media:
+            try:
+                count = media_backup.media_restore(media)
+            except media_backup.MediaBackupError as exc:
+                raise CommandError(f"The database is restored, the media are not: {exc}") from None
+            self.stdout.write(f"Restored {count} media files from {media}")
         if safety:
             self.stdout.write(f"The database as it was before is saved in {safety}")
         self.stdout.write(self.style.SUCCESS(f"Restored {path}"))

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0003_text_limits'),
+        ('projects', '0005_annualplan_draft'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

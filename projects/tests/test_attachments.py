@@ -1,0 +1,251 @@
+"""Site photos and documents: what an upload must be, what is stored, who may attach and who may read.
+
+office    attaches to every report and problem
+reporter  attaches to its unit's projects (and to problems its unit is responsible for)
+outsider  a reporter of another unit: refused
+leader, auditor  read, never attach
+"""
+
+import datetime
+import io
+import struct
+import zlib
+from decimal import Decimal
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from projects.choices import AttachmentKind, ProblemCategory
+from projects.exceptions import DomainError, NotAllowed
+from projects.models import Attachment, MonthlyReport, Problem
+from projects.services.attachments import attachment_add, attachment_delete
+from projects.tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def jpeg_with_exif(size=(400, 300), orientation=None):
+    """A JPEG as a phone writes it: camera make, GPS position, optionally an orientation tag."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0131] = "secret-firmware"  # Software
+    exif.get_ifd(0x8825)[2] = (35.0, 14.0, 0.0)  # GPSLatitude: Jiaozuo
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png_bytes(size=(50, 40), mode="RGBA"):
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()
+
+
+def png_header_only(width, height):
+    """A PNG whose header claims width x height and whose data is a few bytes: a decompression bomb's shape."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def upload(name, data):
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.fixture
+def report(project):
+    return MonthlyReport.objects.create(project=project, year=2013, month=10, completed_ytd=Decimal("62000"),
+                                        status="submitted")
+
+
+@pytest.fixture
+def problem(project, other_unit):
+    return Problem.objects.create(project=project, category=ProblemCategory.LAND_CLEARANCE, title="征地拆迁滞后",
+                                  responsible_unit=other_unit, raised_on=datetime.date(2013, 10, 8),
+                                  deadline=datetime.date(2013, 10, 31))
+
+
+def stored_image(field):
+    with default_storage.open(field.name, "rb") as fh:
+        return Image.open(io.BytesIO(fh.read()))
+
+
+# What an upload must be ---------------------------------------------------------------------------
+
+
+def test_a_photo_is_stored_reencoded_without_exif_and_upright(office, report, media_root):
+    photo = attachment_add(user=office, report=report, file=upload("IMG_0001.JPG", jpeg_with_exif(orientation=6)),
+                           caption="主体封顶")
+    assert photo.kind == AttachmentKind.PHOTO
+    assert (photo.original_name, photo.content_type, photo.caption) == ("IMG_0001.JPG", "image/jpeg", "主体封顶")
+    stored = stored_image(photo.file)
+    assert stored.format == "JPEG"
+    assert dict(stored.getexif()) == {}  # make, software, GPS: gone
+    assert (photo.width, photo.height) == (300, 400) == stored.size  # orientation 6: turned upright
+    assert photo.project == report.project
+    thumb = stored_image(photo.thumbnail)
+    assert thumb.format == "JPEG" and max(thumb.size) <= 320
+    # The stored name is ours, not the user's; the file lies under MEDIA_ROOT.
+    assert photo.file.name.startswith("attachments/") and "IMG_0001" not in photo.file.name
+    assert (media_root / photo.file.name).is_file()
+    assert photo.size == (media_root / photo.file.name).stat().st_size
+
+
+def test_a_png_with_transparency_keeps_png_and_gets_a_jpeg_thumbnail(office, report):
+    photo = attachment_add(user=office, report=report, file=upload("plan.png", png_bytes()))
+    assert (photo.content_type, photo.width, photo.height) == ("image/png", 50, 40)
+    assert stored_image(photo.thumbnail).format == "JPEG"
+
+
+@pytest.mark.parametrize("name, data, code", [
+    ("site.jpg", b"this is not an image at all", "not_image"),
+    ("site.jpg", jpeg_with_exif()[:300], "not_image"),  # truncated
+    ("site.png", b"GIF89a" + b"\0" * 100, "not_image"),
+    ("site.gif", Image.new("P", (5, 5)).tobytes(), "not_image"),
+    ("setup.exe", b"MZ\x90\x00", "file_type"),
+    ("notes", b"plain words", "file_type"),
+    ("minutes.pdf", b"PK\x03\x04 a zip, not a pdf", "file_type"),
+    ("ledger.xlsx", b"%PDF-1.4 a pdf called xlsx", "file_type"),
+    ("empty.pdf", b"", "empty"),
+])
+def test_it_refuses_what_is_not_what_it_claims(office, report, name, data, code):
+    with pytest.raises(DomainError) as exc:
+        attachment_add(user=office, report=report, file=upload(name, data))
+    assert exc.value.code == code and exc.value.field == "file"
+    assert Attachment.objects.count() == 0
+
+
+def test_it_refuses_a_decompression_bomb_from_its_header(office, report):
+    with pytest.raises(DomainError) as exc:
+        attachment_add(user=office, report=report, file=upload("bomb.png", png_header_only(100_000, 100_000)))
+    assert exc.value.code == "too_many_pixels"  # Pillow's own guard, before a byte is decoded
+    assert Attachment.objects.count() == 0
+
+
+def test_it_refuses_an_image_over_the_pixel_limit_naming_both_counts(office, report):
+    with pytest.raises(DomainError) as exc:
+        attachment_add(user=office, report=report, file=upload("huge.png", png_header_only(10_000, 5_000)))
+    assert exc.value.code == "too_many_pixels"
+    assert "50,000,000" in exc.value.messages[0] and "40,000,000" in exc.value.messages[0]
+
+
+def test_the_pixel_limit_is_a_setting(office, report, settings):
+    settings.TRACKER_MAX_IMAGE_PIXELS = 100 * 100
+    with pytest.raises(DomainError) as exc:
+        attachment_add(user=office, report=report, file=upload("big.jpg", jpeg_with_exif((200, 200))))
+    assert exc.value.code == "too_many_pixels"
+    assert attachment_add(user=office, report=report, file=upload("ok.jpg", jpeg_with_exif((100, 100))))
+
+
+def test_it_refuses_a_file_over_the_upload_limit_naming_the_limit(office, report, settings):
+    settings.TRACKER_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(DomainError) as exc:
+        attachment_add(user=office, report=report, file=upload("minutes.pdf", b"%PDF-" + b"x" * 1000))
+    assert exc.value.code == "too_large"
+    assert "1000" in exc.value.messages[0] or "1.0" in exc.value.messages[0]
+
+
+def test_a_document_is_kept_as_sent(office, problem):
+    data = b"%PDF-1.7\n" + b"meeting minutes" * 10
+    doc = attachment_add(user=office, problem=problem, file=upload("会议纪要.pdf", data))
+    assert (doc.kind, doc.content_type, doc.size, doc.width) == (AttachmentKind.DOCUMENT, "application/pdf",
+                                                                len(data), None)
+    assert not doc.thumbnail
+    with default_storage.open(doc.file.name, "rb") as fh:
+        assert fh.read() == data
+    assert doc.project == problem.project and doc.report is None
+
+
+def test_an_attachment_needs_exactly_one_owner(office, report, problem):
+    for owners in ({}, {"report": report, "problem": problem}):
+        with pytest.raises(DomainError):
+            attachment_add(user=office, file=upload("a.pdf", b"%PDF-1"), **owners)
+
+
+# Who may attach -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona, on_report, on_problem", [
+    ("office", True, True),
+    ("reporter", True, True),   # its unit leads the project
+    ("outsider", False, True),  # another unit: only on the problem its unit is responsible for
+    ("leader_user", False, False),
+    ("auditor", False, False),
+])
+def test_who_may_attach(request, report, problem, persona, on_report, on_problem):
+    user = request.getfixturevalue(persona)
+    for owner, allowed in (({"report": report}, on_report), ({"problem": problem}, on_problem)):
+        if allowed:
+            assert attachment_add(user=user, file=upload("a.pdf", b"%PDF-1"), **owner).uploaded_by == user
+        else:
+            with pytest.raises(NotAllowed):
+                attachment_add(user=user, file=upload("a.pdf", b"%PDF-1"), **owner)
+
+
+def test_deleting_an_attachment_removes_its_files(office, report, media_root, django_capture_on_commit_callbacks):
+    photo = attachment_add(user=office, report=report, file=upload("a.jpg", jpeg_with_exif()))
+    paths = [media_root / photo.file.name, media_root / photo.thumbnail.name]
+    assert all(p.is_file() for p in paths)
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment_delete(attachment=photo, user=office)
+    assert not any(p.exists() for p in paths)
+    assert Attachment.objects.count() == 0
+
+
+# Who may read: the media view ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def photo(office, report):
+    return attachment_add(user=office, report=report, file=upload("a.jpg", jpeg_with_exif()))
+
+
+def test_anonymous_readers_are_sent_to_the_login(client, photo):
+    response = client.get(reverse("attachment_file", args=[photo.pk]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_account_without_a_role_is_refused(client, photo, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", is_staff=True))
+    assert client.get(reverse("attachment_file", args=[photo.pk])).status_code == 403
+    assert client.get(reverse("attachment_thumbnail", args=[photo.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["office", "reporter", "outsider", "leader_user", "auditor"])
+def test_every_role_reads_photos_with_safe_headers(request, client, photo, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("attachment_file", args=[photo.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline;")
+    body = b"".join(response.streaming_content)
+    with default_storage.open(photo.file.name, "rb") as fh:
+        assert body == fh.read()
+    thumb = client.get(reverse("attachment_thumbnail", args=[photo.pk]))
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(b"".join(thumb.streaming_content))).format == "JPEG"
+
+
+def test_a_document_is_always_a_download(client, office, problem):
+    doc = attachment_add(user=office, problem=problem, file=upload("会议纪要.pdf", b"%PDF-1.7"))
+    client.force_login(office)
+    response = client.get(reverse("attachment_file", args=[doc.pk]))
+    assert response["Content-Disposition"] == "attachment; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81.pdf"
+    assert client.get(reverse("attachment_thumbnail", args=[doc.pk])).status_code == 404
+
+
+def test_media_are_not_served_from_a_public_url(client, photo, settings):
+    client.logout()
+    assert client.get("/media/" + photo.file.name).status_code == 404
+    assert client.get(settings.MEDIA_URL + photo.file.name).status_code == 404

@@ -1,0 +1,240 @@
+"""What the admin pages SAY to a clerk and a leader on the demo year 2013 (the whole library loaded
+once for the module): the words and figures on the rendered page, read as text (page_text)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from projects.models import MonthlyReport
+
+from .page_text import page_text, table_rows, texts_of_class
+
+STARKAI, JINJIANG = "星凯国际城市综合体", "锦江商业广场暨五星级酒店"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(demo, db):
+    return None
+
+
+def client_of(username, language="zh-hans"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def page(username, url, element_id=None, language="zh-hans"):
+    response = client_of(username, language).get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return page_text(response.content, element_id)
+
+
+DASHBOARD = reverse("tracker_dashboard")
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+def test_reports_loaded_accepted_without_a_submitted_time_are_not_missing(loaded):
+    # The facts load 星凯国际's and 锦江's October reports accepted, with no submitted time.
+    october = MonthlyReport.objects.filter(year=2013, month=10, project__name__in=[STARKAI, JINJIANG])
+    assert {(r.status, r.submitted_at) for r in october} == {("accepted", None)}
+    missing = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-missing")
+    assert missing.splitlines()[0] == "本月未报月汇报: 0"
+    assert STARKAI not in missing and JINJIANG not in missing
+    assert "无。" in missing
+
+
+def test_a_returned_report_counts_as_missing_on_the_dashboard(loaded):
+    report = MonthlyReport.objects.get(year=2013, month=10, project__name=STARKAI)
+    MonthlyReport.objects.filter(pk=report.pk).update(status="draft", return_reason="数字有误")
+    missing = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-missing")
+    assert missing.splitlines()[0] == "本月未报月汇报: 1"
+    assert STARKAI in missing and JINJIANG not in missing
+
+
+def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_page_says_so(loaded):
+    heading = page("demo_office", DASHBOARD, "trk-dash-month")
+    assert "截至 2013年十二月末" in heading
+    assert "12 个有年度计划的项目中 12 个" in heading
+    # One new project reports early for January 2014: the dashboard stays on December 2013.
+    from projects.models import AnnualPlan, Project
+
+    early = Project.objects.get(name=STARKAI)
+    AnnualPlan.objects.create(project=early, year=2014, planned_investment="1000")
+    for other in Project.objects.filter(annual_plans__year=2013).exclude(pk=early.pk)[:3]:
+        AnnualPlan.objects.create(project=other, year=2014, planned_investment="1000")
+    MonthlyReport.objects.create(project=early, year=2014, month=1, completed_ytd="10", status="accepted")
+    heading = page("demo_office", DASHBOARD, "trk-dash-month")
+    assert "截至 2013年十二月末" in heading, heading
+    # Three of the four 2014 projects report: January 2014 is the month most have accepted.
+    for other in Project.objects.filter(annual_plans__year=2014).exclude(pk=early.pk)[:2]:
+        MonthlyReport.objects.create(project=other, year=2014, month=1, completed_ytd="10", status="accepted")
+    heading = page("demo_office", DASHBOARD, "trk-dash-month")
+    assert "截至 2014年一月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
+
+
+# --- rankings (docs/rankings.md) -------------------------------------------------------------------
+
+def test_a_leaders_best_list_has_no_red_project_and_the_worst_list_is_not_empty(loaded):
+    url = f"{DASHBOARD}?year=2013&month=10"
+    best = page("demo_leader1", url, "trk-dash-best")
+    worst = page("demo_leader1", url, "trk-dash-worst")
+    # demo_leader1 has three projects: 星凯国际 103.33%, 爱乐优 83.67%, 城际铁路安置房 55.50% (red).
+    assert STARKAI in best and "城际铁路安置房" not in best and "爱乐优智能物联机器人项目" not in best
+    assert "城际铁路安置房" in worst and STARKAI not in worst
+    assert "无。" not in worst
+
+
+def test_the_office_dashboard_lists_five_best_and_five_worst_without_overlap(loaded):
+    html = client_of("demo_office").get(f"{DASHBOARD}?year=2013&month=10").content
+    best = table_rows(html, "trk-dash-best")
+    worst = table_rows(html, "trk-dash-worst")
+    assert best[0][:2] == ["项目", "牵头单位"]
+    best_names = [row[0] for row in best[1:]]
+    worst_names = [row[0] for row in worst[1:]]
+    assert best_names == [JINJIANG, STARKAI, "龙寺水库", "南水北调集中安置社区", "焦运集团商业中心"]
+    assert worst_names == ["北山生态环境治理", "城际铁路安置房", "和平街市场改造", "牧野路拓宽改造工程",
+                           "普济河道改造工程"]
+
+
+def test_the_october_bulletin_presses_the_three_lowest_projects(loaded, settings):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    url = reverse("admin:projects_bulletin_change", args=[bulletin.pk])
+    pressed = page("demo_office", url, "bulletin-bottom")
+    lines = pressed.splitlines()
+    assert lines[0] == "月度现场办公会督促项目（完成率最低的 3 个）"
+    assert [line.split("（")[0] for line in lines[1:]] == ["北山生态环境治理", "城际铁路安置房", "和平街市场改造"]
+    settings.TRACKER_RANKING_BOTTOM = 5
+    lines = page("demo_office", url, "bulletin-bottom").splitlines()
+    assert lines[0] == "月度现场办公会督促项目（完成率最低的 5 个）" and len(lines) == 6
+
+
+def test_the_q3_review_crowns_no_category_of_one(loaded):
+    from projects.models import Review
+
+    review = Review.objects.get(year=2013, quarter=3)
+    html = client_of("demo_office").get(reverse("admin:projects_review_change", args=[review.pk])).content
+    text = page_text(html)
+    # 北山 (其他) and 爱乐优 (工业) are alone in their categories: ranked together, 北山 last.
+    assert "单项目类别合并排名" in text
+    assert table_rows(html, "trk-ranking-combined") == [
+        ["排名", "项目", "类别", "得分", "评价"],
+        ["1", "爱乐优智能物联机器人项目", "工业", "88.85", "激励先进"],
+        ["2", "北山生态环境治理", "其他", "60.05", "鞭策后进"],
+    ]
+    assert [row[4] for row in table_rows(html, "trk-ranking-commerce")[1:]] == [
+        "激励先进", "", "", "鞭策后进", "鞭策后进"]
+    # Group headings are category names, never codes.
+    ranking = text[text.index("单项目类别合并排名") - 400:]
+    for code in ("commerce", "industry", "infrastructure", "urban_community"):
+        assert code not in ranking
+    assert "商贸服务\n" in text and "基础设施\n" in text
+
+
+# --- states as words ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model, column, words", [
+    ("problem", "column-overdue", {"-", "已逾期"}),
+    ("monthlyreport", "column-correction", {"-", "更正"}),
+    ("reviewranking", "column-standing", {"-", "激励先进", "鞭策后进"}),
+    ("milestone", "column-is_done", {"已完成", "逾期未实现", "未到期"}),
+    ("bulletin", "column-superseded", {"-", "已因更正被取代"}),
+])
+def test_states_read_as_words_not_ticks(loaded, model, column, words):
+    html = client_of("demo_office").get(reverse(f"admin:projects_{model}_changelist") + "?all=").content.decode()
+    assert "icon-yes.svg" not in html and "icon-no.svg" not in html
+    cells = [text.strip() for text in texts_of_class(html, f"field-{column.removeprefix('column-')}")]
+    assert cells and set(cells) <= words, set(cells)
+
+
+def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
+    correction = MonthlyReport.objects.filter(is_correction=True).first()
+    assert correction is not None
+    html = client_of("demo_office").get(reverse("admin:projects_monthlyreport_changelist") + "?all=").content.decode()
+    cells = texts_of_class(html, "field-correction")
+    assert cells.count("更正") == MonthlyReport.objects.filter(is_correction=True).count()
+    assert cells.count("-") == MonthlyReport.objects.filter(is_correction=False).count()
+
+
+# --- the front door and the demo accounts -------------------------------------------------------
+
+def test_the_site_root_leads_to_the_admin_login(db):
+    response = Client().get("/", follow=True)
+    assert response.redirect_chain[0] == ("/admin/", 302)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert response.status_code == 200 and "用户名:\n密码:" in page_text(response.content)
+
+
+def test_demo_passwords_gives_every_demo_account_a_password_that_logs_in(loaded, settings):
+    import io
+
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("demo_passwords", stdout=out)
+    lines = out.getvalue().splitlines()
+    accounts = {line.split()[0]: line.split()[1] for line in lines[1:-1]}
+    assert sorted(accounts) == ["demo_leader1", "demo_leader2", "demo_leader3", "demo_leader4", "demo_leader5",
+                                "demo_leader6", "demo_leader7", "demo_office", "demo_shangwu", "demo_wangchu",
+                                "demo_zhujian"]
+    assert "11 demo accounts" in lines[-1]
+    for username in ("demo_office", "demo_shangwu", "demo_leader1"):
+        response = Client().post(reverse("admin:login"), {"username": username, "password": accounts[username],
+                                                          "next": "/admin/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/", username
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo_passwords", stdout=io.StringIO())
+
+
+# --- the bulletin's print version: a document for the monthly meeting ------------------------------
+
+def test_the_print_version_is_a_document_to_hand_out(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    html = client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])).content.decode()
+    masthead = page_text(html, "masthead").splitlines()
+    assert masthead == ["解放区重点项目建设领导小组办公室", "重点项目建设月通报", "2013年第10期",
+                        "解放区重点项目建设领导小组办公室2013年11月10日印发"]
+    # One title, on its own line (not the generic title and the bulletin's own side by side).
+    text = page_text(html)
+    assert "\n2013年1-10月全区重点项目建设进展情况通报\n" in text
+    assert "解放区重点项目建设月通报（2013年10月） 2013年1-10月" not in text
+    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay.
+    details = table_rows(html, "details")
+    assert "项目代码" not in details[0] and "牵头单位" not in details[0] and "分包领导" in details[0]
+    assert len(details) == 13
+    bottom = table_rows(html, "bottom")
+    assert [row[0] for row in bottom[1:]] == ["北山生态环境治理", "城际铁路安置房", "和平街市场改造"]
+    # Light counts are coloured only where there is something to count.
+    totals = table_rows(html, "totals")
+    assert totals[1][:3] == ["全部", "全部项目", "12"] and totals[1][-3:] == ["8", "0", "4"]
+    assert '<td class="num count-yellow">' not in html and '<td class="num count-red">4</td>' in html
+    assert '<td class="num">0</td>' in html
+    # 万元 with thousands separators in the rows.
+    xingkai = next(row for row in details if "星凯国际城市综合体" in row)
+    assert "62,000.00" in xingkai and "103.33%" in xingkai
+
+
+def test_a_draft_bulletin_prints_as_not_yet_issued(loaded):
+    from projects.models import Bulletin
+
+    draft = Bulletin.objects.create(year=2014, month=1)
+    html = client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[draft.pk])).content.decode()
+    masthead = page_text(html, "masthead")
+    assert "2014年第1期" in masthead and "草稿，尚未印发" in masthead
