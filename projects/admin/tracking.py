@@ -21,7 +21,7 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
-from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
+from projects.admin.attachments import AttachmentInlinesMixin, ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin, state_badge
 from projects.admin.workflow import Step, WorkflowAdminMixin
@@ -334,8 +334,8 @@ class ReportFormContextMixin:
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin, ReportImportAdminMixin,
-                         ServiceFormAdmin):
+class MonthlyReportAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin,
+                         ReportImportAdminMixin, ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["project", "period", "ytd", "month_figure", "status", "correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
@@ -626,7 +626,8 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Problem)
-class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
+class ProblemAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin,
+                   ServiceFormAdmin):
     writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
     responsible_unit_field = "responsible_unit"
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
