@@ -9,3 +9,6 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from projects import history  # noqa: F401  (connects the change-reason signal receiver)
+        from projects import audit
+
+        audit.connect()

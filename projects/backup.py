@@ -4,11 +4,18 @@ SQLite: an online backup through the SQLite backup API (a consistent snapshot ta
 keeps running), restored through the same API in the other direction. PostgreSQL: pg_dump in the
 custom format, restored with pg_restore in a single transaction. See docs/backup.md.
 
-A restore checks the file first (right kind, intact, made by this application, not by a newer
-version of it) and keeps a safety backup of the database it is about to overwrite."""
+Each backup is written with a manifest (`<backup>.manifest.json`): the SHA-256 and size of every file
+of the backup (the database file, and the files of any extra part registered with
+`register_backup_part`, e.g. uploaded media). A restore checks the file first (right kind, intact,
+made by this application, not by a newer version of it), then every checksum of the manifest: one
+changed byte refuses the restore with nothing changed. It keeps a safety backup of the database it
+is about to overwrite, deleted again when the restore fails with the database unchanged. After
+each backup, old backups are pruned (TRACKER_BACKUP_KEEP, TRACKER_BACKUP_KEEP_DAYS)."""
 
 import datetime
+import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -33,6 +40,147 @@ class BackupError(Exception):
     """A backup or restore that cannot be done; the database has not been touched."""
 
 
+MANIFEST_FORMAT = "tracker-backup-manifest/1"
+MANIFEST_SUFFIX = ".manifest.json"
+BACKUP_PREFIXES = ("tracker-", "pre-restore-")
+BACKUP_SUFFIXES = (".sqlite3", ".dump")
+
+logger = logging.getLogger("tracker.backup")
+
+
+# --- Extra parts (e.g. uploaded media) ------------------------------------------------------------
+
+class BackupPart:
+    """Files that belong to a backup besides the database. `save(backup_path)` writes them next to
+    the database file and returns their paths (they go into the manifest, checked before any restore);
+    `restore(paths)` puts them back after the database was restored; `role` names them in the manifest."""
+
+    def __init__(self, role, save, restore):
+        self.role, self.save, self.restore = role, save, restore
+
+
+EXTRA_PARTS = []
+
+
+def register_backup_part(role, save, restore):
+    """Add a part to every backup from now on (e.g. helper `photos`: the media files)."""
+    EXTRA_PARTS[:] = [part for part in EXTRA_PARTS if part.role != role] + [BackupPart(role, save, restore)]
+
+
+# --- Manifest ------------------------------------------------------------------------------------
+
+def manifest_path(backup_path):
+    backup_path = Path(backup_path)
+    return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(backup_path, kind, extra=()):
+    """Write `<backup>.manifest.json`: the database file and each (role, path) of `extra`, with their
+    SHA-256 and size; names are relative to the backup's folder."""
+    backup_path = Path(backup_path)
+    files = [("database", backup_path), *extra]
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "database": kind,
+        "files": [{"name": os.path.relpath(path, backup_path.parent), "role": role,
+                   "sha256": file_sha256(path), "bytes": Path(path).stat().st_size} for role, path in files],
+    }
+    target = manifest_path(backup_path)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _finish_file(tmp, target)
+    return target
+
+
+def read_manifest(backup_path):
+    path = manifest_path(backup_path)
+    if not path.is_file():
+        raise BackupError(f"{backup_path} has no manifest ({path.name}): its checksums cannot be verified; "
+                          "nothing was restored. (A backup made before manifests existed: restore it with "
+                          "--without-manifest.)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        assert manifest["format"] == MANIFEST_FORMAT and isinstance(manifest["files"], list)
+    except (ValueError, KeyError, AssertionError, TypeError):
+        raise BackupError(f"{path} is not a backup manifest of the tracker; nothing was restored.") from None
+    return manifest
+
+
+def verify_manifest(backup_path):
+    """Check every file of the manifest (size and SHA-256); returns [(role, path)] of the extra parts."""
+    backup_path = Path(backup_path)
+    manifest = read_manifest(backup_path)
+    names = [entry.get("name") for entry in manifest["files"] if entry.get("role") == "database"]
+    if names != [backup_path.name]:
+        raise BackupError(f"The manifest of {backup_path} describes another database file ({names}); "
+                          "nothing was restored.")
+    extra = []
+    for entry in manifest["files"]:
+        path = (backup_path.parent / entry["name"]).resolve()
+        if backup_path.parent.resolve() not in path.parents:
+            raise BackupError(f"The manifest names a file outside the backup's folder: {entry['name']}; "
+                              "nothing was restored.")
+        if not path.is_file():
+            raise BackupError(f"{entry['name']} of the backup is missing; nothing was restored.")
+        size, digest = path.stat().st_size, file_sha256(path)
+        if size != entry["bytes"] or digest != entry["sha256"]:
+            raise BackupError(f"{entry['name']} changed since the backup was made (SHA-256 {digest}, the manifest "
+                              f"says {entry['sha256']}); nothing was restored.")
+        if entry["role"] != "database":
+            extra.append((entry["role"], path))
+    return extra
+
+
+# --- Retention -----------------------------------------------------------------------------------
+
+def is_backup_file(path):
+    return path.is_file() and path.name.startswith(BACKUP_PREFIXES) and path.name.endswith(BACKUP_SUFFIXES)
+
+
+def delete_backup(path):
+    """Delete a backup, its manifest and the extra files the manifest lists."""
+    path = Path(path)
+    try:
+        manifest = read_manifest(path)
+        for entry in manifest["files"]:
+            extra = (path.parent / entry["name"]).resolve()
+            if extra != path.resolve() and path.parent.resolve() in extra.parents:
+                extra.unlink(missing_ok=True)
+    except BackupError:
+        pass
+    manifest_path(path).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+
+
+def prune_backups(directory=None, keep=None, keep_days=None, now=None):
+    """Delete the backups (tracker-* and pre-restore-*) in `directory` older than keep_days, always
+    keeping the `keep` newest of each kind. Returns the deleted paths."""
+    directory = Path(directory or default_backup_dir())
+    keep = settings.TRACKER_BACKUP_KEEP if keep is None else keep
+    keep_days = settings.TRACKER_BACKUP_KEEP_DAYS if keep_days is None else keep_days
+    now = now or datetime.datetime.now().timestamp()
+    deleted = []
+    if not directory.is_dir():
+        return deleted
+    for prefix in BACKUP_PREFIXES:
+        backups = sorted((p for p in directory.iterdir() if is_backup_file(p) and p.name.startswith(prefix)),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in backups[keep:]:
+            if now - path.stat().st_mtime > keep_days * 86400:
+                delete_backup(path)
+                deleted.append(path)
+    return deleted
+
+
 def database_settings(alias="default"):
     return settings.DATABASES[alias]
 
@@ -48,6 +196,7 @@ def engine_kind(alias="default"):
 
 def default_backup_dir():
     return Path(getattr(settings, "TRACKER_BACKUP_DIR", None) or Path(settings.BASE_DIR) / "backups")
+
 
 
 def ensure_private_dir(directory):
@@ -277,20 +426,50 @@ def pg_restore(backup_path, alias="default"):
 
 # --- Entry points -------------------------------------------------------------------------------
 
-def backup(output=None, alias="default"):
-    """Back up the configured database to `output` (a timestamped file under backups/ by default)."""
-    kind = engine_kind(alias)
-    if output is None:
-        target = timestamped_path(ensure_private_dir(default_backup_dir()), kind)
-    else:
-        target = Path(output)
-        if target.is_dir():
-            target = timestamped_path(target, kind)
-        else:
-            ensure_private_dir(target.parent)
+def _backup_database(target, kind, alias):
     if kind == "sqlite":
         return sqlite_backup(sqlite_path(alias), target)
     return pg_backup(target, alias)
+
+
+def _save_with_manifest(target, kind, alias):
+    """The database file, the extra parts, then the manifest (last: a backup without one is unfinished)."""
+    path = _backup_database(target, kind, alias)
+    extra = []
+    try:
+        for part in EXTRA_PARTS:
+            extra += [(part.role, Path(p)) for p in part.save(path)]
+        write_manifest(path, kind, extra)
+    except Exception:
+        for _role, extra_path in extra:
+            Path(extra_path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def backup(output=None, alias="default", prune=True):
+    """Back up the configured database to `output` (a timestamped file under TRACKER_BACKUP_DIR by
+    default, or in the directory `output`), with its manifest; then prune that directory's old backups."""
+    from projects.audit import audit_event
+
+    kind = engine_kind(alias)
+    directory = None
+    if output is None:
+        directory = ensure_private_dir(default_backup_dir())
+        target = timestamped_path(directory, kind)
+    else:
+        target = Path(output)
+        if target.is_dir():
+            directory = target
+            target = timestamped_path(target, kind)
+        else:
+            ensure_private_dir(target.parent)
+    path = _save_with_manifest(target, kind, alias)
+    pruned = prune_backups(directory) if prune and directory is not None else []
+    audit_event("backup.created", on_commit=False, path=str(path), database=kind, bytes=path.stat().st_size,
+                pruned=[p.name for p in pruned])
+    return path
 
 
 def known_migrations():
@@ -298,9 +477,10 @@ def known_migrations():
     return set(loader.disk_migrations)
 
 
-def check_backup(path, alias="default"):
-    """Check the backup before anything is touched. Returns the migrations this code has that the
-    backup has not (run `migrate` after restoring it); refuses a backup from a newer version."""
+def check_backup(path, alias="default", verify=True):
+    """Check the backup before anything is touched: its kind and structure, its manifest's checksums
+    (unless verify=False). Returns the migrations this code has that the backup has not (run
+    `migrate` after restoring it); refuses a backup from a newer version."""
     kind = engine_kind(alias)
     migrations = check_sqlite_backup(path) if kind == "sqlite" else check_pg_backup(path)
     known = known_migrations()
@@ -309,30 +489,55 @@ def check_backup(path, alias="default"):
     if newer:
         raise BackupError(f"{path} was made by a newer version of the tracker (migrations unknown here: "
                           f"{', '.join('.'.join(m) for m in newer)}); update the code first; nothing was restored.")
+    if verify:
+        verify_manifest(path)
     return sorted(m for m in known - migrations if m[0] in installed)
 
 
-def restore(path, alias="default", safety_dir=None, safety_backup=True):
+def restore(path, alias="default", safety_dir=None, safety_backup=True, verify=True):
     """Restore the backup at `path` into the configured database. Returns (safety backup path or
-    None, migrations missing from the backup)."""
+    None, migrations missing from the backup). A restore that fails with the database unchanged
+    deletes its safety backup again (no pile of pre-restore dumps from failed attempts)."""
+    from projects.audit import audit_event
+
     path = Path(path)
     kind = engine_kind(alias)
-    missing = check_backup(path, alias)
+    try:
+        missing = check_backup(path, alias, verify=verify)
+        extra = verify_manifest(path) if verify else []
+    except BackupError as exc:
+        audit_event("backup.restore_refused", on_commit=False, path=str(path), reason=str(exc))
+        raise
     safety = None
     if safety_backup:
         directory = ensure_private_dir(safety_dir or default_backup_dir())
         if kind == "sqlite":
             current = sqlite_path(alias)
             if current.is_file() and current.stat().st_size > 0:
-                safety = sqlite_backup(current, timestamped_path(directory, kind, prefix="pre-restore"))
+                safety = _save_with_manifest(timestamped_path(directory, kind, prefix="pre-restore"), kind, alias)
         else:
-            safety = pg_backup(timestamped_path(directory, kind, prefix="pre-restore"), alias)
-    if kind == "sqlite":
-        target = sqlite_path(alias)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        sqlite_restore(path, target)
-    else:
-        pg_restore(path, alias)
+            safety = _save_with_manifest(timestamped_path(directory, kind, prefix="pre-restore"), kind, alias)
+    try:
+        if kind == "sqlite":
+            target = sqlite_path(alias)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                sqlite_restore(path, target)
+            except sqlite3.Error as exc:  # the backup step is one transaction: nothing was written
+                raise BackupError(f"The restore failed ({exc}); the database is unchanged.") from None
+        else:
+            pg_restore(path, alias)  # --single-transaction: a failure rolls back
+    except BackupError as exc:
+        if safety is not None and "integrity check" not in str(exc):
+            delete_backup(safety)
+            safety = None
+        audit_event("backup.restore_failed", on_commit=False, path=str(path), reason=str(exc),
+                    safety_backup=str(safety) if safety else None)
+        raise
+    for part in EXTRA_PARTS:
+        part.restore([p for role, p in extra if role == part.role])
+    audit_event("backup.restored", on_commit=False, path=str(path), database=kind,
+                safety_backup=str(safety) if safety else None, missing_migrations=len(missing))
     return safety, missing
 
 

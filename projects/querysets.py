@@ -178,3 +178,34 @@ class ProjectQuerySet(models.QuerySet):
             ),
         )
 
+
+
+def with_light(queryset, year, month):
+    """`with_progress(year, month)` plus `gap_points` and `light` ("green" / "yellow" / "red"), the
+    monthly bulletin's rule in SQL (services.bulletins._LightRule): red when more than
+    TRACKER_LIGHT_RED_POINTS behind time progress or with a milestone or problem overdue at the end
+    of the month; yellow when TRACKER_LIGHT_YELLOW_POINTS or more behind, or without an accepted
+    report for the month; else green. NULL without a plan that year. Still one query."""
+    import calendar
+    import datetime
+
+    from django.conf import settings
+    from django.db.models import Case, CharField, Exists, When
+
+    from projects.models import Milestone, Problem
+
+    end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    progress = (Decimal(month) * 100 / 12).quantize(Decimal("0.01"))
+    overdue_milestone = Milestone.objects.filter(project=OuterRef("pk"), planned_date__lte=end).filter(
+        Q(actual_date__isnull=True) | Q(actual_date__gt=end))
+    overdue_problem = Problem.objects.filter(project=OuterRef("pk"), deadline__lt=end).filter(
+        Q(resolved_on__isnull=True) | Q(resolved_on__gt=end))
+    gap = F("completion_rate") - Value(progress, output_field=RATE_OUTPUT)
+    return queryset.with_progress(year, month).annotate(gap_points=gap).annotate(light=Case(
+        When(plan_in_force__isnull=True, then=Value(None)),
+        When(Q(gap_points__lt=-settings.TRACKER_LIGHT_RED_POINTS) | Exists(overdue_milestone) | Exists(overdue_problem),
+             then=Value("red")),
+        When(Q(gap_points__lte=-settings.TRACKER_LIGHT_YELLOW_POINTS) | ~Q(report_month=month)
+             | Q(report_month__isnull=True), then=Value("yellow")),
+        default=Value("green"), output_field=CharField(),
+    ))

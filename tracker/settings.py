@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tracker.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries X-Request-ID (tracker/logs.py).
+    "tracker.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,7 +151,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("TRACKER_STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Uploaded photos and documents (projects/models/attachments.py) go through Django's storage API:
 # files under MEDIA_ROOT by default; with TRACKER_MEDIA_STORAGE=s3, an S3-compatible bucket
 # (AWS S3, MinIO, Ceph, Aliyun OSS …) that several app servers share. They are never served from
@@ -188,6 +192,13 @@ STORAGES = {
     },
 }
 
+# WhiteNoise compresses every static file (gzip and brotli) at collectstatic; source maps (6.5 MB
+# of the API docs' bundles, read only by browser developer tools) are left uncompressed: that
+# halves the time of the release step.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz",
+                                       "br", "swf", "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v",
+                                       "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map"]
+
 LOGIN_URL = "admin:login"
 
 # Login throttling against password guessing (django-axes), for the admin login and the API's
@@ -227,8 +238,13 @@ TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yell
 TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond this many points behind
 TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by this day of the next month
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
+# The office that issues the monthly bulletin, printed at its head and in its running header.
+TRACKER_ISSUING_OFFICE = env_str("TRACKER_ISSUING_OFFICE", "解放区重点项目建设领导小组办公室")
 # Early warning (docs/warning.md): the run rate of the last this many months is extended to December.
 TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
+# The browser that prints the bulletin's PDF (projects/pdf.py): a name on PATH or a full path;
+# empty: the first of chromium, chromium-browser, google-chrome found.
+TRACKER_PDF_BROWSER = env_str("TRACKER_PDF_BROWSER", "")
 
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
@@ -238,7 +254,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["projects.permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["projects.api.query.KnownQueryParamsFilter",
+                                "django_filters.rest_framework.DjangoFilterBackend"],
     # JSON bodies are bounded like forms (DATA_UPLOAD_MAX_MEMORY_SIZE); beyond it, 413.
     "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
@@ -304,9 +321,18 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
-}
+# Backups (projects/backup.py, docs/backup.md): where `manage.py backup` writes, and how many are
+# kept. After each backup, backups older than TRACKER_BACKUP_KEEP_DAYS are deleted, but never the
+# TRACKER_BACKUP_KEEP newest.
+TRACKER_BACKUP_DIR = Path(env_str("TRACKER_BACKUP_DIR") or BASE_DIR / "backups")
+TRACKER_BACKUP_KEEP = env_int("TRACKER_BACKUP_KEEP", 7)
+TRACKER_BACKUP_KEEP_DAYS = env_int("TRACKER_BACKUP_KEEP_DAYS", 30)
+
+# Logs (tracker/logs.py): JSON lines on stderr; with TRACKER_LOG_DIR also tracker.log and audit.log
+# there, rotated at midnight and kept TRACKER_LOG_RETENTION_DAYS days (等保 2.0: at least 6 months).
+TRACKER_LOG_DIR = env_str("TRACKER_LOG_DIR") or None
+TRACKER_LOG_RETENTION_DAYS = env_int("TRACKER_LOG_RETENTION_DAYS", 180)
+if TRACKER_LOG_DIR:
+    Path(TRACKER_LOG_DIR).mkdir(parents=True, exist_ok=True)
+LOGGING = logging_config(level=env_str("DJANGO_LOG_LEVEL", "WARNING"), log_dir=TRACKER_LOG_DIR,
+                         retention_days=TRACKER_LOG_RETENTION_DAYS)

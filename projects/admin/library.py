@@ -208,8 +208,8 @@ class ProjectForm(ConstraintMessagesForm):
 class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin):
     form = ProjectForm
     change_form_template = "admin/projects/project/change_form.html"
-    list_display = ("name", "code", "category", "stage", "key_level", "zone_link", "lead_unit_link",
-                    "total_investment_yi", "leader_links", "programme_labels", "source_count", "is_archived")
+    list_display = ("name", "category", "stage", "zone_link", "lead_unit_link", "total_investment_yi",
+                    "standing", "leader_links", "programme_labels", "source_count")
     list_filter = (
         "stage",
         "category",
@@ -241,6 +241,40 @@ class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin
 
     def get_queryset_annotations(self):
         return {"source_count": Count("sources", distinct=True)}
+
+    def get_changelist(self, request, **kwargs):
+        """The changelist adds the standing of the latest month with accepted reports (light and
+        completion rate, as the bulletin computes them) to its rows, in the same query."""
+        from projects.choices import ReportStatus
+        from projects.models import MonthlyReport
+        from projects.querysets import with_light
+
+        base = super().get_changelist(request, **kwargs)
+        latest = (MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED).order_by("-year", "-month")
+                  .values_list("year", "month").first())
+
+        class StandingChangeList(base):
+            def get_queryset(self, request, exclude_parameters=None):
+                queryset = super().get_queryset(request, exclude_parameters)
+                return with_light(queryset, *latest) if latest else queryset
+
+        return StandingChangeList
+
+    @admin.display(description=_("latest month: light, completion"), ordering="completion_rate")
+    def standing(self, obj):
+        """The light and completion rate of the latest month, linking to the project sheet."""
+        light = getattr(obj, "light", None)
+        if light is None:
+            return "-"
+        from projects.choices import Light
+
+        rate = obj.completion_rate
+        text = f"{rate:,.2f}%" if rate is not None else "—"
+        return format_html('<a href="{}" class="trk-standing"><span class="trk-badge trk-badge-{}" style="color:#fff;'
+                           'padding:1px 6px;border-radius:3px;background:{}">{}</span> {}</a>',
+                           reverse("admin:projects_project_sheet", args=[obj.pk]), light,
+                           {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}[light],
+                           Light(light).label, text)
 
     @admin.display(description=_("zone"), ordering="zone__name")
     def zone_link(self, obj):

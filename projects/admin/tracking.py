@@ -346,6 +346,11 @@ class MonthlyReportAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, ReportFormC
               "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
     readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
     inlines = [ReportAttachmentInline]
+
+    def get_inlines(self, request, obj):
+        """Photos belong to a report that exists: the add form has no (read-only) photo inline,
+        whose missing management form would refuse every new report."""
+        return self.inlines if obj is not None else []
     actions = ["submit", "accept", "send_back"]
     change_form_template = "admin/projects/monthlyreport/change_form.html"
 
@@ -638,6 +643,10 @@ class ProblemAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, UnitScopedMixin, 
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
     inlines = [ProblemActionInline, ProblemAttachmentInline]
+
+    def get_inlines(self, request, obj):
+        """Actions and photos belong to a problem that exists (see MonthlyReportAdmin.get_inlines)."""
+        return self.inlines if obj is not None else [ProblemActionInline]
     actions = ["act", "escalate", "close"]
     autocomplete_fields = ["project", "responsible_unit"]
     change_form_template = "admin/projects/problem/change_form.html"

@@ -208,7 +208,6 @@ def server_error(request):
     Retry-After (JSON under /api/, a short page elsewhere), anything else 500; under /api/ always in
     the one error shape, never Django's bare HTML."""
     from django.template.response import SimpleTemplateResponse
-    from django.views.defaults import server_error as django_server_error
 
     exc = sys.exc_info()[1]
     outage = isinstance(exc, DatabaseError) and is_database_outage(exc)
@@ -224,7 +223,11 @@ def server_error(request):
         response = SimpleTemplateResponse("503.html", {"request_id": request_id_of(request)}, status=503)
         response.render()
     else:
-        return django_server_error(request)
+        # tracker/templates/500.html: no context processors, no database; names the request id.
+        from django.http import HttpResponseServerError
+        from django.template import loader
+
+        return HttpResponseServerError(loader.get_template("500.html").render({"request_id": request_id_of(request)}))
     if outage:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

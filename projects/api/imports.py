@@ -61,8 +61,11 @@ class MonthField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+MONTH_HELP = "报告月份，格式 YYYY-MM，如 2013-10。 / The month reported, written YYYY-MM, e.g. 2013-10."
+
+
 class ReportTemplateQuerySerializer(serializers.Serializer):
-    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    month = MonthField(help_text=MONTH_HELP)
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False,
                                               help_text="Only this unit's projects (office staff).")
 
@@ -86,7 +89,7 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ReportImportSerializer(UploadSerializer):
-    month = MonthField(help_text="YYYY-MM, e.g. 2013-10")
+    month = MonthField(help_text=MONTH_HELP)
     submit = serializers.BooleanField(default=False, help_text="Submit the imported reports (else drafts).")
 
 

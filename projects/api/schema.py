@@ -25,6 +25,11 @@ IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER,
     description='The version you loaded, as sent in the ETag header (e.g. "3"). If the object is at '
                 "another version the write is refused with 412 and the changes made meanwhile.")
+LENIENT = OpenApiParameter(
+    "lenient", bool, OpenApiParameter.QUERY,
+    description="true：忽略本列表不认识的查询参数；默认（false）时，未知参数返回 400，errors 逐个列出其名称（code "
+                "unknown_parameter）。 / true: ignore query parameters this list does not know; by default (false) "
+                "an unknown parameter answers 400 naming it in `errors` (code unknown_parameter).")
 CHANGE_REASON = OpenApiParameter(
     "X-Change-Reason", str, OpenApiParameter.HEADER,
     description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
@@ -32,6 +37,19 @@ CHANGE_REASON = OpenApiParameter(
 
 
 class TrackerAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        from projects.api.descriptions import describe_operation, describe_parameter
+
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return operation
+        action = getattr(self.view, "action", None)
+        operation["description"] = describe_operation(self.view, action, self.method.lower(),
+                                                      operation.get("description", ""))
+        for parameter in operation.get("parameters", []):
+            parameter["description"] = describe_parameter(self.view, parameter)
+        return operation
+
     def error_codes(self):
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes = [] if public else ["401", "403"]
@@ -66,11 +84,21 @@ class TrackerAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
+        if self._checks_query_params():
+            parameters.append(LENIENT)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             parameters.append(CHANGE_REASON)
         if self._precondition():
             parameters.append(IF_MATCH)
         return parameters
+
+    def _checks_query_params(self):
+        """Lists (and documents built from a filtered list) refuse unknown query parameters."""
+        from projects.api.query import KnownQueryParamsFilter
+
+        if self.method != "GET" or not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
+            return False
+        return any(backend is KnownQueryParamsFilter for backend in getattr(self.view, "filter_backends", []))
 
     def get_filter_backends(self):
         # Views answering one document built from a filtered list (the OC4IDS package) document

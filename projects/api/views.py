@@ -190,6 +190,7 @@ class ProjectViewSet(TrackerViewSet):
     serializer_class = s.ProjectSerializer
     filterset_class = filtersets.ProjectFilterSet
     pagination_class = ProjectPagination
+    extra_query_params = ("progress_year", "progress_month")
 
     def get_queryset(self):
         year, month = self.progress

@@ -230,7 +230,10 @@ def bulletin_tables(bulletin):
         order = sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 10**9, r.project_name))
         tables.details = [line(row) for row in order]
         by_id = {d.project_id: d for d in tables.details}
-        tables.bottom = [by_id[row.project_id] for category in sorted(data.bottom) for row in data.bottom[category]]
+        # The projects pressed, worst first (docs/rankings.md).
+        pressed = [row for rows in data.bottom.values() for row in rows]
+        pressed.sort(key=lambda r: (r.completion_rate is None, r.completion_rate or 0, r.project_name))
+        tables.bottom = [by_id[row.project_id] for row in pressed]
     return tables
 
 
@@ -293,7 +296,7 @@ def bulletin_workbook(bulletin, tables=None):
     _finish(sheet, header_row, row, len(DETAIL_HEADERS))
 
     sheet = workbook.create_sheet("排名靠后")
-    _title(sheet, tables.title + " 月度现场办公会督办项目（类别内排名靠后）", len(BOTTOM_HEADERS), tables.notes)
+    _title(sheet, tables.title + " 月度现场办公会督促项目（完成率最低）", len(BOTTOM_HEADERS), tables.notes)
     write_header(sheet, BOTTOM_HEADERS, row=header_row)
     row = header_row
     for d in tables.bottom:

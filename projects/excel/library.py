@@ -46,6 +46,7 @@ from projects.exceptions import NotAllowed
 from projects.models import AnnualPlan, Leader, Milestone, Programme, Project, Unit, Zone
 from projects.services.roles import role_of
 from projects.validators import validate_project_code
+from projects.audit import audit_event
 
 PROJECT_SHEET = "项目库"
 PLAN_SHEET = "年度计划"
@@ -880,6 +881,9 @@ def library_import(*, user, data, seen=None):
         for key in ("kind", "name", "planned_date", "actual_date", "note"):
             setattr(milestone, key, result.values[key])
         _save(milestone, user)
+    audit_event("import.library", user=user, **{
+        kind: sum(1 for r in rows if r.action != "unchanged")
+        for kind, rows in (("projects", preview.projects), ("plans", preview.plans), ("milestones", preview.milestones))})
     return preview
 
 

@@ -43,6 +43,7 @@ from projects.history import bulk_insert_with_history_rows
 from projects.models import MonthlyReport, Project
 from projects.services.reports import ytd_rule_error
 from projects.services.roles import role_of, unit_of
+from projects.audit import audit_event
 
 SHEET = "月报"
 META_SHEET = "说明"
@@ -488,6 +489,8 @@ def _import(*, user, data, year, month, submit, seen):
                     "status", "reporting_unit", "reporter_name", "return_reason", "submitted_at", "submitted_by",
                     "version"],
         )
+    audit_event("import.reports", user=user, period=f"{year}-{month:02d}", reports_created=len(to_create),
+                reports_updated=len(to_update), submitted=submit)
     return preview
 
 

@@ -24,6 +24,7 @@ from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
 from projects.services.rankings import bottom_size, split_top_and_bottom
 from projects.services.roles import require_office
 from projects.services.validation import clean_or_raise
+from projects.audit import audit_event
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -243,11 +244,12 @@ def _totals(rows):
     return result
 
 
-def _programme_names(projects):
+def _programme_names(projects, year):
     """{project id: sorted programme names} in one query over the link table (a name as
-    Programme.__str__ writes it: "<year> <name>"); `projects` is a queryset of project ids."""
+    Programme.__str__ writes it: "<year> <name>"); `projects` is a queryset of project ids. Only the
+    programmes of the bulletin's year count: a 2013 bulletin has no totals of a 2011 or 2014 plan."""
     result = defaultdict(list)
-    pairs = Project.programmes.through.objects.filter(project_id__in=projects).values_list(
+    pairs = Project.programmes.through.objects.filter(project_id__in=projects, programme__year=year).values_list(
         "project_id", "programme__year", "programme__name")
     for project_id, year, name in pairs:
         result[project_id].append(f"{year} {name}")
@@ -275,7 +277,7 @@ def bulletin_compute(*, year, month):
                 "plan_baseline", "completed_ytd", "completed_month", "report_month")
     )
     covered = covered.values("pk")
-    programme_names = _programme_names(covered)
+    programme_names = _programme_names(covered, year)
     # Named tuples with what the light rule reads, not model instances.
     overdue_milestones = defaultdict(list)
     for milestone in Milestone.objects.filter(project_id__in=covered, planned_date__lte=end).filter(
@@ -356,6 +358,8 @@ def bulletin_publish(*, bulletin, user):
     bulletin.published_at = timezone.now()
     bulletin.published_by = user
     bulletin.save()
+    audit_event("bulletin.published", user=user, bulletin_id=bulletin.pk, period=f"{bulletin.year}-{bulletin.month:02d}",
+                entries=len(data.rows))
     return bulletin
 
 

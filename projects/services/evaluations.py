@@ -34,6 +34,7 @@ from projects.services.bulletins import month_end, round2
 from projects.services.reviews import project_review_score
 from projects.services.roles import require_office
 from projects.services.validation import clean_or_raise
+from projects.audit import audit_event
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
@@ -192,6 +193,7 @@ def evaluation_publish(*, evaluation, user):
     evaluation.status = PublicationStatus.PUBLISHED
     evaluation.published_at = timezone.now()
     evaluation.save()
+    audit_event("evaluation.published", user=user, evaluation_id=evaluation.pk, evaluation=str(evaluation))
     return evaluation
 
 

@@ -24,6 +24,7 @@ from projects.services.rankings import (
 )
 from projects.services.roles import leader_of, require_office
 from projects.services.validation import clean_or_raise
+from projects.audit import audit_event
 
 DEFAULT_CRITERIA = [("工作进展", Decimal("40")), ("形象进度", Decimal("40")), ("问题解决", Decimal("20"))]
 HUNDRED = Decimal("100")
@@ -178,4 +179,5 @@ def review_publish(*, review, user):
     review.status = PublicationStatus.PUBLISHED
     review.published_at = timezone.now()
     review.save()
+    audit_event("review.published", user=user, review_id=review.pk, review=str(review))
     return review

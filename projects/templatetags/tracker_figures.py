@@ -5,6 +5,7 @@ a missing figure."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -32,3 +33,15 @@ def rate(value):
     """A rate (%) or a number of points with two decimals."""
     number = _decimal(value)
     return MISSING if number is None else f"{number:,.2f}"
+
+
+@register.filter
+def css_string(value):
+    """`value` as the inside of a double-quoted CSS string (for @page running headers): backslashes
+    and quotes escaped, line breaks as \\A. Not Django's escapejs, whose \\u002D CSS reads as
+    the letters "u002D"."""
+    text = str(value)
+    # Safe inside <style>: no "<" is left, so nothing can close the element; HTML escaping would
+    # print "&amp;" literally there.
+    return mark_safe(text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
+                     .replace("<", "\\3C ").replace(">", "\\3E "))

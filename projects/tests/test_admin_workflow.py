@@ -98,8 +98,15 @@ def test_a_submitted_report_is_read_only_and_waits_for_accept_or_return(client, 
     assert buttons(html) == ["accept", "return"]
 
 
-def add_data(project, **extra):
-    return {"project": project.pk, "year": 2013, "month": 10, "completed_ytd": "62000", "progress_note": "主体封顶",
+def management_form(client):
+    """The hidden management fields of the report form's inlines (attachments), as the page sends them."""
+    html = client.get(reverse("admin:projects_monthlyreport_add")).content.decode()
+    return dict(re.findall(r'<input type="hidden" name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*'
+                           r'value="(\d*)"', html))
+
+
+def add_data(client, project, **extra):
+    return {**management_form(client), "project": project.pk, "year": 2013, "month": 10, "completed_ytd": "62000", "progress_note": "主体封顶",
             "problems_raised": "", "correction_reason": "", **extra}
 
 
@@ -108,7 +115,7 @@ def test_the_office_saves_submits_and_accepts_a_report_it_enters_in_one_step(cli
     add = reverse("admin:projects_monthlyreport_add")
     html = client.get(add).content.decode()
     assert 'name="_save_and_accept"' in html and 'name="_save_and_submit"' in html
-    response = client.post(add, add_data(project, _save_and_accept="1"), follow=True)
+    response = client.post(add, add_data(client, project, _save_and_accept="1"), follow=True)
     report = MonthlyReport.objects.get(project=project, year=2013, month=10)
     assert report.status == ReportStatus.ACCEPTED
     assert report.submitted_by == office and report.accepted_by == office
@@ -121,16 +128,16 @@ def test_a_reporter_saves_and_submits_but_cannot_accept(client, reporter, projec
     html = client.get(add).content.decode()
     assert 'name="_save_and_submit"' in html and 'name="_save_and_accept"' not in html
     # Posting the office's button anyway: refused as a whole, nothing stored.
-    response = client.post(add, add_data(project, _save_and_accept="1"))
+    response = client.post(add, add_data(client, project, _save_and_accept="1"))
     assert response.status_code == 200 and not MonthlyReport.objects.exists()
-    client.post(add, add_data(project, _save_and_submit="1"))
+    client.post(add, add_data(client, project, _save_and_submit="1"))
     assert MonthlyReport.objects.get().status == ReportStatus.SUBMITTED
 
 
 def test_a_step_refused_by_the_ytd_rule_stores_nothing(client, office, project, plan, accepted_report):
     accepted_report(project, 2013, 9, "70000")
     client.force_login(office)
-    response = client.post(reverse("admin:projects_monthlyreport_add"), add_data(project, _save_and_accept="1"))
+    response = client.post(reverse("admin:projects_monthlyreport_add"), add_data(client, project, _save_and_accept="1"))
     assert response.status_code == 200
     assert "completed_ytd" in response.context["adminform"].form.errors
     assert not MonthlyReport.objects.filter(month=10).exists()

@@ -195,3 +195,49 @@ def test_bulletin_totals_and_reasons_are_described_in_the_schema_and_match_the_a
     [entry] = api.get(f"/api/bulletins/{bulletin.pk}/entries/").json()["results"]
     assert [set(reason) for reason in entry["reasons"]] == [{"code", "text"}]
     assert entry["reasons"][0]["code"] == "far_behind_schedule"
+
+
+# --- unknown query parameters -------------------------------------------------------------------
+
+
+def test_an_unknown_list_parameter_answers_400_naming_it(api, office, project):
+    api.force_authenticate(office)
+    response = api.get("/api/projects/", {"stag": "continuing", "zone": project.zone_id, "colour": "red"})
+    assert response.status_code == 400
+    body = response.json()
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("colour", "unknown_parameter"),
+                                                                 ("stag", "unknown_parameter")]
+    assert "stage" in body["errors"][0]["message"] and "lenient=true" in body["errors"][0]["message"]
+    # Known ones, pagination, ordering, search and format pass; lenient clients opt out.
+    ok = api.get("/api/projects/", {"stage": "continuing", "page": 1, "page_size": 10, "ordering": "-name",
+                                    "q": "星凯", "format": "json", "progress_year": 2013})
+    assert ok.status_code == 200 and [p["id"] for p in ok.json()["results"]] == [project.pk]
+    lenient = api.get("/api/projects/", {"stag": "continuing", "lenient": "true"})
+    assert lenient.status_code == 200 and lenient.json()["count"] == 1
+    assert api.get("/api/projects/", {"lenient": "maybe"}).json()["errors"][0]["field"] == "lenient"
+    # The cursor list knows its cursor; a detail ignores list parameters.
+    assert api.get("/api/reports/", {"cursor": "", "year": 2013}).status_code == 200
+    assert api.get("/api/reports/", {"page": 2}).json()["errors"][0]["field"] == "page"
+    assert api.get(f"/api/projects/{project.pk}/", {"progress_year": 2013}).status_code == 200
+
+
+def test_every_documented_list_parameter_is_known(api, office, project):
+    """Walks the schema: each list's documented query parameters are accepted (whatever their
+    value says), and each list documents `lenient`."""
+    api.force_authenticate(office)
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        operation = operations.get("get")
+        if operation is None or "{" in path:
+            continue
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        if "lenient" not in names:
+            continue
+        for name in names:
+            response = api.get(path, {name: "1"})
+            codes = [e["code"] for e in response.json()["errors"]] if response.status_code == 400 else []
+            assert "unknown_parameter" not in codes, (path, name, response.json())
+        assert api.get(path, {"no_such_parameter": "1"}).status_code == 400, path
+        checked += 1
+    assert checked >= 20

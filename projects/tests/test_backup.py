@@ -98,6 +98,7 @@ def test_default_backup_location_is_a_timestamped_file_under_backups(tmp_path, s
     conn.commit()
     conn.close()
     settings.BASE_DIR = tmp_path
+    settings.TRACKER_BACKUP_DIR = tmp_path / "backups"
     monkeypatch.setitem(django_settings.DATABASES, "scratch", {"ENGINE": "django.db.backends.sqlite3",
                                                                "NAME": str(db_file)})
     first = backup.backup(alias="scratch")
@@ -260,7 +261,8 @@ def test_restore_refuses_without_yes_and_refuses_wrong_files_leaving_the_databas
         scratchdb.manage("restore", str(good), "--yes", "--safety-dir", str(tmp_path / "safety"), url=live)
         after = scratchdb.dump(live)
         assert after != before and "新单位" not in json.dumps(after["projects.Unit"], ensure_ascii=False)
-        assert len(list((tmp_path / "safety").iterdir())) == 1
+        safety = sorted(p.name for p in (tmp_path / "safety").iterdir())
+        assert len(safety) == 2 and safety[0].startswith("pre-restore-") and safety[1] == safety[0] + ".manifest.json"
 
 
 def test_backup_fails_clearly_without_pg_dump_on_path(monkeypatch):

@@ -202,6 +202,20 @@ def test_totals_are_the_sum_of_rows(unit, other_unit, zone, accepted_report):
     assert [t["count"] for t in totals["stage"]] == [3]
 
 
+def test_programme_totals_count_only_the_programmes_of_the_bulletins_year(unit, accepted_report):
+    """A project of the 2013 programme 342311 that the 2014 plan lists again (11个新建亿元项目) is totalled
+    under 342311 in the 2013 bulletins only, and under the 2014 programme in 2014's."""
+    project = make_project("A", unit, "1000")
+    AnnualPlan.objects.create(project=project, year=2014, planned_investment=D("2000"))
+    p2013 = Programme.objects.create(code="342311-2013", year=2013, label="342311", name="342311")
+    p2014 = Programme.objects.create(code="new-11-2014", year=2014, label="11个新建亿元项目", name="11个新建亿元项目")
+    project.programmes.add(p2013, p2014)
+    accepted_report(project, 2013, 12, "1100")
+    accepted_report(project, 2014, 1, "100")
+    assert [t["label"] for t in bulletin_compute(year=2013, month=12).totals["programme"]] == [str(p2013)]
+    assert [t["label"] for t in bulletin_compute(year=2014, month=1).totals["programme"]] == [str(p2014)]
+
+
 def test_ranking_within_category_and_bottom_list(unit, accepted_report, settings):
     settings.TRACKER_RANKING_BOTTOM = 2
     rates = {"A": "90", "B": "50", "C": "70", "D": "70", "E": "10"}

@@ -457,7 +457,8 @@ def test_the_print_version_shows_the_workbooks_content_on_a4_landscape(client, s
     assert tables.title in html and "草稿" in html
     assert "103.33%" in html and "109.09%" in html
     assert "12.60" in html  # completed YTD of all projects in 亿元
-    assert f'class="light light-red" style="background:#{LIGHT_RGB["red"]}">红灯' in html
+    assert '<td class="light light-red">红灯</td>' in html
+    assert f'td.light-red {{ background: #{LIGHT_RGB["red"]}; }}' in html
     for header in ("年度计划(亿元)", "差距(百分点)", "分包领导"):
         assert header in html
     assert "http://" not in html and "https://" not in html  # nothing from outside: printable offline

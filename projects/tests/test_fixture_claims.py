@@ -219,13 +219,13 @@ def test_the_figures_the_issue_asked_for_are_in_the_library(facts):
 
 def test_texts_shown_on_chinese_pages_are_chinese_and_use_the_right_units(facts):
     """Descriptions, targets and notes are written in Chinese (one field each, shown on zh-hans pages),
-    and StarKai's figures read 6.2亿元 of a 6亿元 plan, not '6.2 of 6 billion'."""
+    and StarKai's figures read 6.2亿元 = 103.33% of the plan, not '6.2 of 6 billion'."""
     texts = [f["description"] for model in ("projects", "zone", "programme") for f in facts[model].values()]
     texts += [f["target"] for f in facts["annualplan"].values()] + [f["note"] for f in facts["milestone"].values()]
     english = [text for text in texts if re.search(r"[A-Za-z]{3,}", text)]
     assert english == []
     starkai = next(f for f in facts["projects"].values() if f["name"] == "星凯国际城市综合体")
-    assert "6.2亿元" in starkai["description"] and "6亿元" in starkai["description"]
+    assert "完成投资6.2亿元，占年度投资计划的103.33%" in starkai["description"]
     assert "billion" not in starkai["description"]
     nsbd = next(f for f in facts["projects"].values() if f["name"] == "南水北调集中安置社区")
     assert "2014年加快" in nsbd["description"] and "完成" not in nsbd["description"].split("2014年")[1]
@@ -239,3 +239,21 @@ def test_english_names_write_jie_as_street():
         name, name_en = obj["fields"]["name"], obj["fields"]["name_en"]
         if "街" in name.replace("街道", ""):
             assert "Street" in name_en and not re.search(r"[a-z]jie\b", name_en, re.IGNORECASE), (name, name_en)
+
+
+def test_every_figure_of_a_description_is_in_the_records_quotes(facts):
+    """Generated texts carry no unit slips or invented figures: each number with a unit (亿, 万, 平方, 亩,
+    户, 个, %, 套 …) in a description of facts.json is in the quotes stored for that record."""
+    figure = re.compile(r"\d+(?:\.\d+)?(?=余?(?:亿|万|平方|亩|户|家|个|%|套|条|所|公里|件|项))")
+    stored = {}
+    for obj in facts_of("source"):
+        fields = obj["fields"]
+        stored.setdefault((fields["content_type"][1], fields["object_id"]), []).append(fields["quote"])
+    checked = 0
+    for model, key in (("project", "projects"), ("zone", "zone"), ("programme", "programme")):
+        for pk, fields in facts[key].items():
+            text = normal("".join(stored[(model, pk)]))
+            for number in figure.findall(normal(fields["description"])):
+                assert number in text, (model, pk, number, fields["description"])
+                checked += 1
+    assert checked > 100

@@ -168,3 +168,73 @@ def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
     cells = texts_of_class(html, "field-correction")
     assert cells.count("更正") == MonthlyReport.objects.filter(is_correction=True).count()
     assert cells.count("-") == MonthlyReport.objects.filter(is_correction=False).count()
+
+
+# --- the front door and the demo accounts -------------------------------------------------------
+
+def test_the_site_root_leads_to_the_admin_login(db):
+    response = Client().get("/", follow=True)
+    assert response.redirect_chain[0] == ("/admin/", 302)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert response.status_code == 200 and "用户名:\n密码:" in page_text(response.content)
+
+
+def test_demo_passwords_gives_every_demo_account_a_password_that_logs_in(loaded, settings):
+    import io
+
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("demo_passwords", stdout=out)
+    lines = out.getvalue().splitlines()
+    accounts = {line.split()[0]: line.split()[1] for line in lines[1:-1]}
+    assert sorted(accounts) == ["demo_leader1", "demo_leader2", "demo_leader3", "demo_leader4", "demo_leader5",
+                                "demo_leader6", "demo_leader7", "demo_office", "demo_shangwu", "demo_wangchu",
+                                "demo_zhujian"]
+    assert "11 demo accounts" in lines[-1]
+    for username in ("demo_office", "demo_shangwu", "demo_leader1"):
+        response = Client().post(reverse("admin:login"), {"username": username, "password": accounts[username],
+                                                          "next": "/admin/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/", username
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo_passwords", stdout=io.StringIO())
+
+
+# --- the bulletin's print version: a document for the monthly meeting ------------------------------
+
+def test_the_print_version_is_a_document_to_hand_out(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    html = client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])).content.decode()
+    masthead = page_text(html, "masthead").splitlines()
+    assert masthead == ["解放区重点项目建设领导小组办公室", "重点项目建设月通报", "2013年第10期",
+                        "解放区重点项目建设领导小组办公室2013年11月10日印发"]
+    # One title, on its own line (not the generic title and the bulletin's own side by side).
+    text = page_text(html)
+    assert "\n2013年1-10月全区重点项目建设进展情况通报\n" in text
+    assert "解放区重点项目建设月通报（2013年10月） 2013年1-10月" not in text
+    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay.
+    details = table_rows(html, "details")
+    assert "项目代码" not in details[0] and "牵头单位" not in details[0] and "分包领导" in details[0]
+    assert len(details) == 13
+    bottom = table_rows(html, "bottom")
+    assert [row[0] for row in bottom[1:]] == ["北山生态环境治理", "城际铁路安置房", "和平街市场改造"]
+    # Light counts are coloured only where there is something to count.
+    totals = table_rows(html, "totals")
+    assert totals[1][:3] == ["全部", "全部项目", "12"] and totals[1][-3:] == ["8", "0", "4"]
+    assert '<td class="num count-yellow">' not in html and '<td class="num count-red">4</td>' in html
+    assert '<td class="num">0</td>' in html
+    # 万元 with thousands separators in the rows.
+    xingkai = next(row for row in details if "星凯国际城市综合体" in row)
+    assert "62,000.00" in xingkai and "103.33%" in xingkai
+
+
+def test_a_draft_bulletin_prints_as_not_yet_issued(loaded):
+    from projects.models import Bulletin
+
+    draft = Bulletin.objects.create(year=2014, month=1)
+    html = client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[draft.pk])).content.decode()
+    masthead = page_text(html, "masthead")
+    assert "2014年第1期" in masthead and "草稿，尚未印发" in masthead

@@ -175,3 +175,29 @@ def test_bulletin_rows_light_lists_dashboard_and_print_view_link_to_the_sheet(cl
     # Of three projects the dashboard names one best (锦江) and one worst (安置房): docs/rankings.md.
     assert f'href="{sheet_url(example.b, 2013)}">锦江国际商业广场</a>' in dashboard
     assert f'href="{c_sheet}">安置房</a>' in dashboard
+
+
+def test_the_project_lists_light_is_the_bulletins(example):
+    from projects.models import Project
+    from projects.querysets import with_light
+
+    Milestone.objects.create(project=example.b, kind="topping_out", planned_date=datetime.date(2013, 6, 30),
+                             actual_date=datetime.date(2013, 8, 15))
+    for month in range(1, 13):
+        rows = {r.project_id: r for r in bulletin_compute(year=2013, month=month).rows}
+        for project in with_light(Project.objects.all(), 2013, month):
+            row = rows.get(project.pk)
+            assert (project.light, project.completion_rate is None) == (
+                (row.light, row.completion_rate is None) if row else (None, True)), (project.name, month)
+            if row and row.completion_rate is not None:
+                assert round(project.completion_rate, 2) == row.completion_rate
+
+
+def test_the_project_list_shows_the_latest_months_light_and_rate(client, example, office,
+                                                                 django_assert_max_num_queries):
+    client.force_login(office)
+    with django_assert_max_num_queries(17):  # filters' choices, count, rows and prefetches: not per row
+        html = client.get(reverse("admin:projects_project_changelist")).content.decode()
+    # October 2013 is the latest month with accepted reports: 星凯 green 103.33%, 安置房 red 10.00%.
+    assert re.search(rf'href="{sheet_url(example.a)}" class="trk-standing">.*?绿灯</span> 103.33%', html)
+    assert re.search(rf'href="{sheet_url(example.c)}" class="trk-standing">.*?红灯</span> 10.00%', html)

@@ -16,25 +16,29 @@ class Command(BaseCommand):
                             help="Confirm that the current content of the database is to be replaced.")
         parser.add_argument("--database", default="default", help="Database alias (default: default).")
         parser.add_argument("--safety-dir", help="Where to save the current database first (default: backups/).")
+        parser.add_argument("--without-manifest", action="store_true",
+                            help="Restore a backup that has no manifest (made before manifests existed); its "
+                                 "checksums are not verified.")
         parser.add_argument("--no-safety-backup", action="store_true",
                             help="Do not save the current database before overwriting it.")
         parser.add_argument("--media", help="The media archive to restore (default: <path>.media.tar when it exists).")
         parser.add_argument("--no-media", action="store_true", help="Restore the database only.")
 
-    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, media=None, no_media=False,
-               **options):
+    def handle(self, *args, path, yes, database, safety_dir, no_safety_backup, without_manifest, media=None,
+               no_media=False, **options):
         if not no_media and media is None and media_backup.media_archive_path(path).exists():
             media = media_backup.media_archive_path(path)
         try:
-            # The files are checked before asking for confirmation: a wrong file is refused either way.
-            backup.check_backup(path, alias=database)
+            # The files are checked before asking for confirmation: a wrong file is refused either way
+            # (the database file and, through the manifest, the media archive's checksums).
+            backup.check_backup(path, alias=database, verify=not without_manifest)
             if media and not no_media:
                 media_backup.check_media_archive(media)
             if not yes:
                 raise CommandError("A restore replaces everything in the database. Run it again with --yes "
                                    "to confirm; nothing was restored.")
             safety, missing = backup.restore(path, alias=database, safety_dir=safety_dir,
-                                             safety_backup=not no_safety_backup)
+                                             safety_backup=not no_safety_backup, verify=not without_manifest)
         except (backup.BackupError, media_backup.MediaBackupError) as exc:
             raise CommandError(str(exc)) from None
         if media and not no_media:

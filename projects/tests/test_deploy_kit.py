@@ -1,0 +1,131 @@
+"""The deployment kit (deploy/) and the offline install: every setting in .env.example, the
+committed nginx example is what nginx_config writes, the Compose file is valid YAML with nginx, two
+application containers and PostgreSQL, and requirements.lock pins and hashes every package."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def settings_variables():
+    text = (ROOT / "tracker" / "settings.py").read_text()
+    return set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z0-9_]+)"', text)) - {"SQLITE_TEST_FILE"}
+
+
+def test_env_example_lists_every_setting_the_settings_read():
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (DEPLOY / ".env.example").read_text(), re.M))
+    variables = settings_variables()
+    assert {"TRACKER_BACKUP_DIR", "TRACKER_PDF_BROWSER", "TRACKER_LOG_RETENTION_DAYS", "DATABASE_URL"} <= variables
+    assert sorted(variables - listed) == []
+    assert sorted(listed - variables) == []
+
+
+def test_the_committed_nginx_example_is_what_nginx_config_writes(capsys, settings):
+    settings.TRACKER_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    call_command("nginx_config", "--server-name", "tracker.example.org", "--upstream", "127.0.0.1:8001",
+                 "--upstream", "127.0.0.1:8002", "--tls-cert", "/etc/ssl/tracker/fullchain.pem",
+                 "--tls-key", "/etc/ssl/tracker/privkey.pem")
+    text = capsys.readouterr().out
+    assert text == (DEPLOY / "nginx" / "tracker.conf").read_text()
+    assert "client_max_body_size 10752k;" in text  # 10 MiB + 512 KiB of multipart envelope
+    assert "proxy_request_buffering on;" in text and "ssl_certificate /etc/ssl/tracker/fullchain.pem;" in text
+    call_command("nginx_config", "--upstream", "app1:8000", "--upstream", "app2:8000", "--listen", "80",
+                 "--access-log", "/var/log/nginx/tracker.access.log")
+    assert capsys.readouterr().out == (DEPLOY / "docker" / "nginx.conf").read_text()
+
+
+def test_the_body_size_follows_the_upload_limit(capsys, settings):
+    settings.TRACKER_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+    call_command("nginx_config", "--upstream", "127.0.0.1:8000")
+    assert "client_max_body_size 2560k;" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                    reason="nginx is not installed (dev.py test installs it as root)")
+def test_nginx_accepts_the_tls_example(tmp_path):
+    from projects.tests.stack import nginx_binary, nginx_conf
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate to test the TLS server with")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tracker",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    site = ((DEPLOY / "nginx" / "tracker.conf").read_text()
+            .replace("/etc/ssl/tracker/fullchain.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/ssl/tracker/privkey.pem", str(tmp_path / "key.pem"))
+            .replace("/var/log/nginx/tracker.access.log", str(tmp_path / "access.log")))
+    conf = nginx_conf(tmp_path, site)
+    result = subprocess.run([nginx_binary(), "-t", "-c", str(conf), "-p", str(tmp_path), "-e",
+                             str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+
+
+def test_the_compose_file_runs_nginx_two_app_containers_and_postgresql_after_the_release_step():
+    compose = yaml.safe_load((DEPLOY / "docker" / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "release", "app1", "app2", "nginx"}
+    assert services["db"]["image"].startswith("postgres:")
+    for app in ("app1", "app2"):
+        assert services[app]["depends_on"]["release"]["condition"] == "service_completed_successfully"
+        assert services[app]["command"][:3] == ["python3", "dev.py", "serve"]
+    assert services["release"]["command"] == ["python3", "dev.py", "release"]
+    assert services["nginx"]["ports"] == ["80:80"]
+    assert (DEPLOY / "docker" / "Dockerfile").is_file()
+
+
+def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timers_run_their_commands():
+    units = DEPLOY / "systemd"
+    app = (units / "tracker@.service").read_text()
+    assert "Requires=tracker-release.service" in app and "ExecStart=/usr/bin/python3 dev.py serve 127.0.0.1:%i" in app
+    assert "ExecStart=/usr/bin/python3 dev.py release" in (units / "tracker-release.service").read_text()
+    for name, command in (("backup", "manage.py backup"), ("reminders", "manage.py send_reminders"),
+                          ("clearsessions", "manage.py clearsessions")):
+        assert command in (units / f"tracker-{name}.service").read_text()
+        assert "OnCalendar=" in (units / f"tracker-{name}.timer").read_text()
+
+
+# --- offline install ------------------------------------------------------------------------------
+
+def lock_entries():
+    """{name: (version, [hashes])} of requirements.lock."""
+    text = (ROOT / "requirements.lock").read_text()
+    entries = {}
+    for block in re.split(r"\n(?=[a-z0-9])", text, flags=re.I):
+        lines = [line.strip().rstrip("\\").strip() for line in block.splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        if not lines:
+            continue
+        name, _, version = lines[0].partition("==")
+        hashes = [line.removeprefix("--hash=sha256:") for line in lines[1:]]
+        entries[name.lower()] = (version, hashes, lines[0])
+    return entries
+
+
+def test_every_requirement_in_the_lock_is_pinned_and_hashed():
+    entries = lock_entries()
+    assert len(entries) >= 20
+    for name, (version, hashes, line) in entries.items():
+        assert re.fullmatch(r"[A-Za-z0-9._-]+==[A-Za-z0-9.+!-]+", line), line
+        assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), (name, hashes)
+
+
+def test_the_lock_matches_the_pins_of_requirements_txt():
+    """Whoever changes requirements.txt runs `python3 dev.py lock`: the lock holds the same pins."""
+    entries = lock_entries()
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        name, _, version = line.partition("==")
+        name = re.sub(r"\[.*\]", "", name).lower()
+        assert name in entries, f"{name} is not in requirements.lock: run python3 dev.py lock"
+        assert entries[name][0] == version, f"{name}: {version} in requirements.txt, {entries[name][0]} in the lock"

@@ -1,0 +1,252 @@
+"""Structured logs: the request id in headers, error pages and log lines; audit events as JSON lines;
+the retention of the log files."""
+
+import datetime
+import io
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import path, reverse
+from rest_framework.test import APIClient
+
+from projects.choices import Role
+from projects.excel.reports import reports_template
+from projects.models import Bulletin, Profile
+from projects.tests.conftest import make_user
+from projects.tests.test_excel_reports import filled
+from tracker.logs import JsonFormatter, RequestContextFilter, logging_config
+
+ROOT = Path(__file__).resolve().parents[2]
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+@pytest.fixture
+def log_lines():
+    """The JSON lines the loggers 'tracker' (requests) and 'tracker.audit' write, parsed."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestContextFilter())
+    loggers = [logging.getLogger("tracker"), logging.getLogger("tracker.audit"), logging.getLogger("django.request")]
+    for logger in loggers:
+        logger.addHandler(handler)
+
+    def read():
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield read
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+def audit(lines, event):
+    return [line for line in lines if line.get("event") == event]
+
+
+# --- request id ----------------------------------------------------------------------------------
+
+def test_a_valid_incoming_request_id_is_kept_and_echoed_a_bad_one_replaced(db, log_lines):
+    client = Client()
+    response = client.get("/api/health/", HTTP_X_REQUEST_ID="nginx-7f3a9c21e0")
+    assert response["X-Request-ID"] == "nginx-7f3a9c21e0"
+    for bad in ["short", "x" * 65, "two words here", "id\nforged log line", "<script>x</script>"]:
+        response = client.get("/api/health/", HTTP_X_REQUEST_ID=bad)
+        assert HEX32.match(response["X-Request-ID"]), (bad, response["X-Request-ID"])
+    first, second = client.get("/api/health/")["X-Request-ID"], client.get("/api/health/")["X-Request-ID"]
+    assert HEX32.match(first) and first != second
+    request_line = [line for line in log_lines() if line["logger"] == "tracker.request"][0]
+    assert request_line["request_id"] == "nginx-7f3a9c21e0"
+    assert (request_line["method"], request_line["path"], request_line["status"]) == ("GET", "/api/health/", 200)
+    assert request_line["level"] == "INFO" and "time" in request_line and "duration_ms" in request_line
+
+
+def test_every_kind_of_response_carries_the_request_id(db, office):
+    client = Client()
+    cases = {
+        "admin redirect to login": client.get("/admin/"),
+        "admin login page": client.get("/admin/login/"),
+        "API 401": client.get("/api/projects/"),
+        "HTML 404": client.get("/no/such/page/"),
+        "API 404": client.get("/api/nothing/"),
+        "static file": client.get("/static/projects/dashboard/dashboard.css"),
+    }
+    statuses = {name: response.status_code for name, response in cases.items()}
+    assert statuses == {"admin redirect to login": 302, "admin login page": 200, "API 401": 401, "HTML 404": 404,
+                        "API 404": 404, "static file": 200}
+    for name, response in cases.items():
+        assert HEX32.match(response.get("X-Request-ID", "")), name
+
+
+def test_the_html_404_page_names_the_request_id(db):
+    response = Client().get("/no/such/page/", HTTP_X_REQUEST_ID="req-404-abcdef", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in body and "/no/such/page/" in body
+    assert '<code class="request-id">req-404-abcdef</code>' in body
+
+
+def broken_view(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("admin/broken/", broken_view), path("api/broken/", broken_view),
+               path("ok/", lambda request: HttpResponse("ok"))]
+handler500 = "projects.api.exceptions.server_error"
+
+
+@pytest.mark.urls("projects.tests.test_logs")
+def test_a_server_error_names_the_request_id_in_the_page_the_api_body_and_the_log(db, log_lines):
+    client = Client(raise_request_exception=False)
+    response = client.get("/admin/broken/", HTTP_X_REQUEST_ID="req-500-html-1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 500 and response["X-Request-ID"] == "req-500-html-1"
+    body = response.content.decode()
+    assert "服务器错误" in body and '<code class="request-id">req-500-html-1</code>' in body
+
+    response = client.get("/api/broken/", HTTP_X_REQUEST_ID="req-500-api-2")
+    assert response.status_code == 500 and response["X-Request-ID"] == "req-500-api-2"
+    assert response.json()["request_id"] == "req-500-api-2"
+    assert (response.json()["status"], response.json()["code"]) == (500, "server_error")
+
+    lines = log_lines()
+    error = [line for line in lines if line["logger"] == "django.request" and line["request_id"] == "req-500-api-2"]
+    assert error and "RuntimeError: boom" in error[0]["exc_info"]
+    assert error[0]["level"] == "ERROR"
+    request = [line for line in lines if line["logger"] == "tracker.request" and line["path"] == "/api/broken/"]
+    assert request[0]["status"] == 500 and request[0]["level"] == "ERROR"
+
+
+# --- audit events ---------------------------------------------------------------------------------
+
+def test_publishing_a_bulletin_is_an_audit_event_with_actor_and_request_id(
+        office, project, plan, accepted_report, log_lines, django_capture_on_commit_callbacks):
+    accepted_report(project, 2013, 10, "62000")
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    api = APIClient()
+    api.force_authenticate(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(reverse("api:bulletin-publish", args=[bulletin.pk]), HTTP_X_REQUEST_ID="req-publish-1",
+                            REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200, response.content
+    [event] = audit(log_lines(), "bulletin.published")
+    assert event["actor"] == "office" and event["request_id"] == "req-publish-1"
+    assert event["client_ip"] == "10.1.2.3"
+    assert (event["bulletin_id"], event["period"], event["entries"]) == (bulletin.pk, "2013-10", 1)
+    assert event["logger"] == "tracker.audit"
+
+
+def test_a_refused_publication_logs_no_audit_event(reporter, log_lines, django_capture_on_commit_callbacks):
+    bulletin = Bulletin.objects.create(year=2013, month=10)
+    api = APIClient()
+    api.force_authenticate(reporter)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(reverse("api:bulletin-publish", args=[bulletin.pk])).status_code == 403
+    assert audit(log_lines(), "bulletin.published") == []
+
+
+def test_an_import_is_an_audit_event_a_dry_run_is_not(reporter, project, plan, log_lines,
+                                                        django_capture_on_commit_callbacks):
+    api = APIClient()
+    api.force_authenticate(reporter)
+    data = filled(reports_template(user=reporter, year=2013, month=10), [62000])
+
+    def post(dry_run):
+        upload = io.BytesIO(data)
+        upload.name = "月报.xlsx"
+        return api.post("/api/reports/import/", {"file": upload, "month": "2013-10", "dry_run": dry_run},
+                        format="multipart")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post("true").status_code == 200
+    assert audit(log_lines(), "import.reports") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post("false").json()["imported"] is True
+    [event] = audit(log_lines(), "import.reports")
+    assert (event["actor"], event["period"], event["reports_created"], event["reports_updated"]) == (
+        "reporter", "2013-10", 1, 0)
+
+
+def test_a_lockout_is_an_audit_event(settings, office, log_lines):
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        client.post(reverse("admin:login"), {"username": "office", "password": "wrong"}, REMOTE_ADDR="10.9.8.7")
+    [event] = audit(log_lines(), "login.locked_out")
+    assert (event["username"], event["ip_address"]) == ("office", "10.9.8.7")
+    assert event["request_id"] and event["actor"] is None
+
+
+def test_role_changes_and_new_superusers_are_audit_events(db, office, log_lines, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = make_user("zhang", Role.AUDITOR)
+        profile = Profile.objects.get(user=user)
+        profile.role = Role.OFFICE
+        profile.save()
+        profile.save()  # unchanged: no event
+        user.is_superuser = True
+        user.save()
+        user.last_login = datetime.datetime(2013, 10, 1, tzinfo=datetime.timezone.utc)
+        user.save(update_fields=["last_login"])  # not a role change
+    events = [(e["event"], e.get("old_role"), e.get("new_role")) for e in log_lines() if "event" in e]
+    # make_user creates a staff account (admin access) with a profile: two events
+    assert events == [("account.flags_changed", None, None), ("role.changed", None, "auditor"),
+                      ("role.changed", "auditor", "office"), ("account.flags_changed", None, None)]
+    created = audit(log_lines(), "account.flags_changed")[0]
+    assert created["new_account"] is True and created["new"]["is_staff"] is True
+    flags = audit(log_lines(), "account.flags_changed")[1]
+    assert flags["account"] == "zhang" and flags["old"]["is_superuser"] is False and flags["new"]["is_superuser"] is True
+
+
+def test_a_role_change_in_the_admin_names_the_office_user_who_made_it(
+        db, office, auditor, log_lines, django_capture_on_commit_callbacks):
+    get_user_model().objects.filter(pk=office.pk).update(is_superuser=True)
+    client = Client()
+    client.force_login(office)
+    profile = Profile.objects.get(user=auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:projects_profile_change", args=[profile.pk]),
+                               {"user": auditor.pk, "role": Role.LEADER, "unit": "", "change_reason": "调岗"},
+                               HTTP_X_REQUEST_ID="req-admin-role", REMOTE_ADDR="10.4.4.4")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [event] = audit(log_lines(), "role.changed")
+    assert (event["actor"], event["account"], event["old_role"], event["new_role"]) == ("office", "auditor",
+                                                                                        "auditor", "leader")
+    assert (event["request_id"], event["client_ip"]) == ("req-admin-role", "10.4.4.4")
+
+
+# --- files and retention ------------------------------------------------------------------------
+
+def test_log_files_rotate_daily_and_keep_the_configured_number_of_days(tmp_path):
+    config = logging_config(log_dir=str(tmp_path), retention_days=200)
+    for name, filename in (("file", "tracker.log"), ("audit_file", "audit.log")):
+        handler = config["handlers"][name]
+        assert handler["backupCount"] == 200 and handler["when"] == "midnight"
+        assert handler["filename"] == f"{tmp_path}/{filename}"
+    assert config["loggers"]["tracker.audit"]["handlers"] == ["console", "file", "audit_file"]
+    assert "file" not in logging_config(log_dir=None)["handlers"]
+
+
+def test_a_command_writes_audit_json_lines_to_the_log_dir_with_the_default_retention(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_LOG_DIR=str(tmp_path / "logs"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    code = ("from django.conf import settings; from projects.audit import audit_event; "
+            "audit_event('backup.created', on_commit=False, path='x.dump'); "
+            "print(settings.LOGGING['handlers']['audit_file']['backupCount'])")
+    result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "180"
+    [line] = [json.loads(text) for text in (tmp_path / "logs" / "audit.log").read_text().splitlines()]
+    assert (line["event"], line["path"], line["logger"], line["actor"]) == ("backup.created", "x.dump", "tracker.audit",
+                                                                             None)
+    # stderr has the same event as a JSON line
+    assert any(json.loads(text).get("event") == "backup.created" for text in result.stderr.splitlines()
+               if text.startswith("{"))
