@@ -300,7 +300,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema and the docs pages need a login too (session or token); anonymous gets 401.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["projects.permissions.SchemaPermission"],
 }
 
 # Open data (projects/oc4ids.py). OC4IDS project ids are "oc4ids-" + a six-character prefix

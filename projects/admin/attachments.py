@@ -64,11 +64,3 @@ class ReportAttachmentInline(AttachmentInline):
 class ProblemAttachmentInline(AttachmentInline):
     fk_name = "problem"
 
-
-class AttachmentInlinesMixin:
-    """For the report's and the problem's admin: the attachments inline on change pages only (on an
-    add page nothing is attached yet, and the form then needs no inline data)."""
-
-    def get_inlines(self, request, obj):
-        inlines = super().get_inlines(request, obj)
-        return inlines if obj is not None else [i for i in inlines if not issubclass(i, AttachmentInline)]

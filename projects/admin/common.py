@@ -153,27 +153,49 @@ class ConstraintMessagesFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class InlineRoleMixin:
-    """Inline rows follow the tracker role like their page: every role reads, the office writes."""
+class TableAdminMixin:
+    """The admin's permissions come from the role table (projects/permissions.py), as the API's and
+    the services' do: every role reads; create, change and delete as the table says for the record
+    (a reporter: its unit's records). Django's own model permissions grant nothing beyond it."""
 
-    def _office(self, request):
-        from projects.services.roles import role_of
+    def _table_allows(self, request, op, obj=None):
+        from projects.permissions import allows, resource_of_model
 
-        return role_of(request.user) == Role.OFFICE
+        resource = resource_of_model(self.model)
+        return resource is not None and allows(request.user, resource.name, op, record=obj)
+
+    def has_module_permission(self, request):
+        return self._table_allows(request, "read")
 
     def has_view_permission(self, request, obj=None):
-        from projects.services.roles import role_of
+        return self._table_allows(request, "read")
 
-        return role_of(request.user) is not None or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return self._office(request) or super().has_add_permission(request, obj)
+    def has_add_permission(self, request, *args):
+        return self._table_allows(request, "create")
 
     def has_change_permission(self, request, obj=None):
-        return self._office(request) or super().has_change_permission(request, obj)
+        return self._table_allows(request, "update", obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._office(request) or super().has_delete_permission(request, obj)
+        from projects.history import frozen_message
+        from projects.models.library import Archivable
+        from projects.services.archive import delete_refusal
+
+        # Published records and submitted or accepted reports: for every role (STATE_RULES). What others
+        # depend on gets Django's "protected" page, which says to archive it instead.
+        if obj is not None and (frozen_message(obj) or (not isinstance(obj, Archivable) and delete_refusal(obj))):
+            return False
+        return self._table_allows(request, "delete", obj)
+
+
+class InlineRoleMixin(TableAdminMixin):
+    """Inline rows follow the role table for their own model (the parent is not their record)."""
+
+    def has_change_permission(self, request, obj=None):
+        return self._table_allows(request, "update")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._table_allows(request, "delete")
 
 
 class TrackerInline(InlineRoleMixin, admin.TabularInline):
@@ -184,11 +206,11 @@ class TrackerInline(InlineRoleMixin, admin.TabularInline):
     extra = 0
 
 
-class LibraryRoleMixin:
-    """The library's screens follow the tracker role (Profile.role) as the API does, on top of
-    Django's permissions: every role reads; the project office adds, changes and deletes (deleting
-    what others depend on is refused: archive it instead); with `reporter_writes`, a unit reporter
-    adds and changes the records of its unit's projects (lead or cooperating) and no others."""
+class LibraryRoleMixin(TableAdminMixin):
+    """The library's screens follow the role table (projects/permissions.py) as the API does: every
+    role reads; the project office adds, changes and deletes (deleting what others depend on is
+    refused: archive it instead); where the table lets a unit reporter write (`reporter_writes`:
+    milestones), it adds and changes the records of its unit's projects and chooses among them."""
 
     reporter_writes = False
 
@@ -206,28 +228,6 @@ class LibraryRoleMixin:
                 set(Project.objects.for_unit(unit).values_list("pk", flat=True)) if unit else set()
             )
         return request._tracker_unit_project_ids
-
-    def _reporter_may_write(self, request, obj=None):
-        if not self.reporter_writes or self._role(request) != Role.REPORTER:
-            return False
-        return obj is None or obj.project_id in self._reporter_project_ids(request)
-
-    def has_module_permission(self, request):
-        return self._role(request) is not None or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._role(request) is not None or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return (self._role(request) == Role.OFFICE or self._reporter_may_write(request)
-                or super().has_add_permission(request))
-
-    def has_change_permission(self, request, obj=None):
-        return (self._role(request) == Role.OFFICE or self._reporter_may_write(request, obj)
-                or super().has_change_permission(request, obj))
-
-    def has_delete_permission(self, request, obj=None):
-        return self._role(request) == Role.OFFICE or super().has_delete_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if self.reporter_writes and db_field.name == "project" and self._role(request) == Role.REPORTER:

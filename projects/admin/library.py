@@ -438,13 +438,8 @@ class SourceAdmin(TrackerAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(TrackerAdmin):
-    """Roles and units of the accounts: the project office's business only."""
-
-    def has_module_permission(self, request):
-        return self._role(request) == Role.OFFICE or admin.ModelAdmin.has_module_permission(self, request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._role(request) == Role.OFFICE or admin.ModelAdmin.has_view_permission(self, request, obj)
+    """Roles and units of the accounts: the project office's business only (the role table's
+    "profiles" row)."""
 
     list_display = ("user_link", "role", "unit_link")
     list_filter = ("role", ("unit", admin.RelatedOnlyFieldListFilter))

@@ -21,9 +21,9 @@ from projects.admin.exports import (
     ProblemExportsMixin,
     ReviewExportsMixin,
 )
-from projects.admin.attachments import AttachmentInlinesMixin, ProblemAttachmentInline, ReportAttachmentInline
+from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
-from projects.admin.common import InlineRoleMixin, state_badge
+from projects.admin.common import InlineRoleMixin, TableAdminMixin, state_badge
 from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, ReportStatus, Role
@@ -62,7 +62,8 @@ from projects.services.problems import (
 from projects.services.reports import report_accept, report_return, report_save, report_submit
 from projects.services.rankings import bottom_size
 from projects.services.reviews import group_label, review_create, review_publish, review_ranking, review_score
-from projects.services.roles import can_write_for_project, leader_of, role_of, unit_of
+from projects.permissions import allows
+from projects.services.roles import leader_of, role_of, unit_of
 from projects.services.validation import clean_or_raise
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
@@ -86,33 +87,15 @@ def error_text(exc):
     return "; ".join(str(m) for m in exc.messages)
 
 
-class RoleAdmin(AuditAdminMixin, admin.ModelAdmin):
-    """Permissions follow the tracker role (Profile.role) as well as Django permissions: every role
-    reads; `writer_roles` may add and change (the services then check unit and state)."""
-
-    writer_roles = (Role.OFFICE,)
+class RoleAdmin(AuditAdminMixin, TableAdminMixin, admin.ModelAdmin):
+    """Permissions follow the role table (projects/permissions.py), like the API's; the services
+    then check unit and state (a submitted or accepted report is never deleted)."""
 
     def _role(self, request):
         return role_of(request.user)
 
-    def has_module_permission(self, request):
-        return self._role(request) is not None or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._role(request) is not None or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._role(request) in self.writer_roles or super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._role(request) in self.writer_roles or super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class ReadOnlyAdmin(RoleAdmin):
-    writer_roles = ()
 
     def has_add_permission(self, request):
         return False
@@ -334,9 +317,8 @@ class ReportFormContextMixin:
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin,
-                         ReportImportAdminMixin, ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER)
+class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedMixin, ReportImportAdminMixin,
+                         ServiceFormAdmin):
     list_display = ["project", "period", "ytd", "month_figure", "status", "correction", "submitted_at"]
     list_filter = ["status", "year", "month", UnitFilter, "is_correction"]
     list_select_related = ["project"]
@@ -368,7 +350,7 @@ class MonthlyReportAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, ReportFormC
         office = role_of(user) == Role.OFFICE
         return [
             Step("submit", _("Submit"), done=_("Report submitted."),
-                 allowed=lambda r, o: o.status == ReportStatus.DRAFT and can_write_for_project(user, o.project),
+                 allowed=lambda r, o: o.status == ReportStatus.DRAFT and allows(user, "reports", "submit", record=o),
                  apply=lambda r, o, d: report_submit(report=o, user=user)),
             Step("accept", _("Accept"), done=_("Report accepted."), primary=True,
                  allowed=lambda r, o: o.status == ReportStatus.SUBMITTED and office,
@@ -579,7 +561,6 @@ class DecisionAdmin(RoleAdmin):
 
 @admin.register(WeeklyPlan)
 class WeeklyPlanAdmin(ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER)
     list_display = ["unit", "week_start", "filed_at", "filed_by"]
     list_filter = ["week_start", "unit"]
     list_select_related = ["unit", "filed_by"]
@@ -631,9 +612,7 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Problem)
-class ProblemAdmin(AttachmentInlinesMixin, WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin,
-                   ServiceFormAdmin):
-    writer_roles = (Role.OFFICE, Role.REPORTER, Role.LEADER)
+class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, ServiceFormAdmin):
     responsible_unit_field = "responsible_unit"
     list_display = ["title", "project", "category", "responsible_unit", "deadline", "status", "overdue"]
     list_filter = ["status", "category", "origin", "responsible_unit"]

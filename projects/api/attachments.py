@@ -13,7 +13,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.reverse import reverse
 
 from projects.api.views import LookupMixin
-from projects.choices import Role
 from projects.media import attachment_response
 from projects.models import Attachment, MonthlyReport, Problem
 from projects.services.attachments import attachment_add, attachment_delete
@@ -71,8 +70,7 @@ class AttachmentViewSet(LookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
     queryset = Attachment.objects.select_related("project").order_by("-uploaded_at", "-id")
     serializer_class = AttachmentSerializer
     filterset_class = AttachmentFilterSet
-    role_actions = {Role.REPORTER: {"create", "destroy"}}
-    project_path = "project"
+    resource = "attachments"  # the role table's row (projects/permissions.py)
     parser_classes = [MultiPartParser]  # uploads only; the size limit is the service's
 
     def perform_create(self, serializer):

@@ -162,6 +162,8 @@ class DashboardView(APIView):
     """The month's standing of the projects you are responsible for: office staff and auditors see
     every project, a leader his projects, a unit reporter its unit's (lead or cooperating)."""
 
+    resource = "dashboard"
+
     @extend_schema(
         parameters=[
             OpenApiParameter("year", int, description=_("Year; give it with month, or neither.")),

@@ -44,6 +44,8 @@ class BulletinXlsxView(XlsxView):
     light as text and cell colour) and 排名靠后 (the bottom of each category). A published bulletin
     exports its frozen figures; a draft is computed now."""
 
+    resource = "bulletins"
+
     queryset = m.Bulletin.objects.all()
 
     @extend_schema(operation_id="bulletins_xlsx", responses=XLSX_RESPONSE)
@@ -56,6 +58,8 @@ class BulletinXlsxView(XlsxView):
 class ProblemXlsxView(XlsxView):
     """The problem ledger as an Excel workbook; takes the same filters as /api/problems/. Rows overdue
     today are filled red."""
+
+    resource = "problems"
 
     queryset = m.Problem.objects.all()
     filterset_class = filtersets.ProblemFilterSet
@@ -71,6 +75,8 @@ class ReviewRankingXlsxView(XlsxView):
     """The review's ranking per category as an Excel workbook: each criterion's weighted part, the
     total score and rank, the top (激励先进) and bottom (鞭策后进) marked."""
 
+    resource = "reviews"
+
     queryset = m.Review.objects.all()
 
     @extend_schema(operation_id="reviews_ranking_xlsx", responses=XLSX_RESPONSE)
@@ -83,6 +89,8 @@ class ReviewRankingXlsxView(XlsxView):
 class EvaluationXlsxView(XlsxView):
     """The evaluation's ranking as an Excel workbook: sheets 项目 and 单位 with the four part scores and
     the total; frozen results once published, computed now for a draft."""
+
+    resource = "evaluations"
 
     queryset = m.Evaluation.objects.all()
 

@@ -25,7 +25,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -241,21 +240,16 @@ IMPORT_RESPONSES = {
 XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
 
 
-def require_reporting_role(request):
-    if role_of(request.user) not in (Role.OFFICE, Role.REPORTER):
-        raise PermissionDenied(_("Your role does not allow importing reports."))
-
-
 class ReportTemplateView(APIView):
     """The monthly report template (台账) for a month: one row per project the user reports for, with
     code, names, the plan in force and last month's YTD filled in. Office staff may narrow it to a
     unit; a reporter always gets its own unit's projects."""
 
-    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
+    resource = "reports"
+    operations = {"GET": "template"}
 
     @extend_schema(parameters=[ReportTemplateQuerySerializer], responses=XLSX_RESPONSE)
     def get(self, request):
-        require_reporting_role(request)
         query = ReportTemplateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year, month = query.validated_data["month"]
@@ -271,13 +265,13 @@ class ReportImportView(APIView):
     stored and the answer says what would be. Office staff import for any unit, a reporter for its
     unit's projects only."""
 
+    resource = "reports"
+    operations = {"POST": "import"}
     parser_classes = [MultiPartParser, FormParser]
-    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
 
     @extend_schema(request={"multipart/form-data": ReportImportSerializer},
                    responses={200: ReportPreviewSerializer, **IMPORT_RESPONSES})
     def post(self, request):
-        require_reporting_role(request)
         serializer = ReportImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         year, month = serializer.validated_data["month"]
@@ -301,6 +295,7 @@ class LibraryExportView(generics.GenericAPIView):
     """The project library workbook (项目库, 年度计划, 时间节点 sheets) of the projects the filters of
     /api/projects/ select; archived projects only with include_archived=true."""
 
+    resource = "projects"
     queryset = Project.objects.all()
     filterset_class = filtersets.ProjectFilterSet
     pagination_class = None
@@ -320,14 +315,13 @@ class LibraryImportView(APIView):
     """Import the project library workbook (office staff): every row of every sheet or none. With
     dry_run=true nothing is stored and the answer says what would be."""
 
+    resource = "projects"
+    operations = {"POST": "import"}
     parser_classes = [MultiPartParser, FormParser]
-    permission_classes = [IsAuthenticated]  # the role (and unit) is checked below
 
     @extend_schema(request={"multipart/form-data": UploadSerializer},
                    responses={200: LibraryPreviewSerializer, **IMPORT_RESPONSES})
     def post(self, request):
-        if role_of(request.user) != Role.OFFICE:
-            raise PermissionDenied(_("Only project office staff may import the project library."))
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         dry_run = serializer.validated_data["dry_run"]

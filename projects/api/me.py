@@ -3,7 +3,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,7 +44,7 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """Who am I: the calling account with its role, unit and leader record."""
 
-    permission_classes = [IsAuthenticated]
+    resource = "me"
 
     @extend_schema(
         operation_id="me_retrieve", responses=MeSerializer, tags=["me"],

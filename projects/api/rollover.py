@@ -50,6 +50,9 @@ class RolloverSerializer(serializers.Serializer):
 class YearRolloverView(APIView):
     """Open the next year (office): preview with dry_run, then apply."""
 
+    resource = "years"
+    operations = {"POST": "rollover"}
+
     @extend_schema(request=RolloverRequestSerializer, responses={200: RolloverSerializer, 201: RolloverSerializer})
     def post(self, request):
         serializer = RolloverRequestSerializer(data=request.data)

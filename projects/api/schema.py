@@ -3,7 +3,8 @@
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework.permissions import AllowAny
+
+from projects import permissions
 
 from projects.api.exceptions import ErrorSerializer
 
@@ -38,6 +39,8 @@ CHANGE_REASON = OpenApiParameter(
 
 class TrackerAutoSchema(AutoSchema):
     def get_operation(self, *args, **kwargs):
+        """The operation, described for integrators (projects/api/descriptions.py), its description ending
+        with who may run it (projects/permissions.py)."""
         from projects.api.descriptions import describe_operation, describe_parameter
 
         operation = super().get_operation(*args, **kwargs)
@@ -48,10 +51,12 @@ class TrackerAutoSchema(AutoSchema):
                                                       operation.get("description", ""))
         for parameter in operation.get("parameters", []):
             parameter["description"] = describe_parameter(self.view, parameter)
+        line = permissions.role_line(*permissions.operation_of_view(self.view, self.method))
+        operation["description"] = f"{operation['description']}\n\n{line}".strip()
         return operation
 
     def error_codes(self):
-        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
         codes = [] if public else ["401", "403"]
         writes = self.method in ("POST", "PUT", "PATCH")
         if writes or self.method == "GET":

@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
 from projects.choices import Light
+from projects.permissions import STATUS_FIELDS, resource_of_model
 from projects.services import bulletins as bulletin_services
 from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
@@ -84,6 +85,29 @@ class TrackerSerializer(ReasonSerializerMixin, serializers.ModelSerializer):
     def get_validators(self):
         # Unique-together checks run with the model's constraints in validate(), with their messages.
         return []
+
+    def to_internal_value(self, data):
+        # Fields that change only through actions (projects/permissions.py, STATUS_FIELDS) are read
+        # only; a body asking for another value is refused rather than silently ignored.
+        errors = {}
+        resource = resource_of_model(self.Meta.model)
+        status_fields = STATUS_FIELDS.get(resource.name, {}) if resource else {}
+        for name, actions in status_fields.items():
+            if not hasattr(data, "get") or name not in data or name not in self.fields:
+                continue
+            model_field = self.Meta.model._meta.get_field(name)
+            current = getattr(self.instance, name) if self.instance is not None else model_field.get_default()
+            try:
+                sent = None if data[name] is None else self.fields[name].to_internal_value(data[name])
+            except (serializers.ValidationError, TypeError, ValueError):
+                sent = data[name]
+            if sent != current:
+                errors[name] = [ErrorDetail(
+                    _("This field changes only through the actions: %(actions)s.") % {"actions": actions},
+                    code="read_only")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
 
     def build_instance(self, attrs):
         model = self.Meta.model
@@ -171,6 +195,7 @@ class UnitSerializer(TrackerSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "name_en", "kind", "kind_display", "parent", "is_archived"]
+        read_only_fields = ["is_archived"]
 
 
 class LeaderSerializer(TrackerSerializer):
@@ -179,6 +204,7 @@ class LeaderSerializer(TrackerSerializer):
     class Meta:
         model = Leader
         fields = ["id", "name", "title", "body", "body_display", "unit", "is_archived"]
+        read_only_fields = ["is_archived"]
 
 
 class ProgrammeSerializer(TrackerSerializer):
@@ -259,6 +285,7 @@ class ProjectSerializer(TrackerSerializer):
     class Meta:
         model = Project
         fields = PROJECT_FIELDS + PROGRESS_FIELDS + ["annual_plans", "milestones", "sources"]
+        read_only_fields = ["is_archived"]
 
     def get_progress_year(self, obj) -> int | None:
         return self.context.get("progress", (None, None))[0]
@@ -515,6 +542,7 @@ class ProblemSerializer(TrackerSerializer):
             "origin_display", "meeting", "decision", "report", "responsible_unit", "raised_on", "deadline",
             "status", "status_display", "resolution", "resolved_on", "version",
         ]
+        read_only_fields = ["status", "resolution", "resolved_on"]
 
 
 class ProblemActionSerializer(TrackerSerializer):

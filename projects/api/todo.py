@@ -59,6 +59,8 @@ class MyTodoView(APIView):
     problems; the project office: reports to accept, bulletins to compile or publish, overdue
     problems, units late with their reports; an auditor: nothing. Every role may read its own."""
 
+    resource = "todo"
+
     @extend_schema(parameters=[OpenApiParameter("on", str, description=_("YYYY-MM-DD; default today."))],
                    responses={200: TodoSerializer})
     def get(self, request):

@@ -14,8 +14,9 @@ A state change beyond plain CRUD is a service function `<entity>_<action>(*, <en
 body with the given serializer, calls the service inside a transaction with the validated fields
 as keyword arguments, and answers with the refreshed object. Domain errors (DomainError 400 with
 its field, NotAllowed 403, Conflict 409) become the one error shape in api/exceptions.py.
-By default only the office may run an action; give another role an action through `role_actions`
-(e.g. {Role.REPORTER: WRITE_ACTIONS | {"submit"}}), and the service checks the rest.
+Who may run an action (and every other operation) is the role table, projects/permissions.py:
+add the action's row there (a test fails for an operation of the schema without one); the service
+consults the same table.
 """
 
 
@@ -31,7 +32,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404 as drf_get_object_or_404
 from rest_framework.exceptions import AuthenticationFailed, NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,7 +45,7 @@ from projects.api.pagination import ProjectPagination, ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
 from projects.locking import is_versioned
-from projects.permissions import WRITE_ACTIONS, check_target
+from projects.permissions import check_target
 from projects.services import archive as archive_services
 from projects.services import bulletins as bulletin_services
 from projects.services import evaluations as evaluation_services
@@ -87,13 +87,11 @@ class LookupMixin:
 class TrackerViewSet(LookupMixin, WriteRulesMixin, AuditMixin, viewsets.ModelViewSet):
     """CRUD with the role table (projects/permissions.py) and the model's rules.
 
-    role_actions     {role: actions} a role other than office may run
-    project_path     from an object to its project, for the reporter's unit check
+    resource         the row of the role table (the collection's URL segment)
     recorded_by      the field that records the user who created the object
     """
 
-    role_actions = {}
-    project_path = "project"
+    resource = None
     recorded_by = None
 
     def perform_create(self, serializer):
@@ -119,19 +117,18 @@ class TrackerReadOnlyViewSet(LookupMixin, AuditMixin, viewsets.ReadOnlyModelView
     """Records frozen by a service (published bulletins, rankings, results): read only."""
 
 
-UNIT_WRITES = {Role.REPORTER: WRITE_ACTIONS}
-
-
 # --- the project library -----------------------------------------------------------------------
 
 
 class ZoneViewSet(TrackerViewSet):
+    resource = "zones"
     queryset = m.Zone.objects.all()
     serializer_class = s.ZoneSerializer
     filterset_class = filtersets.ZoneFilterSet
 
 
 class UnitViewSet(ArchiveActionsMixin, TrackerViewSet):
+    resource = "units"
     archive_services = (archive_services.unit_archive, archive_services.unit_unarchive)
     queryset = m.Unit.objects.all()
     serializer_class = s.UnitSerializer
@@ -139,6 +136,7 @@ class UnitViewSet(ArchiveActionsMixin, TrackerViewSet):
 
 
 class LeaderViewSet(ArchiveActionsMixin, TrackerViewSet):
+    resource = "leaders"
     archive_services = (archive_services.leader_archive, archive_services.leader_unarchive)
     queryset = m.Leader.objects.all()
     serializer_class = s.LeaderSerializer
@@ -146,6 +144,7 @@ class LeaderViewSet(ArchiveActionsMixin, TrackerViewSet):
 
 
 class ProgrammeViewSet(TrackerViewSet):
+    resource = "programmes"
     queryset = m.Programme.objects.all()
     serializer_class = s.ProgrammeSerializer
     filterset_class = filtersets.ProgrammeFilterSet
@@ -186,6 +185,7 @@ class ProjectViewSet(TrackerViewSet):
     """Projects of the library. Archived projects are hidden from the list unless
     `include_archived=true`; a project others depend on is archived, never deleted."""
 
+    resource = "projects"
     queryset = PROJECT_QUERYSET
     serializer_class = s.ProjectSerializer
     filterset_class = filtersets.ProjectFilterSet
@@ -238,12 +238,14 @@ class ProjectViewSet(TrackerViewSet):
 
 
 class AnnualPlanViewSet(TrackerViewSet):
+    resource = "annual-plans"
     queryset = m.AnnualPlan.objects.select_related("project")
     serializer_class = s.AnnualPlanSerializer
     filterset_class = filtersets.AnnualPlanFilterSet
 
 
 class PlanRevisionViewSet(TrackerViewSet):
+    resource = "plan-revisions"
     queryset = m.PlanRevision.objects.select_related("plan")
     serializer_class = s.PlanRevisionSerializer
     filterset_class = filtersets.PlanRevisionFilterSet
@@ -251,13 +253,14 @@ class PlanRevisionViewSet(TrackerViewSet):
 
 
 class MilestoneViewSet(TrackerViewSet):
+    resource = "milestones"
     queryset = m.Milestone.objects.select_related("project")
     serializer_class = s.MilestoneSerializer
     filterset_class = filtersets.MilestoneFilterSet
-    role_actions = UNIT_WRITES
 
 
 class SourceViewSet(TrackerViewSet):
+    resource = "sources"
     queryset = m.Source.objects.select_related("content_type")
     serializer_class = s.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
@@ -269,11 +272,11 @@ class SourceViewSet(TrackerViewSet):
 class MonthlyReportViewSet(TrackerViewSet):
     """Monthly reports, the newest entered first, paged with a cursor (filter by year and month)."""
 
+    resource = "reports"
     queryset = m.MonthlyReport.objects.select_related("project")
     serializer_class = s.MonthlyReportSerializer
     filterset_class = filtersets.MonthlyReportFilterSet
     pagination_class = ReportCursorPagination
-    role_actions = {Role.REPORTER: WRITE_ACTIONS | {"submit"}}
     SAVED_FIELDS = ("project", "year", "month", "completed_ytd", "progress_note", "problems_raised",
                     "is_correction", "correction_reason")
 
@@ -315,6 +318,7 @@ class MonthlyReportViewSet(TrackerViewSet):
 class BulletinViewSet(TrackerReadOnlyViewSet):
     """Monthly bulletins; compiled and published by the office through the mechanism's actions."""
 
+    resource = "bulletins"
     queryset = m.Bulletin.objects.all()
     serializer_class = s.BulletinSerializer
     filterset_class = filtersets.BulletinFilterSet
@@ -327,12 +331,14 @@ class BulletinViewSet(TrackerReadOnlyViewSet):
 
 
 class BulletinEntryViewSet(TrackerReadOnlyViewSet):
+    resource = "bulletin-entries"
     queryset = m.BulletinEntry.objects.select_related("project")
     serializer_class = s.BulletinEntrySerializer
     filterset_class = filtersets.BulletinEntryFilterSet
 
 
 class MeetingViewSet(TrackerViewSet):
+    resource = "meetings"
     queryset = m.Meeting.objects.prefetch_related("units", "leaders")
     serializer_class = s.MeetingSerializer
     filterset_class = filtersets.MeetingFilterSet
@@ -343,18 +349,21 @@ class MeetingViewSet(TrackerViewSet):
 
 
 class MeetingItemViewSet(TrackerViewSet):
+    resource = "meeting-items"
     queryset = m.MeetingItem.objects.select_related("project")
     serializer_class = s.MeetingItemSerializer
     filterset_class = filtersets.MeetingItemFilterSet
 
 
 class DecisionViewSet(TrackerViewSet):
+    resource = "decisions"
     queryset = m.Decision.objects.all()
     serializer_class = s.DecisionSerializer
     filterset_class = filtersets.DecisionFilterSet
 
 
 class WeeklyPlanViewSet(TrackerViewSet):
+    resource = "weekly-plans"
     queryset = m.WeeklyPlan.objects.select_related("unit")
     serializer_class = s.WeeklyPlanSerializer
     filterset_class = filtersets.WeeklyPlanFilterSet
@@ -362,10 +371,10 @@ class WeeklyPlanViewSet(TrackerViewSet):
 
 
 class ProblemViewSet(TrackerViewSet):
+    resource = "problems"
     queryset = m.Problem.objects.select_related("project")
     serializer_class = s.ProblemSerializer
     filterset_class = filtersets.ProblemFilterSet
-    role_actions = {Role.REPORTER: WRITE_ACTIONS | {"close", "escalate"}}
 
     @extend_schema(request=s.ProblemCloseSerializer, responses=s.ProblemSerializer)
     @action(detail=True, methods=["post"])
@@ -381,15 +390,26 @@ class ProblemViewSet(TrackerViewSet):
 
 
 class ProblemActionViewSet(TrackerViewSet):
+    """Steps recorded on a problem. A new step goes through problem_act, like the admin's: its
+    status_after (open / in progress) moves the problem; resolving is the problem's close action."""
+
+    resource = "problem-actions"
     queryset = m.ProblemAction.objects.all()
     serializer_class = s.ProblemActionSerializer
     filterset_class = filtersets.ProblemActionFilterSet
-    role_actions = {**UNIT_WRITES, Role.LEADER: {"create"}}
-    project_path = "problem__project"
     recorded_by = "user"
+
+    def perform_create(self, serializer):
+        check_target(self.request, self, serializer.validated_data)
+        data = serializer.validated_data
+        with transaction.atomic():
+            serializer.instance = problem_services.problem_act(
+                problem=data["problem"], user=self.request.user, text=data["text"],
+                status_after=data.get("status_after") or None, date=data.get("date"))
 
 
 class ReviewViewSet(TrackerViewSet):
+    resource = "reviews"
     queryset = m.Review.objects.prefetch_related("projects", "reviewers")
     serializer_class = s.ReviewSerializer
     filterset_class = filtersets.ReviewFilterSet
@@ -402,6 +422,7 @@ class ReviewViewSet(TrackerViewSet):
 
 
 class ReviewCriterionViewSet(TrackerViewSet):
+    resource = "review-criteria"
     queryset = m.ReviewCriterion.objects.all()
     serializer_class = s.ReviewCriterionSerializer
     filterset_class = filtersets.ReviewCriterionFilterSet
@@ -410,19 +431,21 @@ class ReviewCriterionViewSet(TrackerViewSet):
 class ReviewScoreViewSet(TrackerViewSet):
     """Scores of a review. A leader scores as itself, on reviews it is a reviewer of."""
 
+    resource = "review-scores"
     queryset = m.ReviewScore.objects.all()
     serializer_class = s.ReviewScoreSerializer
     filterset_class = filtersets.ReviewScoreFilterSet
-    role_actions = {Role.LEADER: {"create"}}
 
 
 class ReviewRankingViewSet(TrackerReadOnlyViewSet):
+    resource = "review-rankings"
     queryset = m.ReviewRanking.objects.select_related("project")
     serializer_class = s.ReviewRankingSerializer
     filterset_class = filtersets.ReviewRankingFilterSet
 
 
 class EvaluationViewSet(TrackerViewSet):
+    resource = "evaluations"
     queryset = m.Evaluation.objects.all()
     serializer_class = s.EvaluationSerializer
     filterset_class = filtersets.EvaluationFilterSet
@@ -435,6 +458,7 @@ class EvaluationViewSet(TrackerViewSet):
 
 
 class EvaluationResultViewSet(TrackerReadOnlyViewSet):
+    resource = "evaluation-results"
     queryset = m.EvaluationResult.objects.all()
     serializer_class = s.EvaluationResultSerializer
     filterset_class = filtersets.EvaluationResultFilterSet
@@ -468,6 +492,7 @@ def child_list(viewset, parent_model, parent_field):
             "pagination_class": getattr(viewset, "pagination_class", ChildList.pagination_class),
             "parent_model": parent_model,
             "parent_field": parent_field,
+            "resource": viewset.resource,
             "__doc__": viewset.__doc__ or viewset.serializer_class.Meta.model.__doc__,
         },
     ).as_view()
@@ -478,6 +503,8 @@ def child_list(viewset, parent_model, parent_field):
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})
 class OC4IDSView(generics.ListAPIView):
+    resource = "oc4ids"
+
     """The filtered projects as an OC4IDS 0.9.5 project package (Open Contracting for Infrastructure
     Data Standard); takes the same filters as /api/projects/. Amounts are in yuan (CNY). A package
     holds at least one project, so filters that match none answer 404."""
@@ -497,8 +524,8 @@ class OC4IDSView(generics.ListAPIView):
 class TokenView(APIView):
     """Tokens for machines: POST username and password for a token; DELETE revokes yours."""
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+    resource = "auth-token"
+    operations = {"POST": "create", "DELETE": "delete"}
 
     @extend_schema(request=s.TokenRequestSerializer, responses={
         200: s.TokenSerializer,
@@ -535,8 +562,8 @@ class TokenView(APIView):
 class HealthView(APIView):
     """Liveness for load balancers and monitoring: the app answers and the database runs SELECT 1."""
 
+    resource = "health"
     authentication_classes = []
-    permission_classes = [AllowAny]
 
     @extend_schema(responses={200: s.HealthSerializer, 503: s.HealthSerializer})
     def get(self, request):

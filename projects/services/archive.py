@@ -8,11 +8,11 @@ from django.db import transaction
 from django.db.models import ManyToManyRel
 from django.utils.translation import gettext as _
 
-from projects.choices import Role
-from projects.exceptions import Conflict, NotAllowed
+from projects.choices import ReportStatus
+from projects.exceptions import Conflict
 from projects.models import Leader, Unit
 from projects.models.library import Archivable
-from projects.permissions import role_of
+from projects.permissions import require, resource_of_model
 
 
 def _is_history(model):
@@ -40,7 +40,13 @@ def dependents_text(found):
 
 
 def delete_refusal(obj):
-    """The message refusing to delete `obj`, or None when nothing depends on it (or it is not archivable)."""
+    """The message refusing to delete `obj` (for every role: projects/permissions.py, STATE_RULES), or
+    None: a monthly report once submitted or accepted, or an archivable record others depend on."""
+    from projects.models import MonthlyReport
+
+    if isinstance(obj, MonthlyReport) and (obj.status != ReportStatus.DRAFT or obj.accepted_at is not None):
+        return _("A submitted or accepted report is never deleted: edit it instead, which files a correction "
+                 "with a reason.")
     if not isinstance(obj, Archivable):
         return None
     found = dependents(obj)
@@ -51,14 +57,9 @@ def delete_refusal(obj):
         "object": obj, "dependents": dependents_text(found)}
 
 
-def _require_office(user):
-    if role_of(user) != Role.OFFICE:
-        raise NotAllowed(_("Only the project office can archive or restore records."), code="permission_denied")
-
-
 def set_archived(obj, *, user, archived):
     """Archives (or brings back) any archivable record, in a transaction, keeping its history."""
-    _require_office(user)
+    require(user, resource_of_model(type(obj)).name, "archive" if archived else "unarchive", record=obj)
     with transaction.atomic():
         obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
         if obj.is_archived == archived:

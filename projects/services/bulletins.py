@@ -21,8 +21,8 @@ from projects.choices import Category, Light, PublicationStatus
 from projects.collector import collector_paused
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, BulletinEntry, Milestone, Problem, Project
+from projects.permissions import require
 from projects.services.rankings import bottom_size, split_top_and_bottom
-from projects.services.roles import require_office
 from projects.services.validation import clean_or_raise
 from projects.audit import audit_event
 
@@ -337,7 +337,7 @@ def bulletin_as_json(data):
 @transaction.atomic
 def bulletin_publish(*, bulletin, user):
     """Freeze the computed rows into BulletinEntry and the totals into Bulletin.totals."""
-    require_office(user)
+    require(user, "bulletins", "publish", record=bulletin)
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.is_published:
         raise Conflict(_("This bulletin is already published."), code="published")
@@ -442,7 +442,7 @@ def programme_compare(*, programme, year=None, month=None):
 @transaction.atomic
 def bulletin_create(*, year, month, user, title="", summary=""):
     """Open a draft bulletin for a month; it is computed live until published."""
-    require_office(user)
+    require(user, "bulletins", "create")
     bulletin = Bulletin(year=year, month=month, title=title, summary=summary)
     clean_or_raise(bulletin)
     bulletin.save()

@@ -32,7 +32,7 @@ from projects.models import (
 )
 from projects.services.bulletins import month_end, round2
 from projects.services.reviews import project_review_score
-from projects.services.roles import require_office
+from projects.permissions import require
 from projects.services.validation import clean_or_raise
 from projects.audit import audit_event
 
@@ -174,7 +174,7 @@ def evaluation_compute(*, evaluation):
 @transaction.atomic
 def evaluation_publish(*, evaluation, user):
     """Freeze the results into EvaluationResult; the evaluation is then frozen."""
-    require_office(user)
+    require(user, "evaluations", "publish", record=evaluation)
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.is_published:
         raise Conflict(_("This evaluation is already published."), code="published")
@@ -201,7 +201,7 @@ def evaluation_publish(*, evaluation, user):
 def evaluation_save_weights(*, evaluation, user, weight_completion, weight_milestones, weight_problems,
                             weight_reviews):
     """Edit the weights of a draft evaluation."""
-    require_office(user)
+    require(user, "evaluations", "update", record=evaluation)
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.is_published:
         raise Conflict(_("This evaluation is already published."), code="published")

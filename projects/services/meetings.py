@@ -3,17 +3,17 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from projects.choices import ProblemOrigin, Role
-from projects.exceptions import DomainError, NotAllowed
+from projects.choices import ProblemOrigin
+from projects.exceptions import DomainError
 from projects.models import Decision, Meeting, MeetingItem, WeeklyPlan
 from projects.services.problems import problem_log
-from projects.services.roles import require_office, role_of, unit_of
+from projects.permissions import require
 from projects.services.validation import clean_or_raise
 
 
 @transaction.atomic
 def meeting_create(*, user, kind, date, title, chair=None, units=(), leaders=(), location="", notes=""):
-    require_office(user)
+    require(user, "meetings", "create")
     meeting = Meeting(kind=kind, date=date, title=title, chair=chair, location=location, notes=notes)
     clean_or_raise(meeting)
     meeting.save()
@@ -25,7 +25,7 @@ def meeting_create(*, user, kind, date, title, chair=None, units=(), leaders=(),
 @transaction.atomic
 def meeting_item_add(*, meeting, user, project, discussion):
     """Record a project discussed at the meeting and what was said of it."""
-    require_office(user)
+    require(user, "meeting-items", "create", data={"project": project})
     item = MeetingItem(meeting=meeting, project=project, discussion=discussion)
     clean_or_raise(item)
     item.save()
@@ -34,7 +34,7 @@ def meeting_item_add(*, meeting, user, project, discussion):
 
 @transaction.atomic
 def decision_add(*, meeting, user, text):
-    require_office(user)
+    require(user, "decisions", "create")
     decision = Decision(meeting=meeting, text=text)
     clean_or_raise(decision)
     decision.save()
@@ -45,7 +45,7 @@ def decision_add(*, meeting, user, text):
 def decision_create_action_item(*, decision, user, project, category, title, responsible_unit, deadline,
                                 description=""):
     """Turn a decision into an action item: a problem in the ledger raised at the decision's meeting."""
-    require_office(user)
+    require(user, "decisions", "update", record=decision)
     return problem_log(user=user, project=project, category=category, title=title, description=description,
                        responsible_unit=responsible_unit, deadline=deadline, raised_on=decision.meeting.date,
                        origin=ProblemOrigin.MEETING, meeting=decision.meeting, decision=decision)
@@ -54,12 +54,7 @@ def decision_create_action_item(*, decision, user, project, category, title, res
 @transaction.atomic
 def weekly_plan_file(*, user, unit, week_start, content, meeting=None):
     """File next week's plan (下周工作安排) for a unit: its own reporter or office staff."""
-    role = role_of(user)
-    if role == Role.REPORTER:
-        if unit_of(user) != unit:
-            raise NotAllowed(_("You may only file your own unit's plan."), code="wrong_unit")
-    elif role != Role.OFFICE:
-        raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
+    require(user, "weekly-plans", "create", data={"unit": unit})
     if week_start.weekday() != 0:
         raise DomainError(_("A week starts on a Monday."), field="week_start", code="not_monday")
     plan = WeeklyPlan(unit=unit, week_start=week_start, content=content, meeting=meeting, filed_by=user)

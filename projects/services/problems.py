@@ -5,41 +5,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import ProblemOrigin, ProblemStatus, Role
-from projects.exceptions import Conflict, DomainError, NotAllowed
+from projects.choices import ProblemOrigin, ProblemStatus
+from projects.exceptions import Conflict, DomainError
 from projects.models import Problem, ProblemAction
-from projects.services.roles import can_write_for_project, role_of, unit_of
+from projects.permissions import allows, require
 from projects.services.validation import clean_or_raise
 
 
-def _require_problem_writer(user, project, responsible_unit=None):
-    """Office staff, a reporter of the project's units or of the responsible unit, or a leader."""
-    role = role_of(user)
-    if role in (Role.OFFICE, Role.LEADER):
-        return
-    unit = unit_of(user)
-    if role == Role.REPORTER and (can_write_for_project(user, project)
-                                  or (responsible_unit is not None and unit == responsible_unit)):
-        return
-    if role == Role.REPORTER:
-        raise NotAllowed(_("Your unit is not responsible for this project."), code="wrong_unit")
-    raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
-
-
 def problem_may_act(user, problem):
-    """True when `user` may record an action on, escalate or close (see problem_may_close) `problem`
-    by the rule the services apply: office staff, a leader, a reporter of the project's units or of
-    the responsible unit. For showing buttons; the services check again."""
-    try:
-        _require_problem_writer(user, problem.project, problem.responsible_unit)
-    except NotAllowed:
-        return False
-    return problem.status != ProblemStatus.RESOLVED
+    """True when the role table lets `user` record an action on `problem` (projects/permissions.py),
+    and it is open. For showing buttons; the services check again."""
+    return allows(user, "problem-actions", "create", data={"problem": problem}) and \
+        problem.status != ProblemStatus.RESOLVED
 
 
 def problem_may_close(user, problem):
-    """problem_may_act, less leaders: office staff or the responsible unit close problems."""
-    return problem_may_act(user, problem) and role_of(user) != Role.LEADER
+    """True when the role table lets `user` close `problem` (office staff or the responsible unit)."""
+    return allows(user, "problems", "close", record=problem) and problem.status != ProblemStatus.RESOLVED
 
 
 def _locked_open(problem):
@@ -61,7 +43,7 @@ def _record(problem, user, text, status_after="", date=None):
 def problem_log(*, user, project, category, title, responsible_unit, deadline, raised_on=None, description="",
                 origin=ProblemOrigin.OTHER, meeting=None, decision=None, report=None):
     """Enter a problem in the ledger with its responsible unit and deadline (首问负责、限时办结)."""
-    _require_problem_writer(user, project)
+    require(user, "problems", "create", data={"project": project, "responsible_unit": responsible_unit})
     problem = Problem(project=project, category=category, title=title, description=description, origin=origin,
                       meeting=meeting, decision=decision, report=report, responsible_unit=responsible_unit,
                       raised_on=raised_on or timezone.localdate(), deadline=deadline)
@@ -75,7 +57,7 @@ def problem_log(*, user, project, category, title, responsible_unit, deadline, r
 def problem_act(*, problem, user, text, status_after=None, date=None):
     """Add a step to the problem's history, optionally moving it to open / in progress."""
     problem = _locked_open(problem)
-    _require_problem_writer(user, problem.project, problem.responsible_unit)
+    require(user, "problem-actions", "create", data={"problem": problem})
     if not (text or "").strip():
         raise DomainError(_("Say what was done."), field="text", code="required")
     if status_after == ProblemStatus.RESOLVED:
@@ -91,7 +73,7 @@ def problem_act(*, problem, user, text, status_after=None, date=None):
 def problem_escalate(*, problem, user, text):
     """Lift a problem to the leadership (big problems go up from the weekly meeting)."""
     problem = _locked_open(problem)
-    _require_problem_writer(user, problem.project, problem.responsible_unit)
+    require(user, "problems", "escalate", record=problem)
     if problem.status == ProblemStatus.ESCALATED:
         raise Conflict(_("This problem is already escalated."), code="escalated")
     if not (text or "").strip():
@@ -106,9 +88,7 @@ def problem_escalate(*, problem, user, text):
 @transaction.atomic
 def problem_close(*, problem, user, resolution, resolved_on):
     problem = _locked_open(problem)
-    _require_problem_writer(user, problem.project, problem.responsible_unit)
-    if role_of(user) == Role.LEADER:
-        raise NotAllowed(_("Office staff or the responsible unit close problems."), code="wrong_role")
+    require(user, "problems", "close", record=problem)
     if not (resolution or "").strip():
         raise DomainError(_("Say how the problem was resolved."), field="resolution", code="required")
     problem.status = ProblemStatus.RESOLVED

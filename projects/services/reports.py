@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from projects.choices import PublicationStatus, ReportStatus
 from projects.exceptions import Conflict, DomainError
 from projects.models import Bulletin, MonthlyReport
-from projects.services.roles import require_office, require_project_writer, unit_of
+from projects.permissions import require
+from projects.services.roles import unit_of
 from projects.services.validation import clean_or_raise
 
 
@@ -51,7 +52,7 @@ def ytd_rule_error(*, completed_ytd, previous_ytd, is_correction, correction_rea
 def report_save(*, user, project, year, month, completed_ytd, progress_note="", problems_raised="",
                 is_correction=False, correction_reason="", report=None):
     """Create a draft report, or edit one. Editing an accepted report turns it into a draft correction."""
-    require_project_writer(user, project)
+    require(user, "reports", "create" if report is None else "update", record=report, data={"project": project})
     if report is None:
         report = MonthlyReport(project=project, year=year, month=month)
     else:
@@ -92,7 +93,7 @@ def report_save(*, user, project, year, month, completed_ytd, progress_note="", 
 @transaction.atomic
 def report_submit(*, report, user):
     report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
-    require_project_writer(user, report.project)
+    require(user, "reports", "submit", record=report)
     if report.status != ReportStatus.DRAFT:
         raise Conflict(_("Only a draft report can be submitted."), code="not_draft")
     report.status = ReportStatus.SUBMITTED
@@ -108,7 +109,7 @@ def report_submit(*, report, user):
 def report_accept(*, report, user):
     """Accept a submitted report. An accepted correction of a month that a published bulletin
     already covers marks that bulletin superseded; the bulletin itself stays frozen."""
-    require_office(user)
+    require(user, "reports", "accept", record=report)
     report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
     if report.status != ReportStatus.SUBMITTED:
         raise Conflict(_("Only a submitted report can be accepted."), code="not_submitted")
@@ -140,7 +141,7 @@ def _supersede_bulletins(report):
 @transaction.atomic
 def report_return(*, report, user, reason):
     """Send a submitted report back to its unit as a draft, with the reason."""
-    require_office(user)
+    require(user, "reports", "return", record=report)
     if not (reason or "").strip():
         raise DomainError(_("Say why the report is returned."), field="reason", code="reason_required")
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)

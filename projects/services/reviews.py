@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.choices import Category, PublicationStatus
-from projects.exceptions import Conflict, DomainError, NotAllowed
+from projects.exceptions import Conflict, DomainError
 from projects.models import Review, ReviewCriterion, ReviewRanking, ReviewScore
 from projects.services.bulletins import round2
 from projects.services.rankings import (
@@ -22,7 +22,8 @@ from projects.services.rankings import (
     ranking_groups,
     split_top_and_bottom,
 )
-from projects.services.roles import leader_of, require_office
+from projects.permissions import require
+from projects.services.roles import leader_of
 from projects.services.validation import clean_or_raise
 from projects.audit import audit_event
 
@@ -34,7 +35,7 @@ HUNDRED = Decimal("100")
 def review_create(*, user, year, quarter, date, title, projects, reviewers, criteria=None):
     """Create a review with its projects, reviewers and weighted criteria: `criteria` is a list of
     (name, weight) or (name, weight, max_score); by default 工作进展 40, 形象进度 40, 问题解决 20."""
-    require_office(user)
+    require(user, "reviews", "create")
     review = Review(year=year, quarter=quarter, date=date, title=title)
     clean_or_raise(review)
     review.save()
@@ -62,10 +63,10 @@ def review_score(*, review, reviewer, project, scores, user, comment=""):
     """Record one reviewer's scores of one project: {criterion_id: Decimal} for every criterion."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     _require_draft(review)
-    if leader_of(user) is None or leader_of(user).pk != reviewer.pk:
-        raise NotAllowed(_("Leaders enter their own scores only."), code="not_this_leader")
+    require(user, "review-scores", "create", data={"review": review, "reviewer": reviewer})
     if not review.reviewers.filter(pk=reviewer.pk).exists():
-        raise NotAllowed(_("You are not a reviewer of this review."), code="not_reviewer")
+        raise DomainError(_("%(reviewer)s is not a reviewer of this review.") % {"reviewer": reviewer},
+                          field="reviewer", code="not_reviewer")
     if not review.projects.filter(pk=project.pk).exists():
         raise DomainError(_("This project is not part of the review."), field="project", code="not_in_review")
     if ReviewScore.objects.filter(review=review, reviewer=reviewer, project=project).exists():
@@ -167,7 +168,7 @@ def review_ranking(*, review):
 @transaction.atomic
 def review_publish(*, review, user):
     """Freeze the ranking into ReviewRanking; afterwards nothing of the review changes."""
-    require_office(user)
+    require(user, "reviews", "publish", record=review)
     review = Review.objects.select_for_update().get(pk=review.pk)
     _require_draft(review)
     ranking = review_ranking(review=review)

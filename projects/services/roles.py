@@ -1,22 +1,9 @@
-"""Who a user is in the mechanism: role, unit and leader, and the checks services share."""
+"""Who a user is in the mechanism: role, unit and leader. What each role may do is the role table
+in projects/permissions.py (services call `projects.permissions.require`)."""
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import gettext as _
 
-from projects.choices import Role
-from projects.exceptions import NotAllowed
-
-
-def role_of(user):
-    """The user's role; a superuser counts as project office staff. None when the user has no profile."""
-    if user is None or not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.OFFICE
-    try:
-        return user.profile.role
-    except ObjectDoesNotExist:
-        return None
+from projects.permissions import role_of  # noqa: F401 - one definition, re-exported for the admin
 
 
 def unit_of(user):
@@ -40,25 +27,21 @@ def leader_of(user):
 
 
 def require_office(user):
+    """For services whose row in the role table is office only (projects/permissions.py)."""
+    from django.utils.translation import gettext as _
+
+    from projects.choices import Role
+    from projects.exceptions import NotAllowed
+
     if role_of(user) != Role.OFFICE:
         raise NotAllowed(_("Only project office staff may do this."), code="not_office")
 
 
 def can_write_for_project(user, project):
-    """Office staff write for every project; a reporter for its unit's projects (lead or cooperating)."""
+    """Office staff write for every project; a reporter for its unit's projects (the role table's
+    "unit" scope, projects/permissions.py)."""
+    from projects.choices import Role
+    from projects.permissions import unit_owns
+
     role = role_of(user)
-    if role == Role.OFFICE:
-        return True
-    if role != Role.REPORTER:
-        return False
-    unit = unit_of(user)
-    if unit is None:
-        return False
-    return project.lead_unit_id == unit.pk or project.cooperating_units.filter(pk=unit.pk).exists()
-
-
-def require_project_writer(user, project):
-    if not can_write_for_project(user, project):
-        if role_of(user) == Role.REPORTER:
-            raise NotAllowed(_("Your unit is not responsible for this project."), code="wrong_unit")
-        raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
+    return role == Role.OFFICE or (role == Role.REPORTER and unit_owns(user, project))

@@ -57,10 +57,17 @@ def test_a_lower_ytd_filed_as_a_correction_with_a_reason_is_saved_as_a_draft(api
 
 def test_the_service_sets_unit_and_reporter_whatever_the_request_says(api, world):
     response = create(api, world.users["reporter"], project=world.project, completed_ytd="62000",
-                      reporting_unit=world.other_unit.pk, reporter_name="someone else", status="accepted")
+                      reporting_unit=world.other_unit.pk, reporter_name="someone else")
     assert response.status_code == 201, response.json()
     report = MonthlyReport.objects.get(pk=response.json()["id"])
     assert (report.reporting_unit, report.reporter_name, report.status) == (world.unit, "reporter", "draft")
+
+
+def test_a_report_is_not_created_accepted_its_status_changes_by_actions(api, world):
+    response = create(api, world.users["reporter"], project=world.project, completed_ytd="62000", status="accepted")
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("status", "read_only")]
+    assert not MonthlyReport.objects.exists()
 
 
 def test_a_unit_reports_only_for_its_projects(api, world):

@@ -160,7 +160,6 @@ class TestPlanRevisions(ResourceTests):
 
 class TestMilestones(ResourceTests):
     basename, model = "milestone", Milestone
-    writers = {"office", "reporter"}
     update_data = {"actual_date": "2013-04-01"}
 
     def get_create_data(self, world):
@@ -190,7 +189,6 @@ class TestSources(ResourceTests):
 
 class TestReports(ResourceTests):
     basename, model = "report", MonthlyReport
-    writers = {"office", "reporter"}
     update_data = {"progress_note": "主体已封顶", "completed_ytd": "62000.00"}
 
     def get_create_data(self, world):
@@ -299,8 +297,7 @@ class TestWeeklyPlans(ResourceTests):
 
 class TestProblems(ResourceTests):
     basename, model = "problem", Problem
-    writers = {"office", "reporter"}
-    update_data = {"status": "in_progress"}
+    update_data = {"title": "征地拆迁（续）"}
 
     def get_create_data(self, world):
         return {"project": world.project.pk, "category": "land_clearance", "title": "征地拆迁",
@@ -318,8 +315,6 @@ class TestProblems(ResourceTests):
 
 class TestProblemActions(ResourceTests):
     basename, model = "problemaction", ProblemAction
-    writers = {"office", "reporter"}
-    leader_creates = True
     update_data = {"text": "已协调"}
 
     def get_create_data(self, world):
@@ -369,7 +364,6 @@ class TestReviewCriteria(ResourceTests):
 
 class TestReviewScores(ResourceTests):
     basename, model = "reviewscore", ReviewScore
-    leader_creates = True
     update_data = {"score": "90.00"}
 
     def get_create_data(self, world):
