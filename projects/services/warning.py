@@ -145,3 +145,13 @@ def project_forecast(*, project, year, month):
     reports = dict(project.reports.filter(year=year, month__lte=month, status=ReportStatus.ACCEPTED)
                    .values_list("month", "completed_ytd"))
     return trajectory_forecast(plan=round2(plan.investment_in_force(month)), ytd_by_month=reports, month=month)
+
+
+def latest_forecast(*, project, year):
+    """The forecast from the project's latest accepted report of `year` (None without a plan, a
+    report, or when that report is December's: nothing is left to forecast)."""
+    month = (project.reports.filter(year=year, status=ReportStatus.ACCEPTED).order_by("-month")
+             .values_list("month", flat=True).first())
+    if month is None or month == 12:
+        return None
+    return project_forecast(project=project, year=year, month=month)
