@@ -63,3 +63,4 @@ class ReportAttachmentInline(AttachmentInline):
 
 class ProblemAttachmentInline(AttachmentInline):
     fk_name = "problem"
+

@@ -276,11 +276,38 @@ class SourceInline(InlineRoleMixin, GenericTabularInline):
     """The sources (document and verbatim quote) behind a record's facts."""
 
     model = Source
-    fields = ("document", "quote", "supports")
+    fields = ("document", "quote", "supports", "supports_labels")
+    readonly_fields = ("document_title", "supports_labels")
     extra = 0
     verbose_name = _("source")
     verbose_name_plural = _("sources")
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+    def get_fields(self, request, obj=None):
+        # Who may only read sees the document's title and the fields' names; who edits picks the
+        # document by its title and writes the field names the labels are made from.
+        if self.has_change_permission(request, obj):
+            return self.fields
+        return ("document_title", "quote", "supports_labels")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "document":
+            from projects.documents import document_choices
+
+            kwargs["widget"] = forms.Select(choices=document_choices())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("document"))
+    def document_title(self, obj):
+        from projects.documents import document_title
+
+        return document_title(obj.document)
+
+    @admin.display(description=_("fields supported"))
+    def supports_labels(self, obj):
+        from projects.documents import supports_labels
+
+        return supports_labels(obj.supports, obj.content_type.model_class() if obj.content_type_id else None)
 
 
 class ProjectCountMixin:

@@ -97,8 +97,11 @@ def add_domain_error(form, exc):
 
 
 def default_month():
-    today = timezone.localdate()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    """The month being reported (selectors.reporting_month), as YYYY-MM: both forms of the import
+    page start from it."""
+    from projects.selectors import reporting_month
+
+    year, month = reporting_month()
     return f"{year}-{month:02d}"
 
 

@@ -26,6 +26,7 @@ from projects.admin.common import (
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
+from projects.documents import document_title, supports_labels
 from projects.admin.sheet import ProjectSheetAdminMixin
 from projects.choices import Role
 from projects.models import (
@@ -412,8 +413,8 @@ class SourceForm(ConstraintMessagesForm):
 @admin.register(Source)
 class SourceAdmin(TrackerAdmin):
     form = SourceForm
-    list_display = ("document", "quote_excerpt", "supports", "content_type", "record_link")
-    list_display_links = ("document",)
+    list_display = ("document_title", "quote_excerpt", "supports_labels", "content_type", "record_link")
+    list_display_links = ("document_title",)
     list_filter = ("document", "content_type")
     search_fields = ("document", "quote", "supports")
     list_select_related = ("content_type",)
@@ -427,6 +428,14 @@ class SourceAdmin(TrackerAdmin):
     @admin.display(description=_("quote"))
     def quote_excerpt(self, obj):
         return Truncator(obj.quote).chars(60)
+
+    @admin.display(description=_("document"), ordering="document")
+    def document_title(self, obj):
+        return document_title(obj.document)
+
+    @admin.display(description=_("supports"), ordering="supports")
+    def supports_labels(self, obj):
+        return supports_labels(obj.supports, obj.content_type.model_class())
 
     @admin.display(description=_("record"))
     def record_link(self, obj):

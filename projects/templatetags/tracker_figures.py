@@ -45,3 +45,11 @@ def css_string(value):
     # print "&amp;" literally there.
     return mark_safe(text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
                      .replace("<", "\\3C ").replace(">", "\\3E "))
+
+
+@register.filter
+def document_title(file_name):
+    """A source document's title and date instead of its file name (projects.documents)."""
+    from projects.documents import document_title as title
+
+    return title(file_name)

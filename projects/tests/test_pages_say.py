@@ -238,3 +238,25 @@ def test_a_draft_bulletin_prints_as_not_yet_issued(loaded):
     html = client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[draft.pk])).content.decode()
     masthead = page_text(html, "masthead")
     assert "2014年第1期" in masthead and "草稿，尚未印发" in masthead
+
+
+# --- sources: the document's title and date, the fields' names ---------------------------------------
+
+def test_sources_show_the_documents_title_and_the_fields_names(loaded):
+    from projects.models import Project, Source
+
+    html = client_of("demo_office").get(reverse("admin:projects_source_changelist")
+                                        + "?document=001_9e72c8706aa50388.txt").content.decode()
+    titles = set(texts_of_class(html, "field-document_title"))
+    assert titles == {"《解放区2014年政府工作报告（2013年回顾与2014年计划）》（2014年初）"}
+    labels = texts_of_class(html, "field-supports_labels")
+    assert "名称；类型" in labels and "简介" in labels
+    assert not any(code in label for label in labels for code in ("name", "kind", "description", "total_investment"))
+    # A leader reads a project's sources on its page the same way.
+    starkai = Project.objects.get(name=STARKAI)
+    assert Source.objects.filter(project=starkai).exists()
+    html = client_of("demo_leader1").get(reverse("admin:projects_project_change", args=[starkai.pk])).content.decode()
+    documents = texts_of_class(html, "field-document_title")
+    assert "《解放区2014年政府工作报告（2013年回顾与2014年计划）》（2014年初）" in documents
+    assert not any(".txt" in document for document in documents)
+    assert not any("_" in label for label in texts_of_class(html, "field-supports_labels"))

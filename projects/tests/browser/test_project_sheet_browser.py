@@ -19,6 +19,7 @@ import pytest
 
 from projects.choices import ReportStatus
 from projects.models import Bulletin, Leader, MonthlyReport
+from projects.selectors import reporting_month
 from projects.tests.browser.helpers import login, screenshot
 from projects.tests.dashboard_world import dashboard_example as example  # noqa: F401 (fixture)
 
@@ -49,6 +50,14 @@ def test_a_clerks_month(page, example, office):
     page.set_viewport_size({"width": WIDTH, "height": 900})
     a = example.a
     login(page, "office")
+    check_page(page, "office-home")  # the home's dashboard tables fit the screen
+
+    # The import page starts from the month being reported, in both its forms.
+    page.goto("/admin/projects/monthlyreport/import/")
+    year, month = reporting_month()
+    assert page.locator("#id_template_month").input_value() == f"{year}-{month:02d}"
+    assert page.locator("#id_month").input_value() == f"{year}-{month:02d}"
+    check_page(page, "import-reports")
 
     # The report form: pick the project by searching, the month defaults are overwritten, and the
     # form says what October's report was and what the plan asks by November.
