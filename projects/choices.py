@@ -146,6 +146,33 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Read-only auditor")
 
 
+class WebhookKind(models.TextChoices):
+    """Group robots a unit's webhook posts to (群机器人)."""
+
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+
+
+class ReminderKind(models.TextChoices):
+    REPORT_DUE = "report_due", _("Monthly report due")
+    REPORT_OVERDUE = "report_overdue", _("Monthly report overdue")
+    PROBLEM_DUE = "problem_due", _("Problem deadline near")
+    PROBLEM_OVERDUE = "problem_overdue", _("Problem past its deadline")
+    REVIEW_UNSCORED = "review_unscored", _("Review not scored")
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+    NONE = "none", _("No contact on record")
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (retried on the next run)")
+    NO_CONTACT = "no_contact", _("Not sent: no contact on record")
 class AttachmentKind(models.TextChoices):
     """What an attachment of a report or a problem is: a site photo (形象进度照片) or a document."""
 

@@ -238,6 +238,26 @@ TRACKER_LIGHT_YELLOW_POINTS = env_int("TRACKER_LIGHT_YELLOW_POINTS", 10)  # yell
 TRACKER_LIGHT_RED_POINTS = env_int("TRACKER_LIGHT_RED_POINTS", 30)  # red beyond this many points behind
 TRACKER_REPORT_DUE_DAY = env_int("TRACKER_REPORT_DUE_DAY", 5)  # reports due by this day of the next month
 TRACKER_RANKING_BOTTOM = env_int("TRACKER_RANKING_BOTTOM", 3)  # how many laggards a ranking names
+# Reminders (manage.py send_reminders, docs/reminders.md): reports are reminded of from this many
+# days before the due day, problems this many days before their deadline.
+TRACKER_REMINDER_REPORT_DAYS = env_int("TRACKER_REMINDER_REPORT_DAYS", 3)
+TRACKER_REMINDER_PROBLEM_DAYS = env_int("TRACKER_REMINDER_PROBLEM_DAYS", 3)
+TRACKER_WEBHOOK_TIMEOUT = env_int("TRACKER_WEBHOOK_TIMEOUT", 10)  # seconds to wait for a group robot
+TRACKER_SITE_URL = env_str("TRACKER_SITE_URL", "")  # e.g. https://tracker.example.org: links in reminders
+
+# Mail (reminders): Django's settings from the environment. Without DJANGO_EMAIL_BACKEND, SMTP in
+# production and the console (mail printed, not sent) in development.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
+                        else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tracker@localhost")
+
 # The office that issues the monthly bulletin, printed at its head and in its running header.
 TRACKER_ISSUING_OFFICE = env_str("TRACKER_ISSUING_OFFICE", "解放区重点项目建设领导小组办公室")
 # Early warning (docs/warning.md): the run rate of the last this many months is extended to December.

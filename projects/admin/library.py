@@ -26,6 +26,7 @@ from projects.admin.common import (
     yi_column,
 )
 from projects.admin.imports import LibraryImportAdminMixin
+from projects.admin.reminders import ReminderInline
 from projects.documents import document_title, supports_labels
 from projects.admin.sheet import ProjectSheetAdminMixin
 from projects.choices import Role
@@ -82,6 +83,11 @@ class UnitAdmin(HistoryAdmin):
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
     inlines = [SourceInline]
+
+    def get_exclude(self, request, obj=None):
+        """The robot's webhook URL holds its key: only the project office sees and sets it."""
+        exclude = list(super().get_exclude(request, obj) or ())
+        return exclude if self._role(request) == Role.OFFICE else [*exclude, "webhook_url"]
 
     def get_queryset_annotations(self):
         return {
@@ -228,7 +234,7 @@ class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin
     list_prefetch_related = ("leaders", "programmes")
     autocomplete_fields = ("zone", "lead_unit", "parent")
     filter_horizontal = ("leaders", "cooperating_units", "programmes")
-    inlines = [AnnualPlanInline, MilestoneInline, SourceInline]
+    inlines = [AnnualPlanInline, MilestoneInline, SourceInline, ReminderInline]
     fieldsets = (
         (_("Identity"), {"fields": ("code", "name", "name_en", "aliases")}),
         (_("Classification"), {"fields": ("category", "zone", "stage", "key_level", "programmes", "is_archived")}),

@@ -24,6 +24,7 @@ from projects.admin.exports import (
 from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
 from projects.admin.common import InlineRoleMixin, TableAdminMixin, state_badge
+from projects.admin.reminders import ReminderInline, report_reminders
 from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, ReportStatus, Role
@@ -325,8 +326,9 @@ class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedM
     search_fields = ["project__name", "project__aliases"]
     autocomplete_fields = ["project"]
     fields = ["project", "year", "month", "completed_ytd", "progress_note", "problems_raised", "is_correction",
-              "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
-    readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at"]
+              "correction_reason", "status", "return_reason", "reporting_unit", "submitted_at", "accepted_at",
+              "reminders"]
+    readonly_fields = ["status", "return_reason", "reporting_unit", "submitted_at", "accepted_at", "reminders"]
     inlines = [ReportAttachmentInline]
 
     def get_inlines(self, request, obj):
@@ -378,6 +380,10 @@ class MonthlyReportAdmin(WorkflowAdminMixin, ReportFormContextMixin, UnitScopedM
     @admin.display(description=gettext_lazy("this month (万元)"))
     def month_figure(self, obj):
         return f"{obj.completed_month:,.2f}"
+
+    @admin.display(description=gettext_lazy("reminders sent"))
+    def reminders(self, obj):
+        return report_reminders(obj)
 
     @admin.display(description=gettext_lazy("correction"), ordering="is_correction")
     def correction(self, obj):
@@ -621,7 +627,7 @@ class ProblemAdmin(WorkflowAdminMixin, UnitScopedMixin, ProblemExportsMixin, Ser
     fields = ["project", "category", "title", "description", "origin", "meeting", "decision", "responsible_unit",
               "raised_on", "deadline", "status", "resolution", "resolved_on"]
     readonly_fields = ["status", "resolution", "resolved_on"]
-    inlines = [ProblemActionInline, ProblemAttachmentInline]
+    inlines = [ProblemActionInline, ProblemAttachmentInline, ReminderInline]
 
     def get_inlines(self, request, obj):
         """Actions and photos belong to a problem that exists (see MonthlyReportAdmin.get_inlines)."""
@@ -749,7 +755,7 @@ class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
         return obj.n_projects
 
     def get_inlines(self, request, obj):
-        return [ReviewCriterionInline] if obj is not None else []
+        return [ReviewCriterionInline, ReminderInline] if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields if obj is not None and obj.is_published else []

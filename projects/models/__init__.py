@@ -27,4 +27,5 @@ from projects.models.tracking import (  # noqa: F401
     ReviewScore,
     WeeklyPlan,
 )
+from projects.models.reminders import Reminder  # noqa: F401
 from projects.models.attachments import Attachment  # noqa: F401,E402

@@ -20,6 +20,7 @@ from projects.choices import (
     Role,
     Stage,
     UnitKind,
+    WebhookKind,
     ZoneKind,
 )
 from projects.querysets import ProjectQuerySet
@@ -111,8 +112,17 @@ class Unit(Archivable):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit")
     )
+    email = models.EmailField(_("contact e-mail"), blank=True, help_text=_("Reminders are sent here."))
+    phone = models.CharField(_("contact mobile phone"), max_length=20, blank=True,
+                             help_text=_("Mentioned (@) in the group robot's reminders."))
+    webhook_kind = models.CharField(_("group robot"), max_length=20, choices=WebhookKind.choices, blank=True)
+    webhook_url = models.URLField(
+        _("group robot webhook URL"), max_length=500, blank=True,
+        help_text=_("The robot's webhook address (企业微信 or 钉钉); it holds the robot's key: keep it secret."),
+    )
     sources = GenericRelation(Source, related_query_name="unit")
-    history = HistoricalRecords()
+    # The webhook URL holds the robot's key: not copied into the history.
+    history = HistoricalRecords(excluded_fields=["webhook_url"])
 
     class Meta:
         verbose_name = _("responsible unit")
@@ -123,6 +133,11 @@ class Unit(Archivable):
                 condition=~Q(parent=F("pk")),
                 name="%(app_label)s_%(class)s_not_own_parent",
                 violation_error_message=_("A unit cannot be its own parent."),
+            ),
+            models.CheckConstraint(
+                condition=Q(webhook_url="") | ~Q(webhook_kind=""),
+                name="%(app_label)s_%(class)s_webhook_has_kind",
+                violation_error_message=_("Say which group robot the webhook URL belongs to."),
             ),
         ]
 
@@ -147,6 +162,8 @@ class Leader(Archivable):
         related_name="leader",
         verbose_name=_("user account"),
     )
+    email = models.EmailField(_("contact e-mail"), blank=True, help_text=_("Reminders are sent here."))
+    phone = models.CharField(_("contact mobile phone"), max_length=20, blank=True)
     sources = GenericRelation(Source, related_query_name="leader")
     history = HistoricalRecords()
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from projects.choices import Category, MilestoneKind, Role, Stage
 from projects.models import (
+    Reminder,
     AnnualPlan,
     Bulletin,
     BulletinEntry,
@@ -206,6 +207,14 @@ def make_evaluation_result(n):
     )
 
 
+def make_reminder(n):
+    problem = make_problem(f"RM{n}")
+    return Reminder.objects.create(key=f"problem_overdue|problem:{problem.pk}|2013-10-01|email|unit:{n}",
+                                   kind="problem_overdue", period="2013-10-01", project=problem.project,
+                                   problem=problem, unit=problem.responsible_unit, channel="email",
+                                   address=f"unit{n}@example.org", status="sent", attempts=1)
+
+
 def make_attachment(n):
     """A document on a report, written straight to the default storage (the checks are tested in test_attachments)."""
     from django.core.files.base import ContentFile
@@ -221,6 +230,7 @@ def make_attachment(n):
 
 
 FACTORIES = {
+    Reminder: make_reminder,
     MonthlyReport: make_report,
     Bulletin: make_bulletin,
     BulletinEntry: make_bulletin_entry,

@@ -132,6 +132,10 @@ def populate_every_model():
         )
         m.ProblemAction.objects.create(problem=problem, date=datetime.date(2013, 7, 10), text="现场协调",
                                        status_after=ProblemStatus.IN_PROGRESS, user=office)
+        m.Reminder.objects.create(key=f"problem_due|problem:{problem.pk}|2013-07-31|email|unit:{wangchu.pk}",
+                                  kind="problem_due", period="2013-07-31", project=starkai, problem=problem,
+                                  unit=wangchu, channel="email", address="wangchu@example.org", message="【问题督办】",
+                                  status="sent", attempts=1, sent_at=at)
         minutes = m.Attachment(project=starkai, problem=problem, kind="document", original_name="协调会纪要.pdf",
                                content_type="application/pdf", size=17, sha256="0" * 64, caption="协调会纪要",
                                uploaded_by=reporter)

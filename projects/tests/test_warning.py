@@ -6,6 +6,7 @@ progress of month k is round(100k/12, 2): 41.67, 50.00, 58.33, 66.67, 75.00, 83.
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from projects.services.warning import project_forecast, trajectory_forecast
 
@@ -36,7 +37,8 @@ def test_a_yellow_project_is_forecast_to_turn_red_in_september():
     assert (f.year_end_ytd, f.year_end_rate) == (D("5400.00"), D("54.00"))
     assert (f.yellow_month, f.red_month) == (4, 9)
     assert f.state == "turns_red"
-    assert f.text == "年末预计完成计划的 54.00%；9月转红"
+    with translation.override("zh-hans"):
+        assert f.text == "年末预计完成计划的 54.00%；9月转红"
 
 
 def test_a_missing_month_is_carried_forward_and_the_run_rate_rounded_to_the_cent():
