@@ -260,3 +260,21 @@ def test_sources_show_the_documents_title_and_the_fields_names(loaded):
     assert "《解放区2014年政府工作报告（2013年回顾与2014年计划）》（2014年初）" in documents
     assert not any(".txt" in document for document in documents)
     assert not any("_" in label for label in texts_of_class(html, "field-supports_labels"))
+
+
+def test_the_bulletin_says_what_its_counts_count(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    url = reverse("admin:projects_bulletin_change", args=[bulletin.pk])
+    assert page("demo_office", url, "bulletin-light-counts") == "(绿灯 8 / 黄灯 0 / 红灯 4)"
+    assert page("demo_office", url, "bulletin-light-counts", language="en") == "(green 8 / yellow 0 / red 4)"
+
+
+def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    html = client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content
+    xingkai = next(row for row in table_rows(html, "bulletin-rows") if STARKAI in row)
+    assert "60,000.00" in xingkai and "62,000.00" in xingkai
