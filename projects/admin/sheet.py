@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from projects.admin.common import format_yi
+from projects.services.warning import sheet_forecast
 from projects.services.sheet import chart_payload, project_sheet, sheet_default_year, sheet_project, sheet_years
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
@@ -48,4 +49,5 @@ class ProjectSheetAdminMixin:
             "opts": self.model._meta,
             "original": sheet.project,
             "has_change_permission": self.has_change_permission(request, project),
+            "forecast": sheet_forecast(sheet),
         })

@@ -169,7 +169,7 @@ def protected_message(instance):
 
 def exception_handler(exc, context):
     request = context.get("request")
-    if isinstance(exc, DatabaseError) and is_database_outage(exc):
+    if is_database_outage(exc):
         log_outage(request, exc)
         exc = ServiceUnavailable()
     exc = _translate(exc)
@@ -210,7 +210,7 @@ def server_error(request):
     from django.template.response import SimpleTemplateResponse
 
     exc = sys.exc_info()[1]
-    outage = isinstance(exc, DatabaseError) and is_database_outage(exc)
+    outage = is_database_outage(exc)
     if outage:
         log_outage(request, exc)
     if request.path.startswith("/api/"):

@@ -622,5 +622,9 @@ class TokenSerializer(serializers.Serializer):
 
 
 class HealthSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    database = serializers.CharField()
+    status = serializers.CharField(help_text=_("ok, or error when a check failed (503)."))
+    database = serializers.CharField(help_text=_("ok when the database answers a read."))
+    database_write = serializers.CharField(help_text=_(
+        "ok when the database accepts a write (tried and rolled back): error on a read-only database or a "
+        "full disk."))
+    error = serializers.CharField(required=False, help_text=_("What failed, as the database said it."))

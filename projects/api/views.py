@@ -560,17 +560,41 @@ class TokenView(APIView):
 
 
 class HealthView(APIView):
-    """Liveness for load balancers and monitoring: the app answers and the database runs SELECT 1."""
+    """Liveness and readiness for load balancers and monitoring: the database answers a read and
+    accepts a write (an UPDATE of one row of django_migrations, rolled back), so that a read-only
+    database, a full disk or a lost connection answer 503 naming what failed."""
 
     resource = "health"
     authentication_classes = []
 
     @extend_schema(responses={200: s.HealthSerializer, 503: s.HealthSerializer})
     def get(self, request):
+        checks = {"database": "ok", "database_write": "ok"}
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
-        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            return Response({"status": "error", "database": "error"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response({"status": "ok", "database": "ok"})
+        except Exception as exc:  # noqa: BLE001 - any database failure means "not healthy"
+            checks = {"database": "error", "database_write": "error", "error": _health_error(exc)}
+        else:
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("UPDATE django_migrations SET app = app "
+                                       "WHERE id = (SELECT MIN(id) FROM django_migrations)")
+                    transaction.set_rollback(True)
+            except Exception as exc:  # noqa: BLE001 - read-only database, disk full, lock timeout
+                checks = {"database": "ok", "database_write": "error", "error": _health_error(exc)}
+        if "error" in checks:
+            from projects.api.exceptions import RETRY_AFTER_SECONDS, log_outage
+
+            log_outage(request, Exception(checks["error"]))
+            response = Response({"status": "error", **checks}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        return Response({"status": "ok", **checks})
+
+
+def _health_error(exc):
+    """What failed, in a line: the driver's message names read-only, disk full, refused connections."""
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]

@@ -145,3 +145,24 @@ def project_forecast(*, project, year, month):
     reports = dict(project.reports.filter(year=year, month__lte=month, status=ReportStatus.ACCEPTED)
                    .values_list("month", "completed_ytd"))
     return trajectory_forecast(plan=round2(plan.investment_in_force(month)), ytd_by_month=reports, month=month)
+
+
+def latest_forecast(*, project, year):
+    """The forecast from the project's latest accepted report of `year` (None without a plan, a
+    report, or when that report is December's: nothing is left to forecast)."""
+    month = (project.reports.filter(year=year, status=ReportStatus.ACCEPTED).order_by("-month")
+             .values_list("month", flat=True).first())
+    if month is None or month == 12:
+        return None
+    return project_forecast(project=project, year=year, month=month)
+
+
+def sheet_forecast(sheet):
+    """latest_forecast from a project sheet's months (services.sheet), without a query: each
+    month carries the accepted YTD, its plan in force and its reports."""
+    accepted = [m for m in sheet.months if any(r.status == ReportStatus.ACCEPTED for r in m.reports)]
+    if not accepted or accepted[-1].month == 12 or accepted[-1].plan_in_force is None:
+        return None
+    latest = accepted[-1]
+    return trajectory_forecast(plan=latest.plan_in_force, ytd_by_month={m.month: m.completed_ytd for m in accepted},
+                               month=latest.month)

@@ -100,3 +100,14 @@ def test_project_forecast_reads_accepted_reports_and_the_plan_in_force(project, 
     f = project_forecast(project=project, year=2013, month=10)
     assert (f.run_rate, f.year_end_ytd, f.year_end_rate, f.state) == (D("6000.00"), D("60000.00"), D("100.00"),
                                                                       "on_track")
+
+
+@pytest.mark.django_db
+def test_the_project_sheet_shows_the_forecast(project, plan, accepted_report, client, office):
+    # Case 1 × 5 on the plan of 60000: March 18000, June 27000 (45.00% vs 50.00: green). Run rate
+    # (27000 - 18000) / 3 = 3000; August 33000 = 55.00% vs 66.67 → yellow; Dec 45000 = 75.00%.
+    accepted_report(project, 2013, 3, "18000")
+    accepted_report(project, 2013, 6, "27000")
+    client.force_login(office)
+    page = client.get(f"/admin/projects/project/{project.pk}/sheet/", {"year": 2013}).content.decode()
+    assert "预警 (据 6 月数据): 年末预计完成计划的 75.00%；8月转黄" in page
