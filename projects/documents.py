@@ -45,7 +45,8 @@ def document_title(file_name):
 
 # Words the sources use for what is not a field of the record itself.
 TERMS = {"year": _("year"), "programme": _("programme"), "annual plan": _("annual plan"),
-         "description": _("description"), "responsibility": _("responsibility")}
+         "description": _("description"), "responsibility": _("responsibility"),
+         "milestone": _("milestone")}
 
 
 def supports_labels(supports, model):

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "axes",
+    "projects.third_party.AxesConfig",  # django-axes, under a translated name
     "projects",
 ]
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from projects.admin.history import AuditAdminMixin
@@ -258,6 +259,18 @@ class TrackerAdmin(LibraryRoleMixin, AuditAdminMixin, admin.ModelAdmin):
         if self.list_prefetch_related:
             qs = qs.prefetch_related(*self.list_prefetch_related)
         return qs
+
+    def get_list_display(self, request):
+        """Records with an English name (zones, units, programmes, projects): Chinese pages list the
+        Chinese name only; English pages add the English name next to it."""
+        columns = list(super().get_list_display(request))
+        if not any(field.name == "name_en" for field in self.model._meta.fields):
+            return columns
+        columns = [column for column in columns if column != "name_en"]
+        language = (translation.get_language() or "zh-hans").lower()
+        if not language.startswith("zh") and "name" in columns:
+            columns.insert(columns.index("name") + 1, "name_en")
+        return columns
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

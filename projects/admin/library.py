@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.urls import reverse
@@ -416,19 +418,34 @@ class SourceForm(ConstraintMessagesForm):
         return cleaned
 
 
+class DocumentFilter(admin.SimpleListFilter):
+    """Sources by document, each named by its title and date rather than its file name."""
+
+    title = _("document")
+    parameter_name = "document"
+
+    def lookups(self, request, model_admin):
+        names = model_admin.get_queryset(request).order_by("document").values_list("document", flat=True).distinct()
+        return [(name, document_title(name)) for name in names]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(document=self.value()) if self.value() else queryset
+
+
 @admin.register(Source)
 class SourceAdmin(TrackerAdmin):
     form = SourceForm
     list_display = ("document_title", "quote_excerpt", "supports_labels", "content_type", "record_link")
     list_display_links = ("document_title",)
-    list_filter = ("document", "content_type")
+    list_filter = (DocumentFilter, ("content_type", admin.RelatedOnlyFieldListFilter))
     search_fields = ("document", "quote", "supports")
     list_select_related = ("content_type",)
     list_prefetch_related = ("record",)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "content_type":
-            kwargs["queryset"] = ContentType.objects.filter(app_label="projects").order_by("model")
+            kwargs["queryset"] = (ContentType.objects.filter(app_label="projects")
+                                  .exclude(model__startswith="historical").order_by("model"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("quote"))
@@ -479,7 +496,26 @@ class ProfileInline(admin.StackedInline):
     verbose_name_plural = _("profile")
 
 
+def translated_permissions(formfield):
+    """A permission picker listing permissions in the current language (projects.third_party)."""
+    from projects.third_party import permission_label
+
+    if formfield is not None and formfield.queryset.model is Permission:
+        formfield.queryset = formfield.queryset.select_related("content_type")
+        formfield.label_from_instance = permission_label
+    return formfield
+
+
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """Django's groups, with the permissions listed in the current language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return translated_permissions(super().formfield_for_manytomany(db_field, request, **kwargs))
 
 
 @admin.register(User)
@@ -488,6 +524,9 @@ class UserAdmin(BaseUserAdmin):
 
     inlines = [ProfileInline]
     list_display = ("username", "first_name", "last_name", "role", "unit", "is_staff", "is_active")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return translated_permissions(super().formfield_for_manytomany(db_field, request, **kwargs))
     list_filter = BaseUserAdmin.list_filter + ("profile__role",)
     list_select_related = ("profile__unit",)
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +30,7 @@ from projects.admin.history import AuditAdminMixin
 from projects.choices import Category, ProblemStatus, ReportStatus, Role
 from projects.exceptions import DomainError
 from projects.models import (
+    AnnualPlan,
     Bulletin,
     BulletinEntry,
     Decision,
@@ -37,7 +38,9 @@ from projects.models import (
     EvaluationResult,
     Meeting,
     MeetingItem,
+    Milestone,
     MonthlyReport,
+    PlanRevision,
     Problem,
     ProblemAction,
     Project,
@@ -510,6 +513,14 @@ class BulletinEntryAdmin(ReadOnlyAdmin):
                     "coloured_light", "rank_in_category"]
     list_filter = ["bulletin", "light", "category"]
     list_select_related = ["bulletin", "project"]
+    exclude = ["reasons"]
+    readonly_fields = ["reasons_text"]
+
+    @admin.display(description=gettext_lazy("reasons"))
+    def reasons_text(self, obj):
+        """The reasons for the light as the bulletin words them (not the stored codes)."""
+        texts = [reason.get("text") or reason.get("code", "") for reason in obj.reasons or []]
+        return "；".join(text for text in texts if text) or "-"
 
     @admin.display(description=gettext_lazy("light"), ordering="light")
     def coloured_light(self, obj):
@@ -902,3 +913,52 @@ class EvaluationResultAdmin(ReadOnlyAdmin):
     list_display = ["evaluation", "subject", "rank", "project", "unit", "total"]
     list_filter = ["evaluation", "subject"]
     list_select_related = ["evaluation", "project", "unit"]
+    fields = ["evaluation", "subject", "project", "unit", "completion_score", "milestone_score", "problem_score",
+              "review_score", "total", "rank", "trace_lines"]
+
+    @admin.display(description=gettext_lazy("trace"))
+    def trace_lines(self, obj):
+        """What the score was computed from, in words and with links to the records (not the stored JSON)."""
+        return trace_html(obj.trace or {})
+
+
+def _record_links(model, pks):
+    from projects.admin.common import admin_link
+
+    objects = {o.pk: o for o in model.objects.filter(pk__in=pks or [])}
+    if not objects:
+        return _("none")
+    return format_html_join("、", "{}", ((admin_link(objects[pk]),) for pk in pks if pk in objects))
+
+
+def trace_html(trace):
+    """An evaluation result's trace as labelled lines: the plan, the report and figures the completion
+    score rests on, the milestones, problems and review scores counted, and the weights."""
+    from projects.templatetags.tracker_figures import rate, wan
+
+    lines = []
+    if "projects" in trace:
+        lines.append((_("Projects averaged"), _record_links(Project, trace["projects"])))
+    if "period_end" in trace:
+        weights = trace.get("weights", {})
+        lines += [
+            (_("Period ending"), trace["period_end"]),
+            (_("Annual plan"), _record_links(AnnualPlan, [trace.get("annual_plan")])),
+            (_("Plan revision in force"), _record_links(PlanRevision, [trace.get("plan_revision")])
+             if trace.get("plan_revision") else _("none")),
+            (_("Plan in force (10,000 yuan)"), wan(trace.get("plan_in_force"))),
+            (_("Monthly report"), _record_links(MonthlyReport, trace.get("reports", []))),
+            (_("Completed this year (10,000 yuan)"), wan(trace.get("completed_ytd"))),
+            (_("Annual completion rate (capped at 100%)"), f"{rate(trace.get('completion_rate_capped'))}%"),
+            (_("Milestones due"), _record_links(Milestone, trace.get("milestones_due", []))),
+            (_("Milestones met on time"), _record_links(Milestone, trace.get("milestones_met", []))),
+            (_("Problems due"), _record_links(Problem, trace.get("problems_due", []))),
+            (_("Problems closed on time"), _record_links(Problem, trace.get("problems_closed_on_time", []))),
+            (_("Review scores counted"), str(len(trace.get("review_scores", [])))),
+            (_("Mean review score"), rate(trace.get("review_mean"))),
+            (_("Weights"), _("annual completion rate %(completion)s / milestones met on time %(milestones)s / "
+                             "problems closed on time %(problems)s / review scores %(reviews)s") % {
+                key: rate(weights.get(key)) for key in ("completion", "milestones", "problems", "reviews")}),
+        ]
+    return format_html('<table class="trk-trace">{}</table>', format_html_join(
+        "", "<tr><th>{}</th><td>{}</td></tr>", lines))

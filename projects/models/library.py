@@ -61,7 +61,9 @@ class Source(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="projects_source_record_idx")]
 
     def __str__(self):
-        return f"{self.document}: {self.quote[:40]}"
+        from projects.documents import document_title
+
+        return f"{document_title(self.document)}: {self.quote[:40]}"
 
 
 class Archivable(models.Model):

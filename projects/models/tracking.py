@@ -23,6 +23,7 @@ from projects.choices import (
     ProblemStatus,
     PublicationStatus,
     ReportStatus,
+    Stage,
 )
 from projects.locking import Versioned
 from projects.validators import LONG_TEXT, MINUTES_TEXT, SHORT_TEXT, text_limit
@@ -160,7 +161,7 @@ class BulletinEntry(models.Model):
     bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="entries", verbose_name=_("bulletin"))
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("project"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    stage = models.CharField(_("stage"), max_length=20)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     zone_name = models.CharField(_("zone"), max_length=100, blank=True)
     unit_name = models.CharField(_("lead unit"), max_length=100, blank=True)
     planned_investment = money_field(_("annual plan in force"))

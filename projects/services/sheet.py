@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from projects.documents import supports_labels
 from projects.choices import Light, ProblemStatus, PublicationStatus, ReportStatus
 from projects.models import (
     AnnualPlan,
@@ -167,8 +168,10 @@ def project_sheet(*, project, year, years=None):
     ).order_by("document", "id"))
     labels = {types[Project].pk: _("project"), types[AnnualPlan].pk: _("annual plan"),
               types[Milestone].pk: _("milestone")}
+    models = {types[model].pk: model for model in (Project, AnnualPlan, Milestone)}
     for source in sources:
         source.record_label = labels[source.content_type_id]
+        source.supports_label = supports_labels(source.supports, models[source.content_type_id])
 
     return SimpleNamespace(
         project=project, year=year, years=years, plans=plans, plan=plan,

@@ -278,3 +278,123 @@ def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     html = client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content
     xingkai = next(row for row in table_rows(html, "bulletin-rows") if STARKAI in row)
     assert "60,000.00" in xingkai and "62,000.00" in xingkai
+
+
+# --- Chinese pages say everything in Chinese -------------------------------------------------------
+
+# Words a Chinese page may show: the language switch offers "English"; names of formats, products and
+# protocols; the keys of a Mac keyboard in Django's own hint for multiple choice.
+NAMES = {"English", "Excel", "PDF", "Webhook", "IP", "HTTP", "Accept", "GET", "POST", "SHA", "EXIF", "JPEG",
+         "PNG", "WebP", "doc", "docx", "xls", "xlsx", "pdf", "pptx", "Control", "Command", "Mac", "ID", "GB", "LDAP"}
+# Cells that hold codes or account names, not words: they are what a clerk types to find a record.
+CODE_CELLS = ("field-code", "field-username", "field-user", "field-user_link", "field-document", "field-user_agent",
+              "field-path_info")
+
+
+WORD = r"[A-Za-z][A-Za-z0-9_'’\-]*[A-Za-z0-9]"
+
+
+def names_on_record():
+    """Latin letters that are part of Chinese names on record (S104省道, PC机芯): names, not English."""
+    import re
+
+    from projects.models import Leader, Programme, Project, Unit, Zone
+
+    names = set()
+    for model in (Project, Unit, Zone, Programme, Leader):
+        for name in model.objects.values_list("name", flat=True):
+            names.update(re.findall(WORD, name))
+    return names
+
+
+def english_words(html, names=()):
+    """The English words a reader meets on the page, apart from NAMES, `names`, codes, paths and
+    account names."""
+    import re
+
+    if isinstance(html, bytes):
+        html = html.decode()
+    for css_class in CODE_CELLS:
+        html = re.sub(rf'(<t[dh] class="{css_class}"[^>]*>).*?(</t[dh]>)', r"\1\2", html, flags=re.S)
+    text = re.sub(r"\S*/\S*", " ", page_text(html))  # paths and addresses
+    words = set(re.findall(WORD, text))
+    return sorted(word for word in words if word not in NAMES and word not in names and not word.startswith("demo_"))
+
+
+@pytest.fixture
+def superuser_client(loaded):
+    user = get_user_model().objects.create_superuser("chief", "chief@example.org", None, first_name="系统管理员")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_index_and_every_changelist_say_nothing_in_english(superuser_client):
+    from axes.models import AccessAttempt, AccessLog
+    from django.contrib import admin
+
+    # A lockout on record, so that the login-throttling lists have rows to read.
+    AccessAttempt.objects.create(username="demo_office", ip_address="10.0.0.8", user_agent="Mozilla/5.0",
+                                 http_accept="text/html", path_info="/admin/login/", get_data="", post_data="",
+                                 failures_since_start=5)
+    AccessLog.objects.all().delete()  # the test client's own login, which has no path or browser
+    AccessLog.objects.create(username="demo_office", ip_address="10.0.0.8", user_agent="Mozilla/5.0",
+                             http_accept="text/html", path_info="/admin/login/")
+    names = names_on_record()
+    index = superuser_client.get(reverse("admin:index"))
+    assert english_words(index.content) == []
+    sidebar = page_text(index.content)
+    assert "登录限制" in sidebar and "登录失败记录" in sidebar and "登录日志" in sidebar
+    assert "Access attempts" not in sidebar and "Axes" not in sidebar
+    found = {}
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = superuser_client.get(url)
+        assert response.status_code == 200, url
+        if words := english_words(response.content, names):
+            found[url] = words
+    assert found == {}
+
+
+def test_record_pages_say_nothing_in_english(superuser_client):
+    from projects.models import Bulletin, BulletinEntry, Evaluation, EvaluationResult, Project, Review, Zone
+
+    starkai = Project.objects.get(name=STARKAI)
+    october = Bulletin.objects.get(year=2013, month=10)
+    pages = [
+        DASHBOARD, reverse("tracker_todo"),
+        reverse("admin:projects_project_sheet", args=[starkai.pk]),
+        reverse("admin:projects_bulletin_change", args=[october.pk]),
+        reverse("admin:projects_bulletin_print", args=[october.pk]),
+        reverse("admin:projects_review_change", args=[Review.objects.get(year=2013, quarter=3).pk]),
+        reverse("admin:projects_evaluation_change", args=[Evaluation.objects.get(kind="year_end").pk]),
+        reverse("admin:projects_project_change", args=[starkai.pk]),
+        reverse("admin:projects_zone_change", args=[Zone.objects.get(code="commerce").pk]),
+        reverse("admin:projects_annualplan_change", args=[starkai.annual_plans.get(year=2013).pk]),
+        reverse("admin:projects_milestone_change", args=[starkai.milestones.first().pk]),
+        reverse("admin:projects_bulletinentry_change", args=[BulletinEntry.objects.filter(project=starkai).first().pk]),
+        reverse("admin:projects_evaluationresult_change",
+                args=[EvaluationResult.objects.filter(project=starkai).first().pk]),
+    ]
+    names = names_on_record()
+    found = {url: english_words(superuser_client.get(url).content, names) for url in pages}
+    assert found == {url: [] for url in pages}
+
+
+def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_client):
+    from projects.models import Project
+
+    zones = reverse("admin:projects_zone_changelist")
+    chinese = page_text(superuser_client.get(zones).content)
+    english = page_text(superuser_client.get(zones, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "特色商业区" in chinese and "Featured Commercial District" not in chinese
+    assert "| 特色商业区 | Featured Commercial District | commerce |" in english
+    units = page_text(superuser_client.get(reverse("admin:projects_unit_changelist"), HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "解放区商务局 | Jiefang District Commerce Bureau |" in units
+    sheet = reverse("admin:projects_project_sheet", args=[Project.objects.get(name=STARKAI).pk])
+    assert "StarKai International City Complex" in page_text(
+        superuser_client.get(sheet, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "StarKai" not in page_text(superuser_client.get(sheet).content)
+    # The login-throttling records under their English names.
+    index = page_text(superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "Login throttling" in index and "Access attempts" in index and "Access logs" in index
