@@ -203,6 +203,11 @@ class MilestoneInline(TrackerInline):
     fields = ("kind", "name", "planned_date", "actual_date", "note")
 
 
+# Chosen by the clerk for every new project: the model's defaults (其他, 储备) are not offered as a
+# preselected answer on the add form.
+CHOSEN_ON_ADD = ("category", "stage")
+
+
 class ProjectForm(ConstraintMessagesForm):
     class Meta:
         model = Project
@@ -211,6 +216,18 @@ class ProjectForm(ConstraintMessagesForm):
             "aliases": forms.Textarea(attrs={"rows": 3, "cols": 40}),
             "description": forms.Textarea(attrs={"rows": 5, "cols": 80}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            for name in CHOSEN_ON_ADD:
+                field = self.fields.get(name)
+                if field is None:
+                    continue
+                field.required = True
+                field.choices = [("", "---------"), *[c for c in field.choices if c[0] != ""]]
+                if name not in (kwargs.get("initial") or {}):  # ?stage=new in the add link still presets it
+                    self.initial[name] = ""
 
 
 @admin.register(Project)

@@ -286,6 +286,9 @@ class ProjectSerializer(TrackerSerializer):
         model = Project
         fields = PROJECT_FIELDS + PROGRESS_FIELDS + ["annual_plans", "milestones", "sources"]
         read_only_fields = ["is_archived"]
+        # A new project's category and stage are stated, not assumed (the model's defaults are not
+        # applied through the API): a create without them answers 400 naming the field.
+        extra_kwargs = {"category": {"required": True}, "stage": {"required": True}}
 
     def get_progress_year(self, obj) -> int | None:
         return self.context.get("progress", (None, None))[0]

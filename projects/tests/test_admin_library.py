@@ -351,3 +351,33 @@ def test_a_planned_completion_date_is_stored_when_valid(admin_client, db):
     assert response.status_code == 302
     project = Project.objects.get(name="新项目")
     assert project.planned_completion == datetime.date(2015, 12, 31)
+
+
+def test_the_project_add_form_has_no_preselected_category_or_stage(admin_client):
+    """A clerk chooses the category and stage of a new project: the form offers "---------" for both
+    and refuses to save without them, naming each field."""
+    from projects.tests.page_text import page_text
+
+    url = reverse("admin:projects_project_add")
+    page = admin_client.get(url)
+    html = page.content.decode()
+    for name in ("category", "stage"):
+        select = html[html.index(f'name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert '<option value="" selected>---------</option>' in select, name
+        assert select.count("selected") == 1, name
+    response = admin_client.post(url, admin_form_data(page, name="未分类项目"))
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"category", "stage"}
+    errors = page_text(response.content)
+    assert "该字段是必填项。\n类别:" in errors and "该字段是必填项。\n项目阶段:" in errors
+    assert not Project.objects.filter(name="未分类项目").exists()
+    response = admin_client.post(url, admin_form_data(page, name="未分类项目", category="industry", stage="new"))
+    assert response.status_code == 302
+    assert Project.objects.filter(name="未分类项目", category="industry", stage="new").exists()
+    # The change form shows the project's own choice, with no empty option to fall back to.
+    project = Project.objects.get(name="未分类项目")
+    html = admin_client.get(reverse("admin:projects_project_change", args=[project.pk])).content.decode()
+    select = html[html.index('name="stage"'):]
+    assert '<option value="new" selected>' in select[:select.index("</select>")]
+    assert '<option value="">' not in select[:select.index("</select>")]

@@ -29,7 +29,7 @@ from projects.models import (
 )
 from projects.tests.api_utils import api, fast_passwords, results, users, world  # noqa: F401
 
-BAD_PROJECT = {"name": "", "total_investment": "-1", "stage": "bogus", "planned_start": "2013-13-01"}
+BAD_PROJECT = {"name": "", "category": "industry", "total_investment": "-1", "stage": "bogus", "planned_start": "2013-13-01"}
 
 
 # --- projects ----------------------------------------------------------------------------------
@@ -344,3 +344,22 @@ def test_swagger_and_redoc_load_nothing_from_a_cdn(api, users):
         assert not any(host in html.lower() for host in ("cdn.", "cdnjs", "jsdelivr", "unpkg"))
         assert "//fonts.googleapis" not in html
     assert api.get(reverse("api:schema"), HTTP_ACCEPT="application/json").status_code == 200
+
+
+def test_a_new_project_states_its_category_and_stage(api, world):
+    """No silent default: a project created without a category or a stage is refused, naming each."""
+    api.force_authenticate(world.users["office"])
+    response = api.post(reverse("api:project-list"), {"name": "无类别项目"}, format="json")
+    assert response.status_code == 400
+    by_field = {e["field"]: e for e in response.json()["errors"]}
+    assert set(by_field) == {"category", "stage"}
+    assert by_field["category"]["code"] == "required" and by_field["category"]["message"] == "该字段是必填项。"
+    assert not Project.objects.filter(name="无类别项目").exists()
+    response = api.post(reverse("api:project-list"), {"name": "无类别项目", "category": "industry", "stage": "new"},
+                        format="json")
+    assert response.status_code == 201
+    assert (response.json()["category_display"], response.json()["stage_display"]) == ("工业", "新建")
+    # A change leaves them as they are when not sent.
+    response = api.patch(reverse("api:project-detail", args=[response.json()["id"]]), {"name": "改名项目"},
+                         format="json")
+    assert response.status_code == 200 and response.json()["stage"] == "new"
