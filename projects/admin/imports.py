@@ -97,8 +97,8 @@ def add_domain_error(form, exc):
 
 
 def default_month():
-    """The month being reported (selectors.reporting_month), as YYYY-MM: both forms of the import
-    page start from it."""
+    """The month being reported (selectors.reporting_month), as YYYY-MM: the import page starts
+    from it."""
     from projects.selectors import reporting_month
 
     year, month = reporting_month()
@@ -106,12 +106,12 @@ def default_month():
 
 
 class MonthField(forms.CharField):
-    """A month written YYYY-MM; cleans to (year, month)."""
+    """A month written YYYY-MM (a browser's month picker); cleans to (year, month)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", gettext_lazy("Month"))
-        kwargs.setdefault("help_text", gettext_lazy("YYYY-MM, e.g. 2013-10"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2013-10", "size": 8}))
+        kwargs.setdefault("help_text", gettext_lazy("Year and month, e.g. 2013-10"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month", "placeholder": "2013-10", "size": 8}))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -122,29 +122,26 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(exc.messages) from None
 
 
-class ReportTemplateForm(forms.Form):
-    month = MonthField()
+class ReportImportForm(forms.Form):
+    """The import page's one form: the month (entered once, for the template and the upload), the
+    unit whose template the office downloads, the filled file and whether to submit it."""
+
+    month = MonthField(help_text=gettext_lazy(
+        "Year and month, e.g. 2013-10. The template is made for this month, and the upload is read as this "
+        "month's reports."))
     unit = forms.ModelChoiceField(queryset=Unit.objects.filter(is_archived=False), required=False,
                                   label=gettext_lazy("Unit"), empty_label=gettext_lazy("All units"))
+    file = forms.FileField(label=gettext_lazy("Filled template (.xlsx)"), required=False)
+    submit = forms.BooleanField(required=False, label=gettext_lazy("Submit the reports after the import"))
 
-    def __init__(self, *args, office=False, **kwargs):
-        # The upload form on the same page has a month field too: distinct ids keep each label on
-        # its own field.
-        kwargs.setdefault("auto_id", "id_template_%s")
+    def __init__(self, *args, office=False, reporter=False, uploading=False, **kwargs):
         super().__init__(*args, **kwargs)
         if not office:
             del self.fields["unit"]
-
-
-class ReportUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Filled template (.xlsx)"))
-    month = MonthField()
-    submit = forms.BooleanField(required=False, label=gettext_lazy("Submit the reports after the import"))
-
-    def __init__(self, *args, reporter=False, **kwargs):
-        super().__init__(*args, **kwargs)
         if not reporter:
             del self.fields["submit"]
+        # The file is needed for a preview, not for downloading the template.
+        self.fields["file"].required = uploading
 
 
 class LibraryUploadForm(forms.Form):
@@ -191,20 +188,24 @@ class ReportImportAdminMixin:
         if role not in (Role.OFFICE, Role.REPORTER):
             raise PermissionDenied
         office, reporter = role == Role.OFFICE, role == Role.REPORTER
-        downloading = "download" in request.GET
-        template_form = ReportTemplateForm(request.GET if downloading else None, office=office,
-                                           initial={"month": default_month()})
-        if downloading and template_form.is_valid():
-            year, month = template_form.cleaned_data["month"]
+        confirming = request.method == "POST" and "confirm" in request.POST
+        # The template: a GET link (?download=1&month=…) or the form's "Download template" button.
+        downloading = "download" in (request.POST if request.method == "POST" else request.GET)
+        uploading = request.method == "POST" and not confirming and not downloading
+        bound = None if confirming or (request.method == "GET" and not downloading) else (
+            request.POST if request.method == "POST" else request.GET)
+        upload_form = ReportImportForm(bound, request.FILES if uploading else None, office=office, reporter=reporter,
+                                       uploading=uploading, initial={"month": default_month()})
+        if downloading and upload_form.is_valid():
+            year, month = upload_form.cleaned_data["month"]
             data = reports_template(user=request.user, year=year, month=month,
-                                    unit=template_form.cleaned_data.get("unit"))
+                                    unit=upload_form.cleaned_data.get("unit"))
             return xlsx_response(data, f"月报-{year}-{month:02d}.xlsx")
 
-        upload_form = ReportUploadForm(reporter=reporter, initial={"month": default_month()})
         preview = payload = data = None
         conflicts = []
         error_form = upload_form
-        if request.method == "POST" and "confirm" in request.POST:
+        if confirming:
             error_form = ConfirmForm(request.POST)
             if error_form.is_valid():
                 try:
@@ -237,8 +238,7 @@ class ReportImportAdminMixin:
                         error_form.add_error(None, _("Nothing was imported: the data changed since the preview. "
                                                      "Correct the rows below and upload the file again."))
                         payload = None
-        elif request.method == "POST":
-            upload_form = error_form = ReportUploadForm(request.POST, request.FILES, reporter=reporter)
+        elif uploading:
             if upload_form.is_valid():
                 data = read_upload(upload_form)
                 if data is not None:
@@ -256,17 +256,14 @@ class ReportImportAdminMixin:
                                                           "Correct the rows listed below and upload it again."))
         if preview is not None and not preview.ok:
             payload = None
-        if preview is not None and not downloading:
-            # Both forms offer the month of the file just uploaded, not the default again.
-            shown = {"month": f"{preview.year}-{preview.month:02d}"}
-            template_form = ReportTemplateForm(None, office=office, initial=shown)
-            if request.method == "POST" and "confirm" in request.POST:
-                upload_form = ReportUploadForm(reporter=reporter, initial=shown)
+        if preview is not None and confirming:
+            # The form offers the month of the file just imported, not the default again.
+            upload_form = ReportImportForm(office=office, reporter=reporter,
+                                           initial={"month": f"{preview.year}-{preview.month:02d}"})
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import monthly reports"),
             "opts": self.model._meta,
-            "template_form": template_form,
             "upload_form": upload_form,
             "error_form": error_form,
             "preview": preview,

@@ -61,8 +61,8 @@ def test_the_changelist_and_the_index_offer_the_import_to_a_reporter(client, rep
 def test_a_reporter_downloads_the_units_template(client, reporter, september, other_project):
     client.force_login(reporter)
     page = client.get(REPORTS_URL)
-    assert page.status_code == 200 and 'id="template-form"' in page.content.decode()
-    assert "unit" not in page.context["template_form"].fields  # a reporter cannot pick another unit
+    assert page.status_code == 200 and 'id="download-template"' in page.content.decode()
+    assert "unit" not in page.context["upload_form"].fields  # a reporter cannot pick another unit
     response = client.get(REPORTS_URL, {"download": "1", "month": "2013-10", "unit": other_project.lead_unit_id})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = sheet_rows(response)
@@ -74,7 +74,8 @@ def test_a_bad_month_for_the_template_is_a_form_error(client, reporter):
     client.force_login(reporter)
     response = client.get(REPORTS_URL, {"download": "1", "month": "2013-13"})
     assert response.status_code == 200
-    assert response.context["template_form"].errors["month"]
+    assert response.context["upload_form"].errors["month"]
+    assert "file" not in response.context["upload_form"].errors  # no file is needed for the template
 
 
 def test_office_staff_choose_a_unit_for_the_template(client, office, september, other_project, other_unit):
@@ -102,13 +103,37 @@ def test_one_bad_row_shows_row_column_and_reason_and_stores_nothing(client, repo
     assert full_dump() == before
 
 
-def test_after_an_upload_both_forms_keep_the_uploaded_month(client, reporter, september):
+def test_the_month_is_asked_once_and_starts_at_the_month_being_reported(client, reporter, september):
+    """One month field on the page, for the template and the upload alike, set to the month being
+    reported; the "Download template" button sends that month."""
+    from projects.selectors import reporting_month
+    from projects.tests.page_text import page_text
+
+    client.force_login(reporter)
+    page = client.get(REPORTS_URL)
+    html = page.content.decode()
+    year, month = reporting_month()
+    assert html.count('name="month"') == 1
+    assert f'type="month" name="month" value="{year}-{month:02d}"' in html
+    text = page_text(html)
+    assert text.count("月份:") == 1 and "填报月份" in text
+    # The one form's download button: the month as entered, no file needed.
+    response = client.post(REPORTS_URL, {"month": "2013-10", "download": "1"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"].endswith("2013-10.xlsx\"") or "2013-10.xlsx" in response["Content-Disposition"]
+    assert [row[2] for row in sheet_rows(response)[1:]] == ["星凯国际城市综合体"]
+    # A preview asks for the file.
+    response = client.post(REPORTS_URL, {"month": "2013-10", "preview": "1"})
+    assert response.status_code == 200 and response.context["upload_form"].errors["file"]
+
+
+def test_after_an_upload_the_form_keeps_the_uploaded_month(client, reporter, september):
     client.force_login(reporter)
     template = reports_template(user=reporter, year=2013, month=10)
     response = upload(client, REPORTS_URL, filled(template, ["六万"]), month="2013-10")
-    assert response.context["template_form"]["month"].value() == "2013-10"
     assert response.context["upload_form"]["month"].value() == "2013-10"
-    assert 'value="2013-10"' in response.content.decode().split('id="template-form"')[1].split("</form>")[0]
+    html = response.content.decode()
+    assert html.count('name="month"') == 1 and 'name="month" value="2013-10"' in html
 
 
 def test_a_fixed_upload_previews_then_confirms_and_is_stored(client, reporter, september):

@@ -74,7 +74,8 @@ def test_a_reporter_imports_the_month_and_the_office_sees_it_in_the_bulletin(pag
     # -- The reporter downloads the template of October 2013 -------------------------------------
     login(page, "reporter")
     page.goto(IMPORT_URL)
-    page.locator("#template-form input[name=month]").fill("2013-10")
+    assert page.locator("input[name=month]").count() == 1  # asked once, for the template and the upload
+    page.locator("#upload-form input[name=month]").fill("2013-10")
     with page.expect_download() as info:
         page.click("#download-template")
     download = info.value
@@ -113,7 +114,7 @@ def test_a_reporter_imports_the_month_and_the_office_sees_it_in_the_bulletin(pag
     assert "50000" in error.locator(".error-message").inner_text()  # names last month's figure
     assert page.locator("#upload-errors").is_visible()
     assert page.locator("#upload-form ul.errorlist.nonfield").count() == 1  # said once, in #upload-errors
-    assert duplicate_ids(page) == []  # each "month" label belongs to its own form's field
+    assert duplicate_ids(page) == []
     assert page.locator("#import-counts .count-errors").inner_text().strip() == "1"
     assert page.locator("#confirm-import").is_disabled()
     assert page.locator("#confirm-form input[name=payload]").count() == 0
