@@ -499,11 +499,21 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
                             done=_("Bulletin published."))
 
     def programme_compare_view(self, request, pk):
+        """The comparison at the end of the month it was opened from (?year=&month=, as the bulletin
+        links it); without one (or with a month that is not one), the month the documents report."""
         programme = get_object_or_404(Programme, pk=pk)
-        comparison = programme_compare(programme=programme)
+        year = month = None
+        try:
+            year, month = int(request.GET["year"]), int(request.GET["month"])
+        except (KeyError, ValueError):
+            pass
+        if not (year and 2000 <= year <= 2100 and month and 1 <= month <= 12):
+            year = month = None
+        comparison = programme_compare(programme=programme, year=year, month=month)
+        bulletin = Bulletin.objects.filter(year=comparison.year, month=comparison.month).first()
         return TemplateResponse(request, "admin/projects/programme_compare.html", {
             **self.admin_site.each_context(request), "title": _("Documents and data: %s") % programme,
-            "comparison": comparison, "programme": programme, "opts": Programme._meta,
+            "comparison": comparison, "programme": programme, "bulletin": bulletin, "opts": Programme._meta,
         })
 
 

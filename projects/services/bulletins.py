@@ -393,21 +393,43 @@ class ComparisonLine:
 
 
 @dataclass
+class MissingProject:
+    """A project the documents put in the programme whose figures the data lacks for the month."""
+
+    project_id: int
+    name: str
+    reason: str
+
+
+@dataclass
 class ProgrammeComparison:
     programme_id: int
     programme: str
     year: int
     month: int
     lines: list
+    missing: list = field(default_factory=list)  # MissingProject, by name
+    member_count: int = 0  # the programme's projects in the library
+    unrecorded: int = 0  # projects the documents count that the library does not hold
 
 
 def programme_compare(*, programme, year=None, month=None):
-    """The figures the documents state for a programme beside those the data computes."""
+    """The figures the documents state for a programme beside those the data computes at the end of
+    `month` of `year` (by default the month the documents report, else December of the programme's
+    year); and which of the programme's projects the data lacks: no annual plan that year, or no
+    accepted report by that month (their investment counts as 0)."""
     year = year or programme.year
     if month is None:
         as_of = programme.reported_as_of
         month = as_of.month if as_of and as_of.year == year else 12
-    members = list(programme.projects.with_progress(year, month))
+    members = list(programme.projects.with_progress(year, month).order_by("name"))
+    missing = []
+    for p in members:
+        if p.plan_baseline is None:
+            missing.append(MissingProject(p.pk, p.name, _("no annual plan for %(year)s") % {"year": year}))
+        elif p.report_month is None:
+            missing.append(MissingProject(p.pk, p.name, _("no accepted report by %(year)s-%(month)02d") % {
+                "year": year, "month": month}))
     plan_total = sum((p.plan_in_force or ZERO for p in members), ZERO)
     completed_total = sum((p.completed_ytd or ZERO for p in members), ZERO)
     computed = {
@@ -435,8 +457,10 @@ def programme_compare(*, programme, year=None, month=None):
         difference = None if r is None or c is None else c - r
         lines.append(ComparisonLine(key=key, label=label, reported=r, computed=c, difference=difference,
                                     differs=r is not None and r != c))
+    counted = programme.reported_project_count
     return ProgrammeComparison(programme_id=programme.pk, programme=str(programme), year=year, month=month,
-                               lines=lines)
+                               lines=lines, missing=missing, member_count=len(members),
+                               unrecorded=max(counted - len(members), 0) if counted is not None else 0)
 
 
 @transaction.atomic

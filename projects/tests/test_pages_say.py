@@ -398,3 +398,36 @@ def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_cli
     # The login-throttling records under their English names.
     index = page_text(superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content)
     assert "Login throttling" in index and "Access attempts" in index and "Access logs" in index
+
+
+# --- programmes: documents against data, for the month the page was opened from -----------------------
+
+def test_the_programme_comparison_follows_the_bulletins_month_and_names_the_missing_projects(loaded):
+    import re
+
+    from projects.models import Bulletin, Programme
+
+    ten = Programme.objects.get(code="ten-constructions-2013")
+    for month in (10, 12):
+        bulletin = Bulletin.objects.get(year=2013, month=month)
+        html = client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content
+        links = re.findall(r'href="([^"]*programme-compare/%d/[^"]*)"' % ten.pk, html.decode())
+        assert links == [f"{reverse('admin:projects_programme_compare', args=[ten.pk])}?year=2013&amp;month={month}"]
+        url = links[0].replace("&amp;", "&")
+        assert page("demo_office", url, "programme-compare-month").startswith(f"根据截至 2013-{month} 末的数据计算。")
+        missing = page("demo_office", url, "programme-missing").splitlines()
+        assert missing[0] == f"2013-{month} 数据中缺少的计划内项目"
+        assert missing[2:] == [f"{name}（无2013年度投资计划）" for name in
+                               ("南太行生态景观带绿化", "影视湖", "林业生态网建设", "灵泉湖", "郑焦城际铁路")]
+    # The 342311 programme: its two projects in the library report; the documents count 89.
+    programme = Programme.objects.get(code="342311-2013")
+    url = f"{reverse('admin:projects_programme_compare', args=[programme.pk])}?year=2013&month=10"
+    assert page("demo_office", url, "programme-missing").splitlines()[1:] == [
+        "无：项目库中该计划的项目均有年度投资计划和月汇报。", "文件所列 89 个项目中，有 87 个不在项目库中，数据无法计入。"]
+    rows = table_rows(client_of("demo_office").get(url).content, "programme-compare")
+    assert rows[2] == ["总投资（万元）", "2,540,000.00", "300,000.00", "-2,240,000.00", "是"]
+    # Opened without a month (from the programme's page): the month the documents report.
+    plain = reverse("admin:projects_programme_compare", args=[programme.pk])
+    assert page("demo_office", plain, "programme-compare-month").startswith("根据截至 2013-12 末的数据计算。")
+    assert page("demo_office", plain + "?year=2013&month=13", "programme-compare-month").startswith(
+        "根据截至 2013-12 末的数据计算。")
