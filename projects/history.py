@@ -127,19 +127,54 @@ def history_entries(rows):
     history_model = type(rows[0])
     previous_ids = {row.previous_id for row in rows if row.previous_id is not None}
     previous = history_model._default_manager.in_bulk(previous_ids) if previous_ids else {}
+    m2m = _m2m_members(history_model, [row.history_id for row in rows] + list(previous_ids))
     entries = []
     for row in rows:
         old = previous.get(row.previous_id)
         user = row.history_user
+        changes = [] if row.history_type == "-" else field_changes(row, old) + m2m_changes(m2m, row, old)
         entries.append({
             "id": row.history_id,
             "date": row.history_date,
             "user": None if user is None else {"id": user.pk, "username": user.get_username()},
             "type": TYPES.get(row.history_type, row.history_type),
             "reason": row.history_change_reason or "",
-            "changes": [] if row.history_type == "-" else field_changes(row, old),
+            "changes": changes,
         })
     return entries
+
+
+def m2m_fields(history_model):
+    """The many-to-many fields whose members each version keeps (HistoricalRecords(m2m_fields=…))."""
+    return list(getattr(history_model, "_history_m2m_fields", ()))
+
+
+def _m2m_members(history_model, history_ids):
+    """{field name: {history id: sorted member ids}} for the versions `history_ids`: one query per
+    kept many-to-many field, whatever the number of versions."""
+    members = {}
+    for field in m2m_fields(history_model):
+        rows_model = getattr(history_model, field.name).model  # simple-history's record of the members
+        target = field.m2m_reverse_field_name()
+        found = {}
+        for history_id, member in rows_model.objects.filter(history_id__in=history_ids).values_list(
+                "history_id", f"{target}_id"):
+            found.setdefault(history_id, []).append(member)
+        members[field.name] = {key: sorted(value) for key, value in found.items()}
+    return members
+
+
+def m2m_changes(members, new, old):
+    """[{field, label, old, new}] of the kept many-to-many fields between two versions (member ids);
+    for a creation, the members it was created with."""
+    changes = []
+    for field in m2m_fields(type(new)):
+        by_version = members.get(field.name, {})
+        after = by_version.get(new.history_id, [])
+        before = None if old is None else by_version.get(old.history_id, [])
+        if (before is None and after) or (before is not None and before != after):
+            changes.append({"field": field.name, "label": str(field.verbose_name), "old": before, "new": after})
+    return changes
 
 
 def object_history(model, pk):

@@ -82,5 +82,10 @@ def permission_label(permission):
     name = model._meta.verbose_name
     recorded = getattr(model, "instance_type", None)  # django-simple-history's record of a model's changes
     if recorded is not None:
-        name = gettext("history of %(model)s") % {"model": recorded._meta.verbose_name}
+        owner = recorded._meta.auto_created  # the members of a many-to-many field, kept with each version
+        subject = recorded._meta.verbose_name
+        if owner:
+            field = owner._meta.get_field(model._meta.model_name.split("_", 1)[1])
+            subject = f"{owner._meta.verbose_name}（{field.verbose_name}）"
+        name = gettext("history of %(model)s") % {"model": subject}
     return f"{model._meta.app_config.verbose_name} | {name} | {ACTIONS[action]}"

@@ -184,6 +184,11 @@ class AuditAdminMixin:
 
     # --- history ---
 
+    def related_histories(self, obj):
+        """Histories shown with the object's own on its History page: [(model, history rows of
+        that model, label(row))]; none by default (ProjectAdmin: its plans, revisions, milestones)."""
+        return []
+
     def history_view(self, request, object_id, extra_context=None):
         model = self.model
         if not hasattr(model, "history"):
@@ -193,9 +198,13 @@ class AuditAdminMixin:
             return self._get_obj_does_not_exist_redirect(request, model._meta, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        paginator = Paginator(with_previous(object_history(model, obj.pk)), HISTORY_PER_PAGE)
-        page = paginator.get_page(request.GET.get("p"))
-        entries = humanize(model, history_entries(page.object_list))
+        related = self.related_histories(obj)
+        if related:
+            page, entries = merged_history(model, obj, related, request.GET.get("p"))
+        else:
+            paginator = Paginator(with_previous(object_history(model, obj.pk)), HISTORY_PER_PAGE)
+            page = paginator.get_page(request.GET.get("p"))
+            entries = humanize(model, history_entries(page.object_list))
         opts = model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -203,6 +212,7 @@ class AuditAdminMixin:
             "subtitle": None,
             "entries": entries,
             "page_obj": page,
+            "with_records": bool(related),
             "module_name": str(opts.verbose_name_plural).capitalize(),
             "object": obj,
             "opts": opts,
@@ -211,6 +221,33 @@ class AuditAdminMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+
+def merged_history(model, obj, related, page_number):
+    """The History page of `obj` with the histories `related` to it, newest first, one page of
+    HISTORY_PER_PAGE entries: each entry says which record it is about. Two queries per history
+    (the dates of all its rows, then the page's rows with their predecessors), whatever the number
+    of versions."""
+    sources = [(model, object_history(model, obj.pk), None), *related]
+    stamps = []
+    for index, (_model, rows, _label) in enumerate(sources):
+        stamps += [(date, history_id, index) for history_id, date in rows.values_list("history_id", "history_date")]
+    stamps.sort(reverse=True)
+    page = Paginator(stamps, HISTORY_PER_PAGE).get_page(page_number)
+    wanted = {}
+    for _date, history_id, index in page.object_list:
+        wanted.setdefault(index, []).append(history_id)
+    entries = []
+    for index, ids in wanted.items():
+        source_model, rows, label = sources[index]
+        page_rows = list(with_previous(rows.filter(history_id__in=ids)))
+        labels = {row.history_id: (label(row) if label else str(obj)) for row in page_rows}
+        for entry in humanize(source_model, history_entries(page_rows)):
+            entry["record"] = labels[entry["id"]]
+            entry["own"] = index == 0
+            entries.append(entry)
+    entries.sort(key=lambda entry: (entry["date"], entry["id"]), reverse=True)
+    return page, entries
 
 
 def _flatten(fields):
@@ -224,13 +261,15 @@ def _flatten(fields):
 def humanize(model, entries):
     """Entries with values as a person reads them: choice labels, related records' names (one
     query per kind of related record, whatever the number of entries), yes/no."""
-    fields = {f.name: f for f in model._meta.concrete_fields}
+    fields = {f.name: f for f in [*model._meta.concrete_fields, *model._meta.many_to_many]}
     wanted = {}
     for entry in entries:
         for change in entry["changes"]:
             field = fields.get(change["field"])
             if isinstance(field, models.ForeignKey):
                 wanted.setdefault(field, set()).update(v for v in (change["old"], change["new"]) if v is not None)
+            elif isinstance(field, models.ManyToManyField):
+                wanted.setdefault(field, set()).update(*(v for v in (change["old"], change["new"]) if v))
     names = {field: field.related_model._base_manager.in_bulk(ids) for field, ids in wanted.items()}
     for entry in entries:
         for change in entry["changes"]:
@@ -241,10 +280,12 @@ def humanize(model, entries):
 
 
 def _text(field, value, related):
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
     if isinstance(field, models.ForeignKey):
         return str(related.get(value, value))
+    if isinstance(field, models.ManyToManyField):
+        return "、".join(str(related.get(member, member)) for member in value)
     if isinstance(field, models.BooleanField):
         return _("yes") if value else _("no")
     if field is not None and field.choices:

@@ -31,7 +31,7 @@ from projects.admin.imports import LibraryImportAdminMixin
 from projects.admin.reminders import ReminderInline
 from projects.documents import document_title, supports_labels
 from projects.admin.sheet import ProjectSheetAdminMixin
-from projects.choices import Role
+from projects.choices import MilestoneKind, Role
 from projects.models import (
     AnnualPlan,
     Leader,
@@ -254,6 +254,35 @@ class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin
     autocomplete_fields = ("zone", "lead_unit", "parent")
     filter_horizontal = ("leaders", "cooperating_units", "programmes")
     inlines = [AnnualPlanInline, MilestoneInline, SourceInline, ReminderInline]
+
+    def related_histories(self, obj):
+        """The project's History page also lists the changes of its annual plans, their revisions and
+        its milestones (deleted ones included), each entry naming its record."""
+        from django.utils.translation import gettext
+
+        plans = AnnualPlan.history.filter(project_id=obj.pk)
+        plan_years = dict(plans.values_list("id", "year").distinct())
+        kinds = dict(MilestoneKind.choices)
+
+        def plan_label(row):
+            return f"{gettext('annual plan')} {row.year}"
+
+        def revision_label(row):
+            return gettext("plan revision of %(year)s, from month %(month)s") % {
+                "year": plan_years.get(row.plan_id, "?"), "month": row.effective_month}
+
+        def milestone_label(row):
+            return "：".join(str(part) for part in (gettext("milestone"), kinds.get(row.kind, row.kind), row.name)
+                            if part)
+
+        return [
+            (AnnualPlan, plans.select_related("history_user").order_by("-history_date", "-history_id"), plan_label),
+            (PlanRevision, PlanRevision.history.filter(plan_id__in=list(plan_years)).select_related("history_user")
+             .order_by("-history_date", "-history_id"), revision_label),
+            (Milestone, Milestone.history.filter(project_id=obj.pk).select_related("history_user")
+             .order_by("-history_date", "-history_id"), milestone_label),
+        ]
+
     fieldsets = (
         (_("Identity"), {"fields": ("code", "name", "name_en", "aliases")}),
         (_("Classification"), {"fields": ("category", "zone", "stage", "key_level", "programmes", "is_archived")}),

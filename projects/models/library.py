@@ -268,7 +268,9 @@ class Project(Versioned, Archivable):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     sources = GenericRelation(Source, related_query_name="project")
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The leaders and cooperating units are kept with each version too: changing them is a change
+    # of the project, in its history with who, when and why.
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[leaders, cooperating_units])
 
     objects = ProjectQuerySet.as_manager()
 

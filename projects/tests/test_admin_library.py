@@ -156,7 +156,8 @@ def test_it_rejects_a_malformed_project_code(admin_client, db, code):
 
 
 def test_it_accepts_a_well_formed_project_code(admin_client, db):
-    response = post_form(admin_client, admin_url(Project, "add"), name="新项目", code="2013-410802-70-01-00001X")
+    response = post_form(admin_client, admin_url(Project, "add"), name="新项目", code="2013-410802-70-01-00001X",
+                         category="industry", stage="new")
     assert response.status_code == 302
     assert Project.objects.get(name="新项目").code == "2013-410802-70-01-00001X"
 
@@ -347,7 +348,8 @@ def test_version_and_creation_time_are_read_only(admin_client, project):
 
 def test_a_planned_completion_date_is_stored_when_valid(admin_client, db):
     response = post_form(admin_client, admin_url(Project, "add"), name="新项目", total_investment="200000",
-                         planned_start="2013-01-01", planned_completion="2015-12-31")
+                         category="industry", stage="new", planned_start="2013-01-01",
+                         planned_completion="2015-12-31")
     assert response.status_code == 302
     project = Project.objects.get(name="新项目")
     assert project.planned_completion == datetime.date(2015, 12, 31)

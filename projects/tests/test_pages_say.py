@@ -431,3 +431,61 @@ def test_the_programme_comparison_follows_the_bulletins_month_and_names_the_miss
     assert page("demo_office", plain, "programme-compare-month").startswith("根据截至 2013-12 末的数据计算。")
     assert page("demo_office", plain + "?year=2013&month=13", "programme-compare-month").startswith(
         "根据截至 2013-12 末的数据计算。")
+
+
+# --- history: what the fixtures loaded, and a project's plans, milestones, leaders and units -------------
+
+def test_loaded_records_show_their_creation_from_the_fixture(loaded):
+    from projects.models import AnnualPlan, Meeting, MonthlyReport, Project, Zone
+
+    starkai = Project.objects.get(name=STARKAI)
+    zone = Zone.objects.get(code="commerce")
+    for model, obj, reason in ((Project, starkai, "从 facts.json 载入"), (Zone, zone, "从 facts.json 载入"),
+                               (Meeting, Meeting.objects.order_by("pk").first(), "从 demo_2013.json 载入")):
+        rows = table_rows(client_of("demo_office").get(reverse(
+            f"admin:projects_{model._meta.model_name}_history", args=[obj.pk])).content, "change-history")
+        created = [row for row in rows[1:] if row[-3] == "新建" and (row[1] if len(row) == 6 else "") in ("", str(obj))]
+        assert created and reason in created[-1], (model, rows)
+    # The demo's reports come with their own history (entered, submitted, accepted): nothing is added.
+    report = MonthlyReport.objects.get(project=starkai, year=2013, month=9)
+    reasons = set(report.history.values_list("history_change_reason", flat=True))
+    assert not any(reason and "载入" in reason for reason in reasons)
+    assert report.history.filter(history_type="+").count() == 1
+    # Loading the library again adds no version to what did not change.
+    versions = AnnualPlan.history.count(), Project.history.count()
+    call_command("load_library", verbosity=0)
+    assert (AnnualPlan.history.count(), Project.history.count()) == versions
+
+
+def test_a_projects_history_shows_its_plans_milestones_leaders_and_units(loaded):
+    from projects.models import Leader, Project, Unit
+
+    starkai = Project.objects.get(name=STARKAI)
+    url = reverse("admin:projects_project_history", args=[starkai.pk])
+    rows = table_rows(client_of("demo_office").get(url).content, "change-history")
+    assert rows[0][:3] == ["日期/时间", "变更的记录", "用户"]
+    records = {row[1] for row in rows[1:]}
+    assert {STARKAI, "年度投资计划 2013"} <= records
+    assert any(record.startswith("时间节点：") for record in records)
+    leader = starkai.leaders.get()
+    assigned = next(row for row in rows[1:] if row[1] == STARKAI and "从 facts.json、demo.json、demo_2013.json 载入" in row)
+    assert f"分包领导: — → {leader.name}" in assigned[-1]
+    # The office adds a leader and drops the cooperating unit, saying why; and revises the plan.
+    client = client_of("demo_office")
+    change = reverse("admin:projects_project_change", args=[starkai.pk])
+    from .admin_utils import admin_form_data
+
+    second = Leader.objects.exclude(pk=leader.pk).order_by("pk").first()
+    form = admin_form_data(client.get(change), change_reason="领导小组调整")
+    form["leaders"] = [str(leader.pk), str(second.pk)]
+    form["cooperating_units"] = []
+    response = client.post(change, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    units_before = Unit.objects.filter(cooperating_projects=starkai)
+    assert not units_before.exists()
+    rows = table_rows(client.get(url).content, "change-history")
+    newest = rows[1]
+    assert newest[1] == STARKAI and newest[4] == "领导小组调整"
+    changes = "\n".join(row[-1] for row in rows[1:3] if row[4] == "领导小组调整")
+    assert f"分包领导: {leader.name} → " in changes and second.name in changes
+    assert "配合单位:" in changes and "→ —" in changes

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from projects.models import Leader, Project
@@ -39,9 +40,110 @@ def library_assign_demo_leaders(*, project_ids, leader_ids):
     projects = list(Project.objects.filter(pk__in=project_ids).order_by("pk"))
     if not leaders:
         return 0
+    assigned = set(Project.leaders.through.objects.filter(project__in=projects).values_list("project_id", "leader_id"))
     for index, project in enumerate(projects):
-        project.leaders.add(leaders[index % len(leaders)])
+        leader = leaders[index % len(leaders)]
+        if (project.pk, leader.pk) not in assigned:  # an add changing nothing would still be a version
+            project.leaders.add(leader)
     return len(projects)
+
+
+def loaded_reason(*paths):
+    return _("loaded from %(file)s") % {"file": "、".join(path.name for path in paths)}
+
+
+def record_loading(paths):
+    """History rows for the records the fixtures `paths` loaded (loaddata saves them raw, and the
+    command pauses the history meanwhile): "created" for a record without history, "changed" for
+    one whose values differ from its last version (a fixture loaded again, changed); the reason
+    "loaded from <file>". Records whose history a fixture carries (the demo's reports) are left as
+    they are. Last, the projects whose leaders or cooperating units (kept with each version) are
+    not those of their last version get a version with them, the reason naming all the files."""
+    from django.apps import apps
+
+    from projects.history import _m2m_members, m2m_fields
+
+    m2m_models = []
+    for path in paths:
+        by_model = {}
+        for obj in json.loads(path.read_text(encoding="utf-8")):
+            if obj.get("pk") is not None:  # accounts come by natural key, and keep no history here
+                by_model.setdefault(obj["model"], []).append(obj["pk"])
+        for label, pks in by_model.items():
+            model = apps.get_model(label)
+            if not hasattr(model, "history"):
+                continue
+            history = model.history.model
+            tracked = [f.attname for f in history.tracked_fields]
+            latest = {}
+            for row in history.objects.filter(id__in=pks).order_by("id", "-history_date", "-history_id"):
+                latest.setdefault(row.id, row)
+            created, changed = [], []
+            for obj in model._base_manager.filter(pk__in=pks).order_by("pk"):
+                last = latest.get(obj.pk)
+                if last is None:
+                    created.append(obj)
+                elif any(getattr(obj, name) != getattr(last, name) for name in tracked):
+                    changed.append(obj)
+            reason = loaded_reason(path)
+            if created:  # created without members, as in the admin (they are added after the record)
+                model.history.bulk_history_create(created, default_change_reason=reason)
+            if changed:
+                _versions_with_members(model, changed, reason)
+            if m2m_fields(history) and (model, pks) not in m2m_models:
+                m2m_models.append((model, pks))
+    for model, pks in m2m_models:
+        history = model.history.model
+        latest = {}
+        for row in history.objects.filter(id__in=pks).order_by("id", "-history_date", "-history_id"):
+            latest.setdefault(row.id, row)
+        kept = _m2m_members(history, [row.history_id for row in latest.values()])
+        current = _current_members(model, pks)
+        differing = [obj for obj in model._base_manager.filter(pk__in=pks).order_by("pk")
+                     if any(kept[name].get(latest[obj.pk].history_id, []) != current[name].get(obj.pk, [])
+                            for name in current)]
+        if differing:
+            _versions_with_members(model, differing, loaded_reason(*paths))
+
+
+def _current_members(model, pks):
+    """{m2m field name: {pk: sorted member ids}} of the kept many-to-many fields, as stored now."""
+    from projects.history import m2m_fields
+
+    members = {}
+    for field in m2m_fields(model.history.model):
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        found = {}
+        for pk, member in through.objects.filter(**{f"{source}_id__in": pks}).values_list(
+                f"{source}_id", f"{target}_id"):
+            found.setdefault(pk, []).append(member)
+        members[field.name] = {pk: sorted(value) for pk, value in found.items()}
+    return members
+
+
+def _versions_with_members(model, objs, reason):
+    """"Changed" versions of `objs` as they are now, their kept many-to-many members included."""
+    from projects.history import m2m_fields
+
+    rows = model.history.bulk_history_create(objs, update=True, default_change_reason=reason)
+    history = model.history.model
+    fields = m2m_fields(history)
+    if not fields:
+        return
+    if any(row.history_id is None for row in rows):  # a database that returns no ids from a bulk insert
+        by_object = dict(history.objects.filter(id__in=[o.pk for o in objs], history_change_reason=reason)
+                         .order_by("id", "history_id").values_list("id", "history_id"))
+    else:
+        by_object = {row.id: row.history_id for row in rows}
+    for field in fields:
+        snapshot = getattr(history, field.name).model
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        snapshot.objects.bulk_create([
+            snapshot(id=through_id, history_id=by_object[pk], **{f"{source}_id": pk, f"{target}_id": member})
+            for through_id, pk, member in through.objects.filter(**{f"{source}_id__in": list(by_object)})
+            .values_list("id", f"{source}_id", f"{target}_id")])
 
 
 class FixtureError(Exception):
@@ -60,16 +162,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_demo, **options):
+        paths = [FACTS] if no_demo else [FACTS, DEMO, DEMO_YEAR]
         try:
             with transaction.atomic():
-                self._load(FACTS)
-                if not no_demo:
-                    self._load(DEMO)
-                    self._load(DEMO_YEAR)
-                    assigned = library_assign_demo_leaders(
-                        project_ids=fixture_pks(FACTS, "projects.project"),
-                        leader_ids=fixture_pks(DEMO, "projects.leader"),
-                    )
+                # The history is written once all is loaded (record_loading): reloading the facts
+                # clears the demo's cooperating units, which the demo year then puts back.
+                with override_settings(SIMPLE_HISTORY_ENABLED=False):
+                    for path in paths:
+                        self._load(path)
+                    if not no_demo:
+                        assigned = library_assign_demo_leaders(
+                            project_ids=fixture_pks(FACTS, "projects.project"),
+                            leader_ids=fixture_pks(DEMO, "projects.leader"),
+                        )
+                record_loading(paths)
         except FixtureError as exc:
             raise CommandError(_("%(file)s cannot be loaded: %(reason)s. Nothing was loaded.")
                                % {"file": exc.path.name, "reason": exc.reason}) from None
