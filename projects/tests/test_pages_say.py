@@ -489,3 +489,25 @@ def test_a_projects_history_shows_its_plans_milestones_leaders_and_units(loaded)
     changes = "\n".join(row[-1] for row in rows[1:3] if row[4] == "领导小组调整")
     assert f"分包领导: {leader.name} → " in changes and second.name in changes
     assert "配合单位:" in changes and "→ —" in changes
+
+
+# --- evaluations: columns headed by what they weigh --------------------------------------------------
+
+def test_the_evaluation_heads_each_column_by_what_it_weighs(loaded):
+    from projects.models import Evaluation
+
+    evaluation = Evaluation.objects.get(year=2013, kind="year_end")
+    url = reverse("admin:projects_evaluation_change", args=[evaluation.pk])
+    rows = table_rows(client_of("demo_office").get(url).content, "evaluation-projects")
+    weights = [evaluation.weight_completion, evaluation.weight_milestones, evaluation.weight_problems,
+               evaluation.weight_reviews]
+    assert [str(weight) for weight in weights] == ["60.00", "15.00", "10.00", "15.00"]
+    assert rows[0] == ["排名", "项目", "年度计划完成率（权重 60）", "时间节点按期完成（权重 15）", "问题按期办结（权重 10）",
+                       "观摩评分（权重 15）", "合计"]
+    assert "竣工" not in rows[0]
+    # Each column holds the points scored for it: at most its weight.
+    for row in rows[1:]:
+        for points, weight in zip(row[2:6], weights):
+            assert 0 <= float(points) <= weight, row
+    english = table_rows(client_of("demo_office", "en").get(url).content, "evaluation-projects")
+    assert english[0][2] == "Annual completion rate (weight 60)"
