@@ -244,7 +244,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 def report_context_lines(context, year, month):
     """The lines shown above the report form (report_form_context in words)."""
-    from projects.templatetags.tracker_numbers import wan
+    from projects.templatetags.tracker_figures import wan
 
     lines = []
     previous = context["previous"]

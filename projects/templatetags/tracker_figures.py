@@ -1,6 +1,6 @@
-"""Figures as the project office writes them: {{ value|wan }} → "62,000.00" (万元 with thousands
-separators, two decimals), {{ value|rate }} → "103.33" (a rate or points, two decimals); "—" for
-a missing figure."""
+"""Figures as the project office writes them, the tracker's one library of number filters:
+{{ value|wan }} → "62,000.00" (万元 with thousands separators, two decimals), {{ value|rate }} →
+"103.33" (a rate or points, two decimals); "—" for a missing figure."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -22,10 +22,11 @@ def _decimal(value):
 
 
 @register.filter
-def wan(value):
-    """A sum in 万元 with thousands separators and two decimals."""
+def wan(value, places=2):
+    """A sum in 万元 with thousands separators, whatever the locale's own grouping (zh-hans has
+    none): 60000 → "60,000.00" ({{ value|wan:0 }} → "60,000"); "—" for a missing figure."""
     number = _decimal(value)
-    return MISSING if number is None else f"{number:,.2f}"
+    return MISSING if number is None else f"{number:,.{int(places)}f}"
 
 
 @register.filter
