@@ -15,9 +15,13 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from projects.choices import ReportStatus
+from projects.choices import Light, ReportStatus
 from projects.querysets import MONEY_OUTPUT
 from projects.services.bulletins import ZERO, percent, round2, time_progress
+
+
+# Time progress of each month (index 0: the start of the year), as the bulletin rounds it.
+TIME_PROGRESS = [time_progress(k) for k in range(13)]
 
 
 def warning_window():
@@ -78,8 +82,59 @@ class Forecast:
             return _("Year-end forecast %(rate)s%% of the plan; yellow in month %(yellow)s") % values
         return _("Year-end forecast %(rate)s%% of the plan") % values
 
+    @property
+    def short(self):
+        """The forecast in a table cell (the bulletin's 预警 column, the dashboard's list): the
+        year-end rate and the months the light turns, e.g. 预计年底 75.00%，8月转黄. None without
+        a plan."""
+        if self.year_end_rate is None:
+            return None
+        return short_text(self.year_end_rate, *self.changes_after(None))
+
+    def changes_after(self, light):
+        """(yellow month, red month) of the changes still ahead for a project whose light is now
+        `light` (None: by the investment rule alone): a green project can turn yellow and red, a
+        yellow one only red, a red one nothing. A month is None when no such change is forecast."""
+        yellow = self.yellow_month if self.yellow_month is not None and self.yellow_month > self.month else None
+        red = self.red_month if self.red_month is not None and self.red_month > self.month else None
+        if light == Light.YELLOW:
+            yellow = None
+        elif light == Light.RED:
+            yellow = red = None
+        return yellow, red
+
     def as_dict(self):
         return {**asdict(self), "state": self.state, "text": self.text}
+
+    def as_stored(self):
+        """What a published bulletin entry keeps (BulletinEntry.forecast): numbers only, Decimals
+        as strings; the words are written when the entry is shown."""
+        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_stored(cls, data):
+        """The Forecast kept by a published bulletin entry; None when the entry has none."""
+        if not data:
+            return None
+
+        def dec(value):
+            return None if value is None else Decimal(value)
+
+        return cls(month=data["month"], base_month=data["base_month"], run_rate=dec(data["run_rate"]),
+                   year_end_ytd=dec(data["year_end_ytd"]), year_end_rate=dec(data["year_end_rate"]),
+                   yellow_month=data["yellow_month"], red_month=data["red_month"])
+
+
+def short_text(rate, yellow, red):
+    """预计年底 75.00%，8月转黄，10月转红 (the months left out when None)."""
+    values = {"rate": rate, "yellow": yellow, "red": red}
+    if yellow is not None and red is not None:
+        return _("%(rate)s%% by year end, yellow in month %(yellow)s, red in month %(red)s") % values
+    if red is not None:
+        return _("%(rate)s%% by year end, red in month %(red)s") % values
+    if yellow is not None:
+        return _("%(rate)s%% by year end, yellow in month %(yellow)s") % values
+    return _("%(rate)s%% by year end") % values
 
 
 def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_points=None):
@@ -95,7 +150,7 @@ def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_
                         year_end_rate=None, yellow_month=None, red_month=None)
     yellow_month = red_month = None
     for k in range(month, 13):
-        gap = percent(ytd + run_rate * (k - month), plan) - time_progress(k)
+        gap = percent(ytd + run_rate * (k - month), plan) - TIME_PROGRESS[k]
         if yellow_month is None and gap <= -yellow:
             yellow_month = k
         if red_month is None and gap < -red:
