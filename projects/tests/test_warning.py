@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from projects.services.warning import Forecast, project_forecast, trajectory_forecast
+from projects.tests.page_text import page_text, table_rows
 
 D = Decimal
 
@@ -337,3 +338,113 @@ def test_the_schema_documents_the_forecast(office):
     assert all(field.get("description") for field in forecast.values())
     assert "预警" in components["BulletinEntry"]["properties"]["forecast"]["description"]
     assert "warnings" in components["Dashboard"]["properties"]
+
+
+# --- the demo year 2013 (the whole library loaded once for the module) ------------------------------
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(demo, db):
+    return None
+
+
+def demo_page(username, url, language="zh-hans"):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(get_user_model().objects.get(username=username))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def demo_bulletin_url(month, view="change"):
+    from django.urls import reverse
+
+    from projects.models import Bulletin
+
+    return reverse(f"admin:projects_bulletin_{view}", args=[Bulletin.objects.get(year=2013, month=month).pk])
+
+
+def test_demo_april_the_office_dashboard_warns_of_nine_projects(loaded):
+    # April 2013 (time progress 33.33%), run rate from January. Worked by hand:
+    # 北山生态环境治理 plan 3000: Apr 330 = 11.00% (-22.33, yellow); run (330 - 70) / 3 = 86.67;
+    #   May 416.67 = 13.89% vs 41.67 (-27.78); Jun 503.34 = 16.78% vs 50 (-33.22): red in June;
+    #   Dec 330 + 8 × 86.67 = 1023.36 = 34.11%.
+    # 龙寺水库 plan 5000: Apr 1400 = 28.00% (-5.33, green); run (1400 - 260) / 3 = 380; Oct 3680 =
+    #   73.60% vs 83.33 (-9.73); Nov 4060 = 81.20% vs 91.67 (-10.47): yellow in November;
+    #   Dec 4440 = 88.80%.
+    # 城际铁路安置房 plan 6000: Apr 1090 = 18.17% (-15.16, yellow); run (1090 - 210) / 3 = 293.33;
+    #   Aug 2263.32 = 37.72% vs 66.67 (-28.95); Sep 2556.65 = 42.61% vs 75 (-32.39): red in
+    #   September; Dec 1090 + 8 × 293.33 = 3436.64 = 57.28%.
+    html = demo_page("demo_office", "/admin/dashboard/?year=2013&month=4")
+    assert page_text(html, "trk-dash-warnings").splitlines()[0] == "预警: 9"
+    assert [row[0] for row in table_rows(html, "trk-dash-warnings")[1:]] == [
+        "北山生态环境治理", "南水北调集中安置社区", "普济河道改造工程", "牧野路拓宽改造工程", "起重厂整体开发",
+        "和平街市场改造", "焦运集团商业中心", "城际铁路安置房", "龙寺水库"]
+    rows = {row[0]: row[1:] for row in table_rows(html, "trk-dash-warnings")[1:]}
+    assert rows["北山生态环境治理"] == ["黄灯", "11.00", "预计年底 34.11%，6月转红"]
+    assert rows["龙寺水库"] == ["绿灯", "28.00", "预计年底 88.80%，11月转黄"]
+    assert rows["城际铁路安置房"] == ["黄灯", "18.17", "预计年底 57.28%，9月转红"]
+    # demo_leader1 (星凯国际, 爱乐优, 城际铁路安置房) is warned of his one project.
+    leader = demo_page("demo_leader1", "/admin/dashboard/?year=2013&month=4")
+    assert table_rows(leader, "trk-dash-warnings")[1:] == [["城际铁路安置房", "黄灯", "18.17", "预计年底 57.28%，9月转红"]]
+
+
+def test_demo_september_bulletin_and_its_print_view_show_the_frozen_warning(loaded):
+    # 城际铁路安置房, September (time progress 75.00): plan 6000, Sep 2990 = 49.83% (-25.17: yellow);
+    # run (2990 - 1940) / 3 = 350; Oct 3340 = 55.67% vs 83.33 (-27.66); Nov 3690 = 61.50% vs 91.67
+    # (-30.17): red in November; Dec 2990 + 3 × 350 = 4040 = 67.33%. It is the only warning.
+    html = demo_page("demo_office", demo_bulletin_url(9))
+    rows = {row[1].removesuffix("未解决问题"): row for row in table_rows(html, "bulletin-rows")[1:]}
+    assert rows["城际铁路安置房"][-3:] == ["黄灯", "落后时间进度 25.17 个百分点（10 至 30 个百分点）。",
+                                         "预计年底 67.33%，11月转红"]
+    assert rows["龙寺水库"][-1] == "预计年底 103.00%"
+    assert page_text(html, "bulletin-warning-note") == "预警：为通报发布时的预测，发布后不再变化。"
+    english = demo_page("demo_office", demo_bulletin_url(9), language="en")
+    rows = {row[1].removesuffix("open problems"): row for row in table_rows(english, "bulletin-rows")[1:]}
+    assert rows["城际铁路安置房"][-1] == "67.33% by year end, red in month 11"
+    printed = table_rows(demo_page("demo_office", demo_bulletin_url(9, "print")), "details")
+    assert printed[0][-2:] == ["原因", "预警"]
+    line = next(row for row in printed if "城际铁路安置房" in row)
+    assert line[-1] == "预计年底 67.33%，11月转红"
+    dashboard = demo_page("demo_office", "/admin/dashboard/?year=2013&month=9")
+    assert table_rows(dashboard, "trk-dash-warnings")[1:] == [["城际铁路安置房", "黄灯", "49.83", "预计年底 67.33%，11月转红"]]
+
+
+def test_demo_may_bulletin_keeps_the_forecast_it_was_published_with(loaded):
+    # 爱乐优 plan 12000. Published with May 5360 (an equipment prepayment counted): run
+    # (5360 - 1440) / 3 = 1306.67, Dec 5360 + 7 × 1306.67 = 14506.69 = 120.89%. Corrected in July to
+    # 4560: run 1040, Dec 11840 = 98.67%, which the bulletin computed now would say.
+    from projects.services.bulletins import bulletin_compute
+
+    html = demo_page("demo_office", demo_bulletin_url(5))
+    rows = {row[1]: row for row in table_rows(html, "bulletin-rows")[1:]}
+    assert rows["爱乐优智能物联机器人项目"][-1] == "预计年底 120.89%"
+    live = {r.project_name: r for r in bulletin_compute(year=2013, month=5).rows}
+    with translation.override("zh-hans"):
+        assert live["爱乐优智能物联机器人项目"].forecast_text == "预计年底 98.67%"
+
+
+def test_demo_december_has_no_forecast(loaded):
+    # The December 2013 bulletin is a draft (computed live): December has nothing left to forecast,
+    # and the print view leaves the empty 预警 column out.
+    html = demo_page("demo_office", demo_bulletin_url(12))
+    assert page_text(html, "bulletin-warning-note") == "预警：12 月已是年末，不再预测。"
+    assert {row[-1] for row in table_rows(html, "bulletin-rows")[1:]} == {"—"}
+    assert "预警" not in table_rows(demo_page("demo_office", demo_bulletin_url(12, "print")), "details")[0]
+    assert page_text(demo_page("demo_office", "/admin/dashboard/?year=2013&month=12"),
+                     "trk-dash-warnings").splitlines()[:3] == [
+        "预警: 0", "按近 3 个月的进度推算，年内将转黄或转红的绿灯项目，以及将转红的黄灯项目。", "无。"]
