@@ -7,8 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from projects.services.warning import Forecast, project_forecast, trajectory_forecast
+from projects.services.bulletins import percent, round2, time_progress
+
+from projects.services.warning import Forecast, forecast, project_forecast, trajectory_forecast
 from projects.tests.page_text import page_text, table_rows
 
 D = Decimal
@@ -112,6 +117,48 @@ def test_the_project_sheet_shows_the_forecast(project, plan, accepted_report, cl
     client.force_login(office)
     page = client.get(f"/admin/projects/project/{project.pk}/sheet/", {"year": 2013}).content.decode()
     assert "预警 (据 6 月数据): 年末预计完成计划的 75.00%；8月转黄" in page
+
+
+def month_by_month(*, plan, month, ytd, base_ytd, base_month):
+    """The method as docs/warning.md states it, every month from `month` to December."""
+    run_rate = round2((ytd - base_ytd) / (month - base_month)) if month > base_month else D(0)
+    yellow = red = None
+    for k in range(month, 13):
+        gap = percent(ytd + run_rate * (k - month), plan) - time_progress(k)
+        if yellow is None and gap <= -10:
+            yellow = k
+        if red is None and gap < -30:
+            red = k
+    return yellow, red
+
+
+money = st.decimals(min_value=0, max_value=200000, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(plan=st.decimals(min_value=D("0.01"), max_value=200000, places=2), month=st.integers(1, 11),
+       base_month=st.integers(0, 10), base_ytd=money, gained=money)
+@hypothesis_settings(max_examples=400, deadline=None)
+def test_the_shortcut_for_projects_that_never_turn_agrees_with_the_month_by_month_method(
+        plan, month, base_month, base_ytd, gained):
+    base_month = min(base_month, month - 1)
+    base_ytd = D(0) if base_month == 0 else base_ytd
+    f = forecast(plan=plan, month=month, ytd=base_ytd + gained, base_ytd=base_ytd, base_month=base_month)
+    assert (f.yellow_month, f.red_month) == month_by_month(plan=plan, month=month, ytd=base_ytd + gained,
+                                                           base_ytd=base_ytd, base_month=base_month)
+
+
+def test_the_rounded_gap_decides_at_the_threshold():
+    # Plan 12000, June (time progress 50.00). 4800 = 40.00%: 10.00 behind, yellow now.
+    f = trajectory_forecast(plan=D("12000"), ytd_by_month={3: D("3000"), 6: D("4800")}, month=6)
+    assert (f.yellow_month, f.red_month) == (6, None)
+    # 4800.48 = 40.004% is 9.996 points behind unrounded, but the bulletin rounds it to 40.00%:
+    # 10.00 behind, yellow now (the shortcut must not call it green).
+    f = trajectory_forecast(plan=D("12000"), ytd_by_month={3: D("3000"), 6: D("4800.48")}, month=6)
+    assert (f.yellow_month, f.red_month) == (6, None)
+    # 4801.20 = 40.01% (-9.99: green); run (4801.20 - 3000) / 3 = 600.40; Jul 5401.60 = 45.01% vs
+    # 58.33 → -13.32: yellow in July; Dec 8403.60 = 70.03% (-29.97: never red).
+    f = trajectory_forecast(plan=D("12000"), ytd_by_month={3: D("3000"), 6: D("4801.20")}, month=6)
+    assert (f.yellow_month, f.red_month, f.year_end_rate) == (7, None, D("70.03"))
 
 
 # --- the words of a forecast --------------------------------------------------------------------
