@@ -344,7 +344,7 @@ def bulletin_compute(*, year, month):
             report_missing=report_missing, programme_names=programme_names.get(pk, []),
             forecast=None if month == 12 or not plan else forecast(
                 plan=plan, month=month, ytd=completed, base_ytd=round2(project["warning_base_ytd"] or ZERO),
-                base_month=base_month),
+                base_month=base_month, yellow_points=light_for.yellow_points, red_points=light_for.red_points),
         ))
     _rank(rows)
     return BulletinData(year=year, month=month, time_progress=progress, rows=rows, totals=_totals(rows),
