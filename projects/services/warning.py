@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from projects.choices import Light, ReportStatus
 from projects.querysets import MONEY_OUTPUT
-from projects.services.bulletins import HUNDRED, ZERO, percent, round2, time_progress
+from projects.services.bulletins import HUNDRED, MAX_RATE, ZERO, percent, round2, time_progress
 
 
 # Time progress of each month (index 0: the start of the year), as the bulletin rounds it.
@@ -151,7 +151,7 @@ def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_
     yellow_month = red_month = None
     if _never_yellow(plan=Decimal(plan), month=month, ytd=ytd, run_rate=run_rate, yellow=yellow):
         return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
-                        year_end_rate=percent(year_end, plan), yellow_month=None, red_month=None)
+                        year_end_rate=_capped(percent(year_end, plan)), yellow_month=None, red_month=None)
     for k in range(month, 13):
         gap = percent(ytd + run_rate * (k - month), plan) - TIME_PROGRESS[k]
         if yellow_month is None and gap <= -yellow:
@@ -160,10 +160,16 @@ def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_
             red_month = k
             break
     return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
-                    year_end_rate=percent(year_end, plan), yellow_month=yellow_month, red_month=red_month)
+                    year_end_rate=_capped(percent(year_end, plan)), yellow_month=yellow_month, red_month=red_month)
 
 
 ROUNDING_SLACK = Decimal("0.01")
+
+
+def _capped(rate):
+    """A rate within what a bulletin stores (±MAX_RATE): only a nonsensical plan (0.01 万元 against
+    millions) reaches the cap, as in the bulletin's own rates."""
+    return max(-MAX_RATE, min(MAX_RATE, rate))
 
 
 def _never_yellow(*, plan, month, ytd, run_rate, yellow):

@@ -495,3 +495,9 @@ def test_demo_december_has_no_forecast(loaded):
     assert page_text(demo_page("demo_office", "/admin/dashboard/?year=2013&month=12"),
                      "trk-dash-warnings").splitlines()[:3] == [
         "预警: 0", "按近 3 个月的进度推算，年内将转黄或转红的绿灯项目，以及将转红的黄灯项目。", "无。"]
+
+
+def test_a_nonsensical_plan_caps_the_forecast_rate_as_the_bulletin_caps_its_rates():
+    # 0.01 万元 of plan against 1,000,000 completed: the bulletin stores at most 9,999,999.99 %.
+    f = trajectory_forecast(plan=D("0.01"), ytd_by_month={6: D("1000000")}, month=6)
+    assert f.year_end_rate == D("9999999.99") and (f.yellow_month, f.red_month) == (None, None)
