@@ -237,11 +237,14 @@ def latest_forecast(*, project, year):
 
 
 def sheet_forecast(sheet):
-    """latest_forecast from a project sheet's months (services.sheet), without a query: each
-    month carries the accepted YTD, its plan in force and its reports."""
-    accepted = [m for m in sheet.months if any(r.status == ReportStatus.ACCEPTED for r in m.reports)]
-    if not accepted or accepted[-1].month == 12 or accepted[-1].plan_in_force is None:
+    """The forecast at the month a project sheet stands at (its head's standing: the last month the
+    bulletins have reached), as that month's bulletin computes it, without a query: each month
+    carries the accepted YTD and its plan in force. A project whose latest accepted report is older
+    is forecast from the figure carried to that month (a warning from months-old data would
+    announce a change that is already past). None without a plan, or in December."""
+    latest = sheet.latest
+    if latest is None or latest.month == 12 or latest.plan_in_force is None:
         return None
-    latest = accepted[-1]
-    return trajectory_forecast(plan=latest.plan_in_force, ytd_by_month={m.month: m.completed_ytd for m in accepted},
-                               month=latest.month)
+    accepted = {m.month: m.completed_ytd for m in sheet.months
+                if any(r.status == ReportStatus.ACCEPTED for r in m.reports)}
+    return trajectory_forecast(plan=latest.plan_in_force, ytd_by_month=accepted, month=latest.month)

@@ -119,6 +119,25 @@ def test_the_project_sheet_shows_the_forecast(project, plan, accepted_report, cl
     assert "预警 (据 6 月数据): 年末预计完成计划的 75.00%；8月转黄" in page
 
 
+@pytest.mark.django_db
+def test_the_sheet_forecasts_from_the_month_it_stands_at_not_from_an_old_report(
+        project, plan, accepted_report, client, office, unit):
+    # 星凯国际 reported March only (6000 of 60000); another project's October report takes the
+    # bulletins (and the sheet) to October. The sheet is red since May (May 10.00% vs 41.67).
+    # From March the forecast would say "red in month 5": a change five months past. At October:
+    # base July carries 6000, run rate 0; 10.00% vs 83.33 → red now; year end 10.00%.
+    from projects.models import AnnualPlan, Project
+
+    other = Project.objects.create(name="其他项目", category=project.category, lead_unit=unit)
+    AnnualPlan.objects.create(project=other, year=2013, planned_investment=D("1000"))
+    accepted_report(project, 2013, 3, "6000")
+    accepted_report(other, 2013, 10, "900")
+    client.force_login(office)
+    page = page_text(client.get(f"/admin/projects/project/{project.pk}/sheet/", {"year": 2013}).content.decode())
+    assert "预警 (据 10 月数据): 年末预计完成计划的 10.00%" in page
+    assert "5月转红" not in page
+
+
 def month_by_month(*, plan, month, ytd, base_ytd, base_month):
     """The method as docs/warning.md states it, every month from `month` to December."""
     run_rate = round2((ytd - base_ytd) / (month - base_month)) if month > base_month else D(0)
