@@ -525,8 +525,18 @@ class BulletinEntryAdmin(ReadOnlyAdmin):
                     "coloured_light", "rank_in_category"]
     list_filter = ["bulletin", "light", "category"]
     list_select_related = ["bulletin", "project"]
-    exclude = ["reasons"]
-    readonly_fields = ["reasons_text"]
+    exclude = ["reasons", "forecast"]
+    readonly_fields = ["reasons_text", "forecast_text"]
+
+    @admin.display(description=gettext_lazy("early warning"))
+    def forecast_text(self, obj):
+        """The early warning kept at publication, as the bulletin words it (not the stored numbers)."""
+        from projects.services.warning import Forecast, short_text
+
+        forecast = Forecast.from_stored(obj.forecast)
+        if forecast is None or forecast.year_end_rate is None:
+            return "-"
+        return short_text(forecast.year_end_rate, *forecast.changes_after(obj.light))
 
     @admin.display(description=gettext_lazy("reasons"))
     def reasons_text(self, obj):
