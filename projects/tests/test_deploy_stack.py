@@ -56,7 +56,7 @@ def test_release_then_serve_in_production_mode_answers_through_gunicorn(tmp_path
         with stack.process([sys.executable, "dev.py", "serve", f"127.0.0.1:{port}", "2"], env, log_path) as server:
             stack.wait_until_serving(port, server, headers=HTTPS, seconds=90)
             status, headers, body, _ = stack.request(port, "GET", "/api/health/", headers=HTTPS)
-            assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+            assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "database_write": "ok"})
             assert HEX32.match(headers["x-request-id"])
             assert headers["strict-transport-security"].startswith("max-age=31536000")
 
