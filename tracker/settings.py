@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -266,6 +266,19 @@ TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
 # empty: the first of chromium, chromium-browser, google-chrome found.
 TRACKER_PDF_BROWSER = env_str("TRACKER_PDF_BROWSER", "")
 
+# API tokens (projects/models/tokens.py, django-rest-knox): stored as SHA-512 digests, each valid
+# TRACKER_API_TOKEN_DAYS days from its issue; an account keeps at most TRACKER_API_TOKENS_PER_USER
+# live tokens (issuing one more revokes its oldest).
+TRACKER_API_TOKEN_DAYS = env_int("TRACKER_API_TOKEN_DAYS", 30)
+TRACKER_API_TOKENS_PER_USER = env_int("TRACKER_API_TOKENS_PER_USER", 10)
+if TRACKER_API_TOKEN_DAYS < 1 or TRACKER_API_TOKENS_PER_USER < 1:
+    raise ImproperlyConfigured("TRACKER_API_TOKEN_DAYS and TRACKER_API_TOKENS_PER_USER must be at least 1.")
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=TRACKER_API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # "Authorization: Token <token>", as with DRF's tokens before
+    "AUTO_REFRESH": False,  # a fixed lifetime: authenticating never writes
+}
+
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
 REST_FRAMEWORK = {
@@ -298,7 +311,7 @@ SPECTACULAR_SETTINGS = {
         "Projects, plans, monthly reports, bulletins, meetings, problems, reviews and evaluations of "
         "Jiefang District's major investment projects. Money is a decimal string in 万元 (10,000 yuan); "
         "dates are ISO 8601; every error has the body described by the Error schema. Authenticate with "
-        '"Authorization: Token <token>" (POST /api/auth/token/) or a session.'
+        '"Authorization: Token <token>" (POST /api/auth/token/; tokens expire) or a session.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

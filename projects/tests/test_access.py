@@ -7,11 +7,11 @@ from axes.models import AccessAttempt
 from django.conf import settings as live_settings
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 from rest_framework.test import APIClient
 
 from projects.choices import Role
-from projects.models import MonthlyReport, Problem, Project
+from projects.models import ApiToken, MonthlyReport, Problem, Project
 from projects.tests.conftest import make_user
 
 
@@ -117,37 +117,45 @@ def test_admin_login_is_locked_after_n_failures_until_cool_off(lockout_settings,
 def test_delete_revokes_the_callers_token_only(auditor, office):
     client = APIClient()
     mine = token_login(client, "auditor", "pw-auditor-123").json()["token"]
+    my_other = token_login(client, "auditor", "pw-auditor-123").json()["token"]  # a second machine
     theirs = token_login(client, "office", "pw-office-123").json()["token"]
+    assert len({mine, my_other, theirs}) == 3
     client.credentials(HTTP_AUTHORIZATION=f"Token {mine}")
     assert client.delete(reverse("api:token")).status_code == 204
     assert client.get(reverse("api:project-list")).status_code == 401
-    assert not Token.objects.filter(key=mine).exists()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {theirs}")
-    assert client.get(reverse("api:project-list")).status_code == 200
+    assert not ApiToken.objects.filter(digest=hash_token(mine)).exists()
+    for other in (my_other, theirs):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+        assert client.get(reverse("api:project-list")).status_code == 200
     anonymous = APIClient()
     assert anonymous.delete(reverse("api:token")).status_code == 401
 
 
 def test_office_staff_revoke_anyones_token_in_the_admin(client, office, auditor):
-    token = Token.objects.create(user=auditor)
+    token, text = ApiToken.objects.create(user=auditor)
     client.force_login(office)
-    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
-    url = reverse("admin:authtoken_tokenproxy_delete", args=[auditor.pk])  # the admin names tokens by user
+    changelist = client.get(reverse("admin:projects_apitoken_changelist"))
+    assert changelist.status_code == 200
+    assert token.token_key[:8] in changelist.content.decode() and text not in changelist.content.decode()
+    url = reverse("admin:projects_apitoken_delete", args=[token.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"post": "yes"}).status_code == 302
-    assert not Token.objects.filter(user=auditor).exists()
+    assert not ApiToken.objects.filter(user=auditor).exists()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {text}")
     assert api.get(reverse("api:project-list")).status_code == 401
 
 
 @pytest.mark.parametrize("persona", ["reporter", "leader_user", "auditor"])
-def test_other_roles_cannot_see_or_revoke_tokens_in_the_admin(client, office, persona, request):
-    token = Token.objects.create(user=office)
-    client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
-    client.post(reverse("admin:authtoken_tokenproxy_delete", args=[office.pk]), {"post": "yes"})
-    assert Token.objects.filter(pk=token.pk).exists()
+def test_other_roles_cannot_see_issue_or_revoke_tokens_in_the_admin(client, office, persona, request):
+    token, _text = ApiToken.objects.create(user=office)
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    assert client.get(reverse("admin:projects_apitoken_changelist")).status_code == 403
+    assert client.get(reverse("admin:projects_apitoken_add")).status_code == 403
+    client.post(reverse("admin:projects_apitoken_add"), {"user": user.pk, "days": 30})
+    client.post(reverse("admin:projects_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [token.pk]
 
 
 # --- the role table in the admin -------------------------------------------------------------------
