@@ -136,7 +136,7 @@ TABLE = {r.name: r for r in [
              note="accounts' roles and units; in the admin only"),
     # --- endpoints without a model
     Resource("auth-token", None, {"create": {ANONYMOUS: ANY}, "delete": {AUTHENTICATED: ANY}}, project_path=None,
-             read={}, note="POST: username and password for a token; DELETE: revoke your own token"),
+             read={}, note="POST: username and password for a new token (stored hashed, expires); DELETE: revoke the token sent"),
     Resource("health", None, {}, project_path=None, read={ANONYMOUS: ANY}),
     Resource("schema", None, {}, project_path=None, note="the OpenAPI schema, Swagger UI and Redoc"),
     Resource("dashboard", None, {}, project_path=None, note="narrowed to the caller's projects"),

@@ -166,3 +166,12 @@ def test_the_migration_carries_drf_tokens_over_hashed_and_drops_their_table(audi
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {quote('django_migrations')} WHERE {quote('app')} = 'authtoken'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_issuing_and_revoking_are_audited(auditor, caplog, django_capture_on_commit_callbacks):
+    with caplog.at_level("INFO", logger="tracker.audit"), django_capture_on_commit_callbacks(execute=True):
+        text = login(APIClient(), "auditor")["token"]
+        assert with_token(text).delete(reverse("api:token")).status_code == 204
+    events = [(r.getMessage(), r.account, r.token) for r in caplog.records if r.name == "tracker.audit"]
+    assert events == [("token.issued", "auditor", text[:8] + "…"), ("token.revoked", "auditor", text[:8] + "…")]
+    assert all(text not in r.getMessage() and text not in str(r.__dict__) for r in caplog.records)
