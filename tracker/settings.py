@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Right after the sessions: moves a session's expiry ahead on the way out (idle timeout).
+    "tracker.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,6 +280,14 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",  # "Authorization: Token <token>", as with DRF's tokens before
     "AUTO_REFRESH": False,  # a fixed lifetime: authenticating never writes
 }
+
+# Admin sessions end after TRACKER_SESSION_IDLE_MINUTES without a request: a session in use is
+# saved at most once a minute (tracker.middleware.IdleSessionMiddleware), which moves its expiry
+# and its cookie's that far ahead; one idle longer is over, and the admin asks to log in again.
+TRACKER_SESSION_IDLE_MINUTES = env_int("TRACKER_SESSION_IDLE_MINUTES", 30)
+if TRACKER_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("TRACKER_SESSION_IDLE_MINUTES must be at least 1.")
+SESSION_COOKIE_AGE = TRACKER_SESSION_IDLE_MINUTES * 60
 
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
