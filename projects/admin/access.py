@@ -1,10 +1,11 @@
 """API tokens in the admin: office staff see every token, issue one for any account (its text is
-shown once, on the page that answers the form) and revoke (delete) any of them. The database
-keeps only each token's hash: nobody, office staff included, can read a token back."""
+shown once, on the page that answers the form, and never stored) and revoke (delete) any of them.
+The database keeps only each token's hash: nobody, office staff included, can read a token back."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +21,17 @@ if admin.site.is_registered(AuthToken):
     admin.site.unregister(AuthToken)
 
 
-class IssueTokenForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label=_("account"))
+class IssueTokenForm(forms.ModelForm):
+    """The account and how long the token is valid; the token itself is made by issue_token()."""
+
     days = forms.IntegerField(label=_("valid for (days)"), min_value=1, max_value=3650)
 
-    def __init__(self, *args, **kwargs):
-        from django.conf import settings
-        from django.contrib.auth import get_user_model
+    class Meta:
+        model = ApiToken
+        fields = ["user"]
+        labels = {"user": _("account")}
 
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["days"].initial = settings.TRACKER_API_TOKEN_DAYS
@@ -39,12 +43,12 @@ class IssueTokenForm(forms.Form):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Deleting a token revokes it: the machine using it gets 401 until it asks for a new one."""
 
+    add_form = IssueTokenForm
     list_display = ["user", "prefix_display", "created", "expiry", "state"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     ordering = ["-created"]
-    fields = ["user", "prefix_display", "created", "expiry", "state"]
-    readonly_fields = fields
+    readonly_fields = ["user", "prefix_display", "created", "expiry", "state"]
     actions = ["revoke_selected"]
 
     @admin.display(description=_("token begins with"))
@@ -75,7 +79,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self._office(request) or super().has_delete_permission(request, obj)
 
-    # --- issue: the token's text is shown on the answering page, never stored ------------------
+    # --- the add form issues a token -------------------------------------------------------------
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = ["user", "days"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "days"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        issued, text = issue_token(form.cleaned_data["user"], days=form.cleaned_data["days"])
+        obj.pk, obj.token_key, obj.created, obj.expiry = issued.pk, issued.token_key, issued.created, issued.expiry
+        obj._state.adding = False
+        request._issued_token_text = text  # shown once by response_add, kept nowhere
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The admin's views are never_cache (Cache-Control: no-store …): the text stays out of caches.
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Token issued"),
+                   "token": obj, "text": request._issued_token_text,
+                   "changelist_url": reverse("admin:projects_apitoken_changelist")}
+        return TemplateResponse(request, "admin/projects/apitoken/issued.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if add:
+            context["title"] = _("Issue an API token")
+            context["issue_note"] = True
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- revoking --------------------------------------------------------------------------------
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -92,19 +131,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         revoke_tokens(queryset)
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = IssueTokenForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            token, text = issue_token(form.cleaned_data["user"], days=form.cleaned_data["days"])
-            context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                       "title": _("Token issued"), "token": token, "text": text,
-                       "changelist_url": reverse("admin:projects_apitoken_changelist")}
-            # The admin's views are never_cache (Cache-Control: no-store …): the text stays out of caches.
-            return TemplateResponse(request, "admin/projects/apitoken/issued.html", context)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": _("Issue an API token"), "has_view_permission": self.has_view_permission(request),
-                   **(extra_context or {})}
-        return TemplateResponse(request, "admin/projects/apitoken/issue.html", context)
