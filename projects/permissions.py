@@ -215,6 +215,16 @@ def role_of(user):
     return profile.role if profile else None
 
 
+# Who sees, in a record's history (API /history/, the admin's history page), which person made each
+# change; the other roles see only that person's role.
+HISTORY_NAMES = (OFFICE, AUDITOR)
+
+
+def sees_history_users(user):
+    """True when `user` may see who changed a record: office staff and auditors."""
+    return role_of(user) in HISTORY_NAMES
+
+
 def unit_id_of(user):
     profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
     return profile.unit_id if profile else None
@@ -547,4 +557,9 @@ def as_markdown():
               "| --- | --- | --- |"]
     for name, op, text in STATE_RULES:
         lines.append(f"| {name} | {op} | {text} |")
+    lines += ["", "## Who made a change (history)", "",
+              f"Histories (`GET …/{{id}}/history/`, the admin's history page) name the person behind each change "
+              f"only to {' and '.join(ROLE_NAMES[r] for r in HISTORY_NAMES)}; every other role sees the person's "
+              "role instead (`user`: `{\"id\": null, \"username\": null, \"role\": \"office\"}`) and may not "
+              "filter by user (400)."]
     return "\n".join(lines) + "\n"
