@@ -194,6 +194,11 @@ STORAGES = {
     },
 }
 
+# Outside production WhiteNoise serves static files straight from the apps' folders (no
+# collectstatic needed: a fresh clone's tests and `dev.py run` see them); production serves the
+# collected, hashed and compressed copies only.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
 # WhiteNoise compresses every static file (gzip and brotli) at collectstatic; source maps (6.5 MB
 # of the API docs' bundles, read only by browser developer tools) are left uncompressed: that
 # halves the time of the release step.

@@ -201,7 +201,10 @@ class AuditMixin:
             self._reason_context = change_reason(reason)
             self._reason_context.__enter__()
         elif request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            data = request.data
+            try:
+                data = request.data
+            except exceptions.UnsupportedMediaType:
+                data = None  # a body this view does not parse (a DELETE to uploads): it never reads it
             reason = data.get("change_reason") if hasattr(data, "get") else None
             if isinstance(reason, str) and reason.strip():
                 if len(reason.strip()) > REASON_MAX_LENGTH:
