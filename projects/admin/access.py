@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
@@ -44,12 +46,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Deleting a token revokes it: the machine using it gets 401 until it asks for a new one."""
 
     add_form = IssueTokenForm
-    list_display = ["user", "prefix_display", "created", "expiry", "state"]
+    # knox's fields have English names: the columns carry the tracker's.
+    list_display = ["account", "prefix_display", "issued", "expires", "state"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     ordering = ["-created"]
-    readonly_fields = ["user", "prefix_display", "created", "expiry", "state"]
+    readonly_fields = ["account", "prefix_display", "issued", "expires", "state"]
     actions = ["revoke_selected"]
+
+    @admin.display(description=_("account"), ordering="user__username")
+    def account(self, obj):
+        return obj.user.get_username()
+
+    @admin.display(description=_("issued"), ordering="created")
+    def issued(self, obj):
+        return date_format(timezone.localtime(obj.created), "DATETIME_FORMAT")
+
+    @admin.display(description=_("expires"), ordering="expiry")
+    def expires(self, obj):
+        return date_format(timezone.localtime(obj.expiry), "DATETIME_FORMAT") if obj.expiry else "—"
 
     @admin.display(description=_("token begins with"))
     def prefix_display(self, obj):
