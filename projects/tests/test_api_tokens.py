@@ -153,7 +153,7 @@ def test_the_migration_carries_drf_tokens_over_hashed_and_drops_their_table(audi
         cursor.execute(f"INSERT INTO {quote('django_migrations')} ({quote('app')}, {quote('name')}, "
                        f"{quote('applied')}) VALUES (%s, %s, %s)",
                        ["authtoken", "0001_initial", connection.ops.adapt_datetimefield_value(created)])
-    migration = importlib.import_module("projects.migrations.0007_api_tokens")
+    migration = importlib.import_module("projects.migrations.0008_api_tokens")
     from django.apps import apps
 
     migration.hash_drf_tokens(apps, SimpleNamespace(connection=connection, quote_name=quote))

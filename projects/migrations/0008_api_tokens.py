@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('knox', '0009_extend_authtoken_field'),
-        ('projects', '0006_reminders'),
+        ('projects', '0007_bulletinentry_forecast'),
     ]
 
     operations = [
