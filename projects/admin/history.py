@@ -23,7 +23,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects.choices import Role
 from projects.exceptions import DomainError
+from projects.permissions import sees_history_users
 from projects.history import REASON_MAX_LENGTH, frozen_message, change_reason, history_entries, object_history, with_previous
 from projects.locking import StaleVersion, check_version, describe, is_versioned
 from projects.models.library import Archivable
@@ -199,12 +201,16 @@ class AuditAdminMixin:
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         related = self.related_histories(obj)
+        names = sees_history_users(request.user)
         if related:
-            page, entries = merged_history(model, obj, related, request.GET.get("p"))
+            page, entries = merged_history(model, obj, related, request.GET.get("p"), names=names)
         else:
             paginator = Paginator(with_previous(object_history(model, obj.pk)), HISTORY_PER_PAGE)
             page = paginator.get_page(request.GET.get("p"))
-            entries = humanize(model, history_entries(page.object_list))
+            entries = humanize(model, history_entries(page.object_list, names=names))
+        for entry in entries:  # the role as a person reads it, for the viewers who see no names
+            if entry["user"] is not None and entry["user"]["role"]:
+                entry["user"]["role_display"] = Role(entry["user"]["role"]).label
         opts = model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -223,7 +229,7 @@ class AuditAdminMixin:
         return TemplateResponse(request, self.object_history_template, context)
 
 
-def merged_history(model, obj, related, page_number):
+def merged_history(model, obj, related, page_number, *, names=True):
     """The History page of `obj` with the histories `related` to it, newest first, one page of
     HISTORY_PER_PAGE entries: each entry says which record it is about. Two queries per history
     (the dates of all its rows, then the page's rows with their predecessors), whatever the number
@@ -242,7 +248,7 @@ def merged_history(model, obj, related, page_number):
         source_model, rows, label = sources[index]
         page_rows = list(with_previous(rows.filter(history_id__in=ids)))
         labels = {row.history_id: (label(row) if label else str(obj)) for row in page_rows}
-        for entry in humanize(source_model, history_entries(page_rows)):
+        for entry in humanize(source_model, history_entries(page_rows, names=names)):
             entry["record"] = labels[entry["id"]]
             entry["own"] = index == 0
             entries.append(entry)

@@ -275,12 +275,13 @@ class ProjectAdmin(ProjectSheetAdminMixin, LibraryImportAdminMixin, HistoryAdmin
             return "：".join(str(part) for part in (gettext("milestone"), kinds.get(row.kind, row.kind), row.name)
                             if part)
 
+        def newest_first(rows):
+            return rows.select_related("history_user", "history_user__profile").order_by("-history_date", "-history_id")
+
         return [
-            (AnnualPlan, plans.select_related("history_user").order_by("-history_date", "-history_id"), plan_label),
-            (PlanRevision, PlanRevision.history.filter(plan_id__in=list(plan_years)).select_related("history_user")
-             .order_by("-history_date", "-history_id"), revision_label),
-            (Milestone, Milestone.history.filter(project_id=obj.pk).select_related("history_user")
-             .order_by("-history_date", "-history_id"), milestone_label),
+            (AnnualPlan, newest_first(plans), plan_label),
+            (PlanRevision, newest_first(PlanRevision.history.filter(plan_id__in=list(plan_years))), revision_label),
+            (Milestone, newest_first(Milestone.history.filter(project_id=obj.pk)), milestone_label),
         ]
 
     fieldsets = (

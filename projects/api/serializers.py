@@ -662,7 +662,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_('Send it as "Authorization: Token <token>".'))
+    token = serializers.CharField(help_text=_('Send it as "Authorization: Token <token>". It is shown only '
+                                              "this once: the server keeps only its hash."))
+    expiry = serializers.DateTimeField(help_text=_("When the token expires (TRACKER_API_TOKEN_DAYS after it was "
+                                                   "issued); after that requests with it answer 401 token_expired."))
 
 
 class HealthSerializer(serializers.Serializer):

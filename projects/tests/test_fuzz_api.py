@@ -21,7 +21,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -73,7 +72,9 @@ def test_the_whole_api_conforms_to_its_schema_under_fuzzing(settings):
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    tokens = {role: Token.objects.get_or_create(user=User.objects.get(username=role))[0].key
+    from projects.models import ApiToken
+
+    tokens = {role: ApiToken.objects.create(user=User.objects.get(username=role))[1]
               for role in ("office", "reporter")}
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_dict(openapi_document())

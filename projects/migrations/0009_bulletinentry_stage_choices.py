@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0007_bulletinentry_forecast'),
+        ('projects', '0008_api_tokens'),
     ]
 
     operations = [

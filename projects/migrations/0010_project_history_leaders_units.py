@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0008_bulletinentry_stage_choices'),
+        ('projects', '0009_bulletinentry_stage_choices'),
     ]
 
     operations = [
