@@ -285,7 +285,7 @@ def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
 # Words a Chinese page may show: the language switch offers "English"; names of formats, products and
 # protocols; the keys of a Mac keyboard in Django's own hint for multiple choice.
 NAMES = {"English", "Excel", "PDF", "Webhook", "IP", "HTTP", "Accept", "GET", "POST", "SHA", "EXIF", "JPEG",
-         "PNG", "WebP", "doc", "docx", "xls", "xlsx", "pdf", "pptx", "Control", "Command", "Mac", "ID", "GB", "LDAP"}
+         "PNG", "WebP", "doc", "docx", "xls", "xlsx", "pdf", "pptx", "Control", "Command", "Mac", "ID", "GB", "LDAP", "API"}
 # Cells that hold codes or account names, not words: they are what a clerk types to find a record.
 CODE_CELLS = ("field-code", "field-username", "field-user", "field-user_link", "field-document", "field-user_agent",
               "field-path_info")
