@@ -2,7 +2,6 @@
 problem, caption), lists filtered by report / problem / project / kind, `GET …/{id}/download/`
 and `…/{id}/thumbnail/`, `DELETE …/{id}/`. Checks and storage are projects.services.attachments."""
 
-import django_filters as filters
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,14 +12,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.reverse import reverse
 
 from projects.api.views import LookupMixin
+from projects.filtersets import FilterSet, IntegerFilter
 from projects.media import attachment_response
 from projects.models import Attachment, MonthlyReport, Problem
 from projects.services.attachments import attachment_add, attachment_delete
 
 
-class AttachmentFilterSet(filters.FilterSet):
-    year = filters.NumberFilter(field_name="report__year", label=_("Year of the report"))
-    month = filters.NumberFilter(field_name="report__month", label=_("Month of the report"))
+class AttachmentFilterSet(FilterSet):
+    year = IntegerFilter(field_name="report__year", label=_("Year of the report"))
+    month = IntegerFilter(field_name="report__month", label=_("Month of the report"))
 
     class Meta:
         model = Attachment

@@ -33,7 +33,8 @@ class DashboardQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("year" in attrs) != ("month" in attrs):
             missing = "month" if "year" in attrs else "year"
-            raise serializers.ValidationError({missing: _("Give both the year and the month, or neither.")})
+            raise serializers.ValidationError({missing: [serializers.ErrorDetail(
+                _("Give both the year and the month, or neither."), code="year_and_month")]})
         return attrs
 
 
@@ -166,8 +167,9 @@ class DashboardView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("year", int, description=_("Year; give it with month, or neither.")),
-            OpenApiParameter("month", int, description=_(
+            OpenApiParameter("year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                             description=_("Year; give it with month, or neither.")),
+            OpenApiParameter("month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
                 "Month 1–12; without year and month, the latest month with an accepted report.")),
         ],
         responses={200: DashboardSerializer},

@@ -1,8 +1,13 @@
 """OpenAPI generation: every operation documents its error responses with the one error body
 (projects/api/exceptions.py, ErrorSerializer)."""
 
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 
 from projects import permissions
 
@@ -22,8 +27,15 @@ DESCRIPTIONS = {
     "429": "Too many attempts: wait and try again (login throttling).",
 }
 
+class OptionalParameter(OpenApiParameter):
+    """A query parameter that, given an empty value, is as if not given (allowEmptyValue)."""
+
+
+# One version in If-Match: "3", W/"3" or a bare 3 (ASCII digits: "３" or "²" are not versions); or "*".
+IF_MATCH_ITEM = r'(?:W/)?"[0-9]+"|[0-9]+'
+IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|(?:{IF_MATCH_ITEM})(?:[ \t]*,[ \t]*(?:{IF_MATCH_ITEM}))*)[ \t]*$"
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER,
+    "If-Match", {"type": "string", "pattern": IF_MATCH_PATTERN}, OpenApiParameter.HEADER,
     description='The version you loaded, as sent in the ETag header (e.g. "3"). If the object is at '
                 "another version the write is refused with 412 and the changes made meanwhile.")
 LENIENT = OpenApiParameter(
@@ -35,6 +47,19 @@ CHANGE_REASON = OpenApiParameter(
     "X-Change-Reason", str, OpenApiParameter.HEADER,
     description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
                 "kept in the object's history. The body field `change_reason` does the same.")
+
+
+def decimal_pattern(field):
+    """The strings a DecimalField takes, as a pattern: digits (at most the whole and decimal digits the
+    field allows); a minus sign only if the field takes negatives; not zero if it takes only positives."""
+    minimum = field.min_value
+    sign = "" if minimum is not None and minimum >= 0 else "-?"
+    whole = f"[0-9]{{1,{field.max_whole_digits}}}" if field.max_whole_digits else "[0-9]+"
+    fraction = f"[0-9]{{1,{field.decimal_places}}}" if field.decimal_places else "[0-9]+"
+    not_zero = ""
+    if minimum is not None and minimum > 0 and minimum <= Decimal(1).scaleb(-(field.decimal_places or 0)):
+        not_zero = "(?!0*(?:\\.0*)?$)"
+    return f"^{not_zero}{sign}{whole}(?:\\.{fraction})?$"
 
 
 class TrackerAutoSchema(AutoSchema):
@@ -104,6 +129,48 @@ class TrackerAutoSchema(AutoSchema):
         if self.method != "GET" or not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
             return False
         return any(backend is KnownQueryParamsFilter for backend in getattr(self.view, "filter_backends", []))
+
+    def map_parsers(self):
+        """Bodies are JSON. The form encodings the API also reads serve the browsable API's forms, which
+        cannot say null or an empty list; only upload views (multipart alone) document multipart."""
+        if any(isinstance(parser, JSONParser) for parser in self.view.get_parsers()):
+            return ["application/json"]
+        return super().map_parsers()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """What the serializers check, stated in the schema where JSON Schema can state it (for
+        requests; answers are what was stored):
+        - a decimal string has at least one digit, and no minus sign when the field takes no negative;
+        - a text that may not be blank has a character other than whitespace (it is trimmed first);
+        - a list of related records that may not be empty has at least one."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or not isinstance(schema, dict) or field.read_only:
+            return schema
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
+            schema["pattern"] = decimal_pattern(field)
+        elif (isinstance(field, serializers.CharField) and not field.allow_blank and field.trim_whitespace
+              and "pattern" not in schema and schema.get("type") == "string" and "format" not in schema
+              and not any(isinstance(v, RegexValidator) for v in field.validators)):
+            schema["pattern"] = "\\S"
+        elif isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
+            schema["minItems"] = 1
+        return schema
+
+    def _process_override_parameters(self, direction="request"):
+        result = super()._process_override_parameters(direction)
+        for parameter in self.get_override_parameters():
+            if isinstance(parameter, OptionalParameter) and result.get((parameter.name, parameter.location)):
+                result[parameter.name, parameter.location]["allowEmptyValue"] = True
+        return result
+
+    def _get_filter_parameters(self):
+        """A filter given an empty value does not filter (projects/filtersets.py): stated with
+        allowEmptyValue, except for lists of choices (`stage`), where an empty value is not a choice."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def get_filter_backends(self):
         # Views answering one document built from a filtered list (the OC4IDS package) document

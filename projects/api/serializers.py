@@ -261,8 +261,8 @@ class ProjectSerializer(TrackerSerializer):
     category_display = display("category")
     stage_display = display("stage")
     key_level_display = display("key_level")
-    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None, allow_null=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None, allow_null=True)
+    zone_name = serializers.CharField(source="zone.name", read_only=True, allow_null=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, allow_null=True)
     progress_year = serializers.SerializerMethodField()
     progress_month = serializers.SerializerMethodField()
     plan_baseline = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,

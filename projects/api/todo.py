@@ -2,6 +2,7 @@
 shows it. The serializers below render the answer and document it in the OpenAPI schema."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -61,7 +62,7 @@ class MyTodoView(APIView):
 
     resource = "todo"
 
-    @extend_schema(parameters=[OpenApiParameter("on", str, description=_("YYYY-MM-DD; default today."))],
+    @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description=_("YYYY-MM-DD; default today."))],
                    responses={200: TodoSerializer})
     def get(self, request):
         query = TodoQuerySerializer(data=request.query_params)

@@ -156,8 +156,9 @@ class ProgressQuerySerializer(drf_serializers.Serializer):
 
 
 PROGRESS_PARAMETERS = [
-    OpenApiParameter("progress_year", int, description=_("Year of the progress figures (default: this year).")),
-    OpenApiParameter("progress_month", int, description=_(
+    OpenApiParameter("progress_year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                     description=_("Year of the progress figures (default: this year).")),
+    OpenApiParameter("progress_month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
         "Month of the progress figures (default: the latest month of this year with accepted reports, else 12).")),
 ]
 

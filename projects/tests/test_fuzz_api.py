@@ -1,13 +1,23 @@
 """A property-based fuzz of the whole API from its own OpenAPI schema (schemathesis).
 
-The schema is generated in-process (drf-spectacular), every operation is called through the WSGI
-application with generated valid requests (schemathesis' positive mode: path ids, query filters,
-bodies), as office staff and as a unit reporter, each with its token, on a database with a record
-in every table (dbdump.populate_every_model). Every response must be no server error, carry a
-status code the schema documents for the operation, and match the documented body.
+The schema is generated in-process (drf-spectacular) and every operation is called through the WSGI
+application, as office staff and as a unit reporter (each with its token), on a database with a
+record in every table (dbdump.populate_every_model):
 
-The run is bounded (FUZZ_EXAMPLES per operation and role, derandomized) and writes its figures
-(operations, examples, failures per role) to artifacts/fuzz.json.
+- positive mode: requests that the schema says are valid (path ids, query filters, bodies);
+- negative mode: requests that break the schema (a wrong type, a missing required field, a value out
+  of range, an unknown query parameter…): every one must be refused with a 4xx in the API's one error
+  shape (projects/api/exceptions.py), never a 5xx, never accepted;
+- stateful: chains of calls that follow the schema's OpenAPI links (create → read, update, delete,
+  actions on the created object; projects/api/schema.py adds them), so that the ids are real ones.
+
+Path ids are drawn half from the ids that exist and half freely, so that both the objects and the 404
+paths are reached. Every response goes through all of schemathesis' checks that apply (CHECKS below
+says which and why not the others) and through `error_shape`.
+
+The run is bounded (FUZZ_EXAMPLES generated requests per operation, mode and role, derandomized; the
+stateful run FUZZ_STATEFUL_EXAMPLES scenarios per role) and writes its figures (per mode and role:
+operations, examples, failures, statuses, checks run) to artifacts/fuzz.json.
 """
 
 import json
@@ -19,21 +29,127 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.config._checks import NegativeDataRejectionConfig, PositiveDataAcceptanceConfig
+from schemathesis.specs.openapi import checks as openapi_checks
 
 from projects.tests.dbdump import populate_every_model
 
 ROOT = Path(__file__).resolve().parents[2]
+FIGURES = ROOT / "artifacts" / "fuzz.json"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "20"))
+STATEFUL_STEPS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "6"))
+ROLES = ("office", "reporter")
+MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
+
+
+# --- the checks -------------------------------------------------------------------------------------
+
+
+def error_shape(ctx, response, case):
+    """Every error answers the one error shape of projects/api/exceptions.py, its `status` the
+    response's status (the schema's Error component says the types; this says they agree)."""
+    if response.status_code < 400:
+        return None
+    body = response.json()
+    assert isinstance(body, dict) and body.get("status") == response.status_code, (
+        f"error body {body!r:.300} does not carry status {response.status_code}")
+    assert isinstance(body.get("code"), str) and body["code"], f"error body {body!r:.300} has no code"
+    assert isinstance(body.get("detail"), str) and body["detail"], f"error body {body!r:.300} has no detail"
+    assert isinstance(body.get("errors"), list), f"error body {body!r:.300} has no errors list"
+    if response.status_code == 400 and body["code"] == "invalid":
+        assert body["errors"], f"a 400 for invalid input names no field: {body!r:.300}"
+    return None
+
+
+# Why a request the schema calls valid may still be refused (400): what an OpenAPI schema cannot state.
+# A reference to a record that does not exist (body: does_not_exist; a filter by id: invalid_choice on
+# an integer parameter), a duplicate (unique), an order between two fields, a rule of the workflow or
+# of the domain (projects/exceptions.py; each with a code of its own). The codes below are what a
+# schema can state (type, format, enum, range, length, required, known parameters): a positive request
+# refused with one of them means the schema promises what the API does not accept.
+SCHEMA_CODES = {"invalid", "required", "null", "blank", "empty", "min_value", "max_value", "min_length",
+                "max_length", "max_digits", "max_decimal_places", "max_whole_digits", "not_a_list",
+                "incorrect_type", "invalid_choice", "parse_error", "unknown_parameter", "date", "datetime",
+                "data_error", "too_large"}
+
+
+def refused_for_what_the_schema_cannot_state(response, case):
+    if response.status_code != 400:
+        return False
+    body = response.json()
+    errors = body.get("errors") or []
+    if not errors:
+        return False
+    integer_parameters = {p.name for p in case.operation.iter_parameters()
+                          if (p.definition.get("schema") or {}).get("type") == "integer"}
+    for error in errors:
+        if error["code"] == "invalid_choice" and error["field"] in integer_parameters:
+            continue  # a filter by the id of a record that does not exist
+        if error["code"] in SCHEMA_CODES:
+            return False
+    return True
+
+
+def positive_data_acceptance(ctx, response, case):
+    """schemathesis' positive_data_acceptance (a request the schema calls valid is answered 2xx, or
+    401/403/404/409), allowing a 400 only for what the schema cannot state (SCHEMA_CODES)."""
+    if refused_for_what_the_schema_cannot_state(response, case):
+        return None
+    return openapi_checks.positive_data_acceptance(ctx, response, case)
+
+
+AUTH_ENFORCED = set()  # operations shown to refuse missing and invalid credentials (one probe each)
+
+
+def ignored_auth(ctx, response, case):
+    """schemathesis' ignored_auth (a 2xx re-sent without the token, then with an invalid one, must
+    answer 401/403), probing each operation once per run as the schemathesis CLI does."""
+    ctx.auth_enforced_operations = AUTH_ENFORCED
+    return openapi_checks.ignored_auth(ctx, response, case)
+
+
+# Every per-response check schemathesis has, with the reason where one does not apply:
+# - missing_required_header, unsupported_method: they judge only the cases of schemathesis' coverage
+#   phase (a required header left out, an undocumented method); our cases come from the fuzzing phase
+#   and the stateful phase. The API declares no required header but If-Match on some writes, which is
+#   optional; undocumented methods answer 405 in the error shape (test_api_hostile_input.py).
+# - allow_header_conformance: judges OPTIONS responses only; none are sent here (the Allow header of
+#   405 answers is tested in test_api_hostile_input.py).
+# - object_level_authorization: needs two identities of which one must not read what the other
+#   created; in this API every role reads every record (docs/roles.md: reading is not restricted by
+#   unit), so the check has nothing to find. What each role may write is tested as a table in
+#   test_role_table.py.
+# - max_response_time: a timing; the suite has no timed tests.
+# positive_data_acceptance and negative_data_rejection judge each case by its mode (a positive case
+# is not judged by negative_data_rejection and vice versa); use_after_free and
+# ensure_resource_availability need the recorded chain of a stateful scenario and judge nothing
+# elsewhere.
+CHECKS = [
+    not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.response_headers_conformance,
+    positive_data_acceptance,
+    openapi_checks.negative_data_rejection,
+    openapi_checks.use_after_free,
+    openapi_checks.ensure_resource_availability,
+    ignored_auth,
+    error_shape,
+]
+CHECK_NAMES = sorted(check.__name__ for check in CHECKS)
+
+
+# --- the world --------------------------------------------------------------------------------------
 
 
 def openapi_document():
@@ -44,70 +160,155 @@ def openapi_document():
     return json.loads(JSONRenderer().render(document))
 
 
-def fuzz_operation(operation, app, headers, tally):
-    """Runs EXAMPLES generated cases of one operation; returns the failures as text."""
-    failures = []
-
-    @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=False,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-    def run(case):
-        tally["examples"] += 1
-        response = case.call(app=app, headers=headers)
-        tally["statuses"][str(response.status_code)] = tally["statuses"].get(str(response.status_code), 0) + 1
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failure is collected
-            failures.append(f"{operation.label}: {case.method} {case.formatted_path} "
-                            f"query={case.query} body={case.body!r:.300} -> {response.status_code}\n{exc}")
-
-    run()
-    return failures
+def load_schema(app):
+    """The schema, its requests sent to the WSGI application (the probes of ignored_auth too)."""
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema.app = app
+    schema.config.update(base_url="http://testserver")
+    checks = schema.config.checks
+    # schemathesis' lists, plus 412: If-Match naming a version that is not the current one is refused
+    # before the body is read (RFC 9110 §13.2.1), whether the body is valid or not; the schema cannot
+    # know the current version, as it cannot know which ids exist (404) or what conflicts (409).
+    checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
+        expected_statuses=[*checks.positive_data_acceptance.expected_statuses, "412"])
+    checks.negative_data_rejection = NegativeDataRejectionConfig(
+        expected_statuses=[*checks.negative_data_rejection.expected_statuses, "412"])
+    return schema
 
 
-@pytest.mark.django_db(transaction=False)
-def test_the_whole_api_conforms_to_its_schema_under_fuzzing(settings):
+def fuzzed_operations(schema):
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Revoking the caller's token would log the rest of the run out; it is tested in test_access.py.
+    return [op for op in operations if not (op.method.upper() == "DELETE" and op.path == "/api/auth/token/")]
+
+
+def existing_ids(operation):
+    """{path parameter: ids of existing records} for the operation's path parameters."""
+    names = [p.name for p in operation.iter_parameters() if p.location.name == "PATH"]
+    if not names:
+        return {}
+    try:
+        match = resolve(operation.path.format(**{name: 1 for name in names}))
+    except Resolver404:
+        return {}
+    view = getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
+    ids = {}
+    for name in names:
+        model = getattr(view, "parent_model", None) if name.endswith("_pk") else None
+        if model is None and name in ("id", "pk"):
+            queryset = getattr(view, "queryset", None)
+            model = getattr(queryset, "model", None)
+        if model is not None:
+            found = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:20])
+            if found:
+                ids[name] = found
+    return ids
+
+
+def strategy_of(operation, mode):
+    """Cases of the operation in the mode: half with path ids that exist (when it has any)."""
+    free = operation.as_strategy(generation_mode=mode)
+    ids = existing_ids(operation)
+    if not ids:
+        return free
+    fixed = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in ids.items()}).flatmap(
+        lambda path: operation.as_strategy(generation_mode=mode, path_parameters=path))
+    return st.one_of(fixed, free)
+
+
+@pytest.fixture
+def world(settings):
     settings.ALLOWED_HOSTS = ["*"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     populate_every_model()
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    tokens = {role: Token.objects.get_or_create(user=User.objects.get(username=role))[0].key
-              for role in ("office", "reporter")}
-    app = get_wsgi_application()
-    schema = schemathesis.openapi.from_dict(openapi_document())
-
+    tokens = {role: Token.objects.get_or_create(user=User.objects.get(username=role))[0].key for role in ROLES}
+    AUTH_ENFORCED.clear()
     # Like Django's test client: the test's transaction must survive the end of each request,
     # which otherwise closes the connection (PostgreSQL) through close_old_connections.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        figures, all_failures = fuzz_everything(schema, app, tokens)
+        yield get_wsgi_application(), tokens
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
 
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    (ROOT / "artifacts" / "fuzz.json").write_text(json.dumps(figures, indent=2, sort_keys=True))
-    print("fuzz:", json.dumps(figures, sort_keys=True))
-    assert figures["operations"] > 100
-    assert all(tally["examples"] >= figures["operations"] for tally in figures["roles"].values())
-    assert not all_failures, f"{len(all_failures)} failures:\n\n" + "\n\n".join(all_failures[:30])
+
+def headers_for(token):
+    return {"Authorization": f"Token {token}", "Accept-Language": "en"}
 
 
-def fuzz_everything(schema, app, tokens):
-    operations = [result.ok() for result in schema.get_all_operations()]
-    # Revoking the caller's token would log the rest of the run out; it is tested in test_access.py.
-    operations = [op for op in operations if not (op.method.upper() == "DELETE" and op.path == "/api/auth/token/")]
-    figures = {"examples_per_operation": EXAMPLES, "operations": len(operations), "roles": {}}
+def record_figures(key, figures):
+    """Merges one run's figures into artifacts/fuzz.json (each test writes its own key)."""
+    FIGURES.parent.mkdir(exist_ok=True)
+    try:
+        document = json.loads(FIGURES.read_text())
+    except (FileNotFoundError, ValueError):
+        document = {}
+    document.setdefault("runs", {})[key] = figures
+    document["examples_per_operation"] = EXAMPLES
+    document["stateful"] = {"scenarios": STATEFUL_EXAMPLES, "max_steps": STATEFUL_STEPS}
+    document["checks"] = CHECK_NAMES
+    FIGURES.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+    print(f"fuzz {key}:", json.dumps(figures, sort_keys=True))
+
+
+def describe_failure(case, response, exc):
+    return (f"{case.operation.label}: {case.method} {case.formatted_path} query={case.query} "
+            f"body={case.body!r:.300} -> {response.status_code} {response.text[:300]}\n{exc}")
+
+
+def tally_response(tally, response):
+    tally["examples"] += 1
+    status = str(response.status_code)
+    tally["statuses"][status] = tally["statuses"].get(status, 0) + 1
+
+
+# --- positive and negative --------------------------------------------------------------------------
+
+
+def fuzz_operation(operation, mode, headers, tally):
+    """Runs EXAMPLES generated cases of one operation; returns the failures as text."""
+    failures = []
+
+    @given(case=strategy_of(operation, mode))
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=False,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    def run(case):
+        response = case.call(headers=headers)
+        tally_response(tally, response)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failure is collected
+            failures.append(describe_failure(case, response, exc))
+
+    try:
+        run()
+    except Unsatisfiable:
+        tally["no_cases"].append(operation.label)  # nothing in it can be made invalid
+    return failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.django_db(transaction=False)
+def test_the_whole_api_conforms_to_its_schema_under_fuzzing(world, mode, role):
+    app, tokens = world
+    schema = load_schema(app)
+    operations = fuzzed_operations(schema)
+    tally = {"operations": len(operations), "examples": 0, "statuses": {}, "failures": 0, "no_cases": [],
+             "checks": CHECK_NAMES}
     all_failures = []
-    for role, key in tokens.items():
-        headers = {"Authorization": f"Token {key}", "Accept-Language": "en"}
-        tally = {"examples": 0, "statuses": {}, "failures": 0}
-        for operation in operations:
-            failures = fuzz_operation(operation, app, headers, tally)
-            tally["failures"] += len(failures)
-            all_failures += [f"[{role}] {failure}" for failure in failures]
-        figures["roles"][role] = tally
-    return figures, all_failures
+    for operation in operations:
+        failures = fuzz_operation(operation, MODES[mode], headers_for(tokens[role]), tally)
+        tally["failures"] += len(failures)
+        all_failures += failures
+    tally["server_errors"] = sum(n for status, n in tally["statuses"].items() if status.startswith("5"))
+    tally["failure_samples"] = [failure[:1500] for failure in all_failures[:400]]
+    record_figures(f"{mode}/{role}", tally)
+    assert len(operations) > 100
+    assert tally["examples"] >= len(operations) - len(tally["no_cases"])
+    assert not all_failures, f"{len(all_failures)} failures:\n\n" + "\n\n".join(all_failures[:30])
