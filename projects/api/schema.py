@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation documents its error responses with the one error body
 (projects/api/exceptions.py, ErrorSerializer)."""
 
+import re
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
@@ -133,19 +134,25 @@ class TrackerAutoSchema(AutoSchema):
     def map_parsers(self):
         """Bodies are JSON. The form encodings the API also reads serve the browsable API's forms, which
         cannot say null or an empty list; only upload views (multipart alone) document multipart."""
-        if any(isinstance(parser, JSONParser) for parser in self.view.get_parsers()):
+        if self._takes_json():
             return ["application/json"]
         return super().map_parsers()
+
+    def _takes_json(self):
+        return any(isinstance(parser, JSONParser) for parser in self.view.get_parsers())
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """What the serializers check, stated in the schema where JSON Schema can state it (for
         requests; answers are what was stored):
         - a decimal string has at least one digit, and no minus sign when the field takes no negative;
         - a text that may not be blank has a character other than whitespace (it is trimmed first);
-        - a list of related records that may not be empty has at least one."""
+        - a list of related records that may not be empty has at least one;
+        - in a multipart body (uploads), no value is null."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or not isinstance(schema, dict) or field.read_only:
             return schema
+        if not self._takes_json():
+            schema.pop("nullable", None)  # a form cannot say null: leave the field out
         if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
             schema["pattern"] = decimal_pattern(field)
         elif (isinstance(field, serializers.CharField) and not field.allow_blank and field.trim_whitespace
@@ -186,3 +193,87 @@ class TrackerAutoSchema(AutoSchema):
                 response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code])
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+
+# --- OpenAPI links --------------------------------------------------------------------------------
+
+PATH_PARAMETER = re.compile(r"^\{([a-z_]+)\}$")
+
+
+def _creates_with_id(operation, components):
+    """True if the operation answers 201 with an object that has an `id`."""
+    content = operation.get("responses", {}).get("201", {}).get("content", {}).get("application/json", {})
+    schema = content.get("schema", {})
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return "id" in schema.get("properties", {})
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an OpenAPI link from each create (POST to a collection,
+    201 with the new object) to every operation on the created object, its id taken from the answer
+    (`$response.body#/id`): read, update, delete, its actions, its history, the lists nested under it.
+    Integrators see what to call next; schemathesis follows them in its stateful tests."""
+    paths = result.get("paths", {})
+    components = result.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        create = item.get("post")
+        if create is None or "{" in path or not _creates_with_id(create, components):
+            continue
+        links = {}
+        for target_path, target_item in paths.items():
+            if not target_path.startswith(path):
+                continue
+            rest = target_path[len(path):].split("/")
+            match = PATH_PARAMETER.match(rest[0]) if rest else None
+            if match is None or "{" in "/".join(rest[1:]):
+                continue
+            for method, target in target_item.items():
+                if method not in ("get", "put", "patch", "delete", "post") or "operationId" not in target:
+                    continue
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": {match.group(1): "$response.body#/id"},
+                    "description": f"新建对象的编号用于 {method.upper()} {target_path}。 / The new object's id, "
+                                   f"for {method.upper()} {target_path}.",
+                }
+        links.update(_links_to_creates_that_refer_to(path, paths))
+        if links:
+            create["responses"]["201"]["links"] = dict(sorted(links.items()))
+    return result
+
+
+def _collections():
+    """{collection path: (model, serializer class)} of the router's resources."""
+    from projects.api.urls import router
+
+    return {f"/api/{prefix}/": (viewset.queryset.model, viewset.serializer_class)
+            for prefix, viewset, _basename in router.registry
+            if getattr(viewset, "queryset", None) is not None and getattr(viewset, "serializer_class", None)}
+
+
+def _links_to_creates_that_refer_to(path, paths):
+    """Links from the create at `path` to the creates whose body refers to the new object by id (a new
+    project → a report, a milestone, a problem of that project): `requestBody` names the field, to be
+    merged into the body (schemathesis reads it so; for an integrator it says which field takes the id)."""
+    collections = _collections()
+    if path not in collections:
+        return {}
+    model = collections[path][0]
+    links = {}
+    for target_path, (_target_model, serializer_class) in collections.items():
+        target = paths.get(target_path, {}).get("post")
+        if target is None or "operationId" not in target:
+            continue
+        fields = serializer_class().fields
+        refs = sorted(name for name, field in fields.items()
+                      if isinstance(field, serializers.PrimaryKeyRelatedField) and not field.read_only
+                      and getattr(field.queryset, "model", None) is model)
+        if refs:
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "requestBody": {name: "$response.body#/id" for name in refs},
+                "description": f"新建对象的编号用于 POST {target_path} 的 {', '.join(refs)}。 / The new object's id, "
+                               f"as {', '.join(refs)} of POST {target_path}.",
+            }
+    return links
