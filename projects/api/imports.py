@@ -57,7 +57,11 @@ MONTH_PATTERN = r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"  # 2000-01 … 2100-1
 
 @extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthField(serializers.CharField):
-    """YYYY-MM (2000-01 … 2100-12, as the schema's pattern says) → (year, month)."""
+    """YYYY-MM (2000-01 … 2100-12, as the schema's pattern says: no spaces around) → (year, month)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
