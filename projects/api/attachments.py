@@ -15,7 +15,11 @@ from projects.api.views import LookupMixin
 from projects.filtersets import FilterSet, IntegerFilter
 from projects.media import attachment_response
 from projects.models import Attachment, MonthlyReport, Problem
-from projects.services.attachments import attachment_add, attachment_delete
+from projects.services.attachments import DOCUMENT_TYPES, IMAGE_FORMATS, attachment_add, attachment_delete
+
+# What a download answers: the stored file's own type (a photo re-encoded, a document as sent).
+STORED_TYPES = sorted({content_type for _extension, content_type in IMAGE_FORMATS.values()}
+                      | {content_type for content_type, _magic in DOCUMENT_TYPES.values()})
 
 
 class AttachmentFilterSet(FilterSet):
@@ -83,7 +87,7 @@ class AttachmentViewSet(LookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def perform_destroy(self, instance):
         attachment_delete(attachment=instance, user=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in STORED_TYPES})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The stored file: a photo as re-encoded, a document as sent."""

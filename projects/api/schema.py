@@ -81,6 +81,14 @@ class TrackerAutoSchema(AutoSchema):
         operation["description"] = f"{operation['description']}\n\n{line}".strip()
         return operation
 
+    def get_auth(self):
+        """Operations anyone may call (projects/permissions.py: the token, health) say that
+        authentication is optional there (an empty security requirement)."""
+        auths = super().get_auth()
+        if auths and permissions.is_public(*permissions.operation_of_view(self.view, self.method)) and {} not in auths:
+            auths.append({})
+        return auths
+
     def error_codes(self):
         public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
         codes = [] if public else ["401", "403"]

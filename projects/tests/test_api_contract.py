@@ -288,6 +288,13 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     progress = {p["name"]: p["schema"] for p in paths["/api/projects/"]["get"]["parameters"]}
     assert progress["progress_month"] == {"type": "integer", "minimum": 1, "maximum": 12}
 
+    # Anyone may ask for a token (authentication optional), not revoke one.
+    assert {} in paths["/api/auth/token/"]["post"]["security"]
+    assert {} not in paths["/api/auth/token/"]["delete"]["security"]
+    # A download answers the stored file's own type (it said application/octet-stream, answered application/pdf).
+    download = paths["/api/attachments/{id}/download/"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "image/jpeg", "application/vnd.ms-excel"} <= set(download)
+
 
 def test_creates_link_to_what_can_be_done_with_the_new_object(api, office, unit):
     """OpenAPI links from each create to the operations on the new object (and to the creates that
