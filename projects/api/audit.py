@@ -119,9 +119,9 @@ class PaginatedHistorySerializer(serializers.Serializer):
 HISTORY_PARAMETERS = [
     OptionalParameter("user", {"type": "string", "maxLength": 150},
                       description=gettext_lazy("Only changes by this user (id or username).")),
-    OpenApiParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
+    OptionalParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
         "Only changes on or after this day (ISO date, YYYY-MM-DD).")),
-    OpenApiParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
+    OptionalParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
     OpenApiParameter("page", {"type": "integer", "minimum": 1}, description=gettext_lazy("Page number.")),
     OptionalParameter("page_size", {"type": "integer", "minimum": 1},
                       description=gettext_lazy("Entries per page (default 50, at most 500).")),

@@ -52,7 +52,8 @@ CHANGE_REASON = OpenApiParameter(
 
 def decimal_pattern(field):
     """The strings a DecimalField takes, as a pattern: digits (at most the whole and decimal digits the
-    field allows); a minus sign only if the field takes negatives; not zero if it takes only positives."""
+    field allows); a minus sign only if the field takes negatives; not zero if it takes only positives;
+    empty (read as null) if the field takes null."""
     minimum = field.min_value
     sign = "" if minimum is not None and minimum >= 0 else "-?"
     whole = f"[0-9]{{1,{field.max_whole_digits}}}" if field.max_whole_digits else "[0-9]+"
@@ -60,7 +61,9 @@ def decimal_pattern(field):
     not_zero = ""
     if minimum is not None and minimum > 0 and minimum <= Decimal(1).scaleb(-(field.decimal_places or 0)):
         not_zero = "(?!0*(?:\\.0*)?$)"
-    return f"^{not_zero}{sign}{whole}(?:\\.{fraction})?$"
+    number = f"{not_zero}{sign}{whole}(?:\\.{fraction})?"
+    # DRF reads "" as null where null is allowed.
+    return f"^(?:{number})?$" if field.allow_null else f"^{number}$"
 
 
 class TrackerAutoSchema(AutoSchema):
@@ -154,7 +157,7 @@ class TrackerAutoSchema(AutoSchema):
         requests; answers are what was stored):
         - a decimal string has at least one digit, and no minus sign when the field takes no negative;
         - a text that may not be blank has a character other than whitespace (it is trimmed first);
-        - a list of related records that may not be empty has at least one;
+        - a list of related records that may not be empty has at least one; a file is not empty;
         - in a multipart body (uploads), no value is null."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or not isinstance(schema, dict) or field.read_only:
@@ -163,6 +166,8 @@ class TrackerAutoSchema(AutoSchema):
             schema.pop("nullable", None)  # a form cannot say null: leave the field out
         if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
             schema["pattern"] = decimal_pattern(field)
+        elif isinstance(field, serializers.FileField) and not field.allow_empty_file:
+            schema["minLength"] = 1  # an empty file is refused
         elif (isinstance(field, serializers.CharField) and not field.allow_blank and field.trim_whitespace
               and "pattern" not in schema and schema.get("type") == "string" and "format" not in schema
               and not any(isinstance(v, RegexValidator) for v in field.validators)):
@@ -172,10 +177,22 @@ class TrackerAutoSchema(AutoSchema):
         return schema
 
     def _process_override_parameters(self, direction="request"):
+        """Optional query parameters that a serializer reads, or marked OptionalParameter: given an
+        empty value they are as if not given (DRF reads "" so for a field that is not required)."""
         result = super()._process_override_parameters(direction)
         for parameter in self.get_override_parameters():
-            if isinstance(parameter, OptionalParameter) and result.get((parameter.name, parameter.location)):
-                result[parameter.name, parameter.location]["allowEmptyValue"] = True
+            if isinstance(parameter, OptionalParameter):
+                names = [parameter.name]
+            elif isinstance(parameter, type) and issubclass(parameter, serializers.Serializer) or isinstance(
+                    parameter, serializers.Serializer):
+                fields = (parameter() if isinstance(parameter, type) else parameter).fields
+                names = [name for name, field in fields.items() if not field.required]
+            else:
+                continue
+            for name in names:
+                found = result.get((name, OpenApiParameter.QUERY))
+                if found and found.get("schema", {}).get("type") != "array":
+                    found["allowEmptyValue"] = True
         return result
 
     def _get_filter_parameters(self):

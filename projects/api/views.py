@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -37,6 +37,7 @@ from rest_framework.views import APIView
 
 from projects import filtersets
 from projects import models as m
+from projects.api.schema import OptionalParameter
 from projects.api import serializers as s
 from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
 from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
@@ -156,9 +157,9 @@ class ProgressQuerySerializer(drf_serializers.Serializer):
 
 
 PROGRESS_PARAMETERS = [
-    OpenApiParameter("progress_year", {"type": "integer", "minimum": 2000, "maximum": 2100},
-                     description=_("Year of the progress figures (default: this year).")),
-    OpenApiParameter("progress_month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
+    OptionalParameter("progress_year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                      description=_("Year of the progress figures (default: this year).")),
+    OptionalParameter("progress_month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
         "Month of the progress figures (default: the latest month of this year with accepted reports, else 12).")),
 ]
 

@@ -284,7 +284,12 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     assert components["ProblemRequest"]["properties"]["report"]["nullable"] is True
 
     on = [p for p in paths["/api/me/todo/"]["get"]["parameters"] if p["name"] == "on"][0]
-    assert on["schema"] == {"type": "string", "format": "date"}
+    assert on["schema"] == {"type": "string", "format": "date"} and on["allowEmptyValue"]  # "on=": today
+    template = {p["name"]: p for p in paths["/api/reports/template/"]["get"]["parameters"]}
+    assert template["unit"]["allowEmptyValue"] and "allowEmptyValue" not in template["month"]  # required
+    area = components["ZoneRequest"]["properties"]["area_km2"]["pattern"]  # nullable: "" is null
+    assert re.fullmatch(area, "") and re.fullmatch(area, "3.5") and not re.fullmatch(money, "")
+    assert components["AttachmentRequest"]["properties"]["file"]["minLength"] == 1
     progress = {p["name"]: p["schema"] for p in paths["/api/projects/"]["get"]["parameters"]}
     assert progress["progress_month"] == {"type": "integer", "minimum": 1, "maximum": 12}
 
@@ -294,6 +299,23 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     # A download answers the stored file's own type (it said application/octet-stream, answered application/pdf).
     download = paths["/api/attachments/{id}/download/"]["get"]["responses"]["200"]["content"]
     assert {"application/pdf", "image/jpeg", "application/vnd.ms-excel"} <= set(download)
+
+
+def test_json_values_have_the_type_the_schema_gives(api, office, project, unit):
+    """Found by the fuzz's negative mode: DRF read the number -25 as the code "-25", "5" as the id 5,
+    "yes" as true. In a JSON body each value has its schema type; forms and uploads carry text."""
+    api.force_authenticate(office)
+    for body, field in (({"code": -25, "name": "数字编码"}, "code"), ({"code": "z1", "name": "一区", "area_km2": 3.5},
+                                                                   "area_km2")):
+        response = api.post("/api/zones/", body, format="json")
+        assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == [field]
+    response = api.patch(f"/api/projects/{project.pk}/", {"lead_unit": str(unit.pk)}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "lead_unit"
+    response = api.post("/api/years/rollover/", {"year": 2013, "dry_run": "yes"}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "dry_run"
+    assert api.post("/api/zones/", {"code": "z2", "name": "二区", "area_km2": "3.5"}, format="json").status_code == 201
+    assert api.post("/api/zones/", {"code": "z3", "name": "三区", "area_km2": ""}, format="json").json()[
+        "area_km2"] is None
 
 
 def test_creates_link_to_what_can_be_done_with_the_new_object(api, office, unit):
