@@ -211,6 +211,28 @@ class TrackerAutoSchema(AutoSchema):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
 
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        """2xx answers carrying one versioned object send its version as ETag (projects/api/audit.py),
+        and a create's 201 says where the new object is (Location): stated as response headers."""
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        code = str(status_code)
+        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        fields = getattr(body() if isinstance(body, type) else body, "fields", None) if body else None
+        if not code.startswith("2") or fields is None:
+            return response
+        one_object = code == "201" or getattr(self.view, "detail", False)
+        headers = {}
+        if one_object and self._versioned() and "version" in fields:
+            headers["ETag"] = {"description": 'The object\'s version, e.g. "3": send it as If-Match when you '
+                                              "change the object.",
+                               "required": True, "schema": {"type": "string", "pattern": '^"[0-9]+"$'}}
+        if code == "201" and "id" in fields and hasattr(self.view, "retrieve"):
+            headers["Location"] = {"description": "The new object's URL.", "required": True,
+                                   "schema": {"type": "string", "format": "uri"}}
+        if headers:
+            response["headers"] = {**response.get("headers", {}), **headers}
+        return response
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self.error_codes():

@@ -293,6 +293,14 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     progress = {p["name"]: p["schema"] for p in paths["/api/projects/"]["get"]["parameters"]}
     assert progress["progress_month"] == {"type": "integer", "minimum": 1, "maximum": 12}
 
+    # The headers the answers carry (schemathesis' response_headers_conformance checks them).
+    created = paths["/api/reports/"]["post"]["responses"]["201"]["headers"]
+    assert created["ETag"]["required"] and created["ETag"]["schema"]["pattern"] == '^"[0-9]+"$'
+    assert created["Location"]["schema"] == {"type": "string", "format": "uri"}
+    assert "ETag" in paths["/api/reports/{id}/submit/"]["post"]["responses"]["200"]["headers"]
+    assert "headers" not in paths["/api/reports/{id}/history/"]["get"]["responses"]["200"]  # not the object
+    assert "ETag" not in paths["/api/zones/"]["post"]["responses"]["201"]["headers"]  # zones carry no version
+
     # Anyone may ask for a token (authentication optional), not revoke one.
     assert {} in paths["/api/auth/token/"]["post"]["security"]
     assert {} not in paths["/api/auth/token/"]["delete"]["security"]
