@@ -527,7 +527,8 @@ class TokenView(APIView):
     """Tokens for machines: POST username and password for a token; DELETE revokes yours."""
 
     resource = "auth-token"
-    operations = {"POST": "create", "DELETE": "delete"}
+    # OPTIONS describes the endpoint to whoever may POST to it (anyone); nobody "reads" tokens.
+    operations = {"POST": "create", "DELETE": "delete", "OPTIONS": "create"}
 
     @extend_schema(request=s.TokenRequestSerializer, responses={
         200: s.TokenSerializer,

@@ -129,16 +129,15 @@ def ignored_auth(ctx, response, case):
 
 
 # Every per-response check schemathesis has, with the reason where one does not apply:
-# - missing_required_header, unsupported_method: they judge only the cases of schemathesis' coverage
-#   phase (a required header left out, an undocumented method); our cases come from the fuzzing phase
-#   and the stateful phase. The API declares no required header but If-Match on some writes, which is
-#   optional; undocumented methods answer 405 in the error shape (test_api_hostile_input.py).
-# - allow_header_conformance: judges OPTIONS responses only; none are sent here (the Allow header of
-#   405 answers is tested in test_api_hostile_input.py).
+# - missing_required_header: judges only the cases of schemathesis' coverage phase that leave out a
+#   required header; the API requires none (If-Match and X-Change-Reason are optional).
+# - unsupported_method, allow_header_conformance: they judge only coverage-phase cases sent with an
+#   undocumented method, and OPTIONS answers; our cases come from the fuzzing and stateful phases.
+#   What they check is checked for every path below
+#   (test_every_path_says_which_methods_it_takes_as_the_schema_does).
 # - object_level_authorization: needs two identities of which one must not read what the other
-#   created; in this API every role reads every record (docs/roles.md: reading is not restricted by
-#   unit), so the check has nothing to find. What each role may write is tested as a table in
-#   test_role_table.py.
+#   created; in this API every role reads every record (docs/roles.md), so the check has nothing to
+#   find. What each role may write is tested as a table in test_role_table.py.
 # - max_response_time: a timing; the suite has no timed tests.
 # positive_data_acceptance and negative_data_rejection judge each case by its mode (a positive case
 # is not judged by negative_data_rejection and vice versa); use_after_free and
@@ -411,3 +410,44 @@ def test_chains_of_calls_along_the_schema_links_conform(world, role):
     assert tally["links_in_schema"] > 100
     assert tally["steps_along_links"] > 0 and tally["links_followed"]
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:30])
+
+
+# --- methods ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=False)
+def test_every_path_says_which_methods_it_takes_as_the_schema_does(world):
+    """What schemathesis' allow_header_conformance and unsupported_method judge, for every path of the
+    schema (their cases come from a phase the runs above do not use): OPTIONS answers `Allow` with
+    exactly the documented methods (and HEAD, OPTIONS), and a method the path does not take answers
+    405 in the error shape, with `Allow`."""
+    from rest_framework.test import APIClient
+
+    app, tokens = world
+    schema = load_schema(app)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens['office']}", HTTP_ACCEPT_LANGUAGE="en")
+    paths = {}
+    for operation in schema.get_all_operations():
+        operation = operation.ok()
+        paths.setdefault(operation.path, []).append(operation)
+    checked, problems = 0, []
+    for path, operations in sorted(paths.items()):
+        ids = {}
+        for operation in operations:
+            ids.update({name: values[0] for name, values in existing_ids(operation).items()})
+        names = [p.name for p in operations[0].iter_parameters() if p.location.name == "PATH"]
+        url = path.format(**{name: ids.get(name, 1) for name in names})
+        documented = {operation.method.upper() for operation in operations}
+        response = client.options(url)
+        allow = {m.strip() for m in response.get("Allow", "").split(",") if m.strip()} - {"HEAD", "OPTIONS"}
+        if response.status_code != 200 or allow != documented:
+            problems.append(f"OPTIONS {url}: {response.status_code}, Allow {sorted(allow)} != {sorted(documented)}")
+        undocumented = next(m for m in ("PATCH", "DELETE", "PUT", "POST", "GET") if m not in documented)
+        response = client.generic(undocumented, url, "{}", content_type="application/json")
+        body = response.json()
+        if response.status_code != 405 or body.get("status") != 405 or not response.get("Allow"):
+            problems.append(f"{undocumented} {url}: {response.status_code} {body}")
+        checked += 1
+    assert checked == len(paths) > 100
+    assert problems == []
