@@ -263,6 +263,12 @@ def headers_for(token):
     return {"Authorization": f"Token {token}", "Accept-Language": "en"}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_figures():
+    """artifacts/fuzz.json holds this run's figures only."""
+    FIGURES.unlink(missing_ok=True)
+
+
 def record_figures(key, figures):
     """Merges one run's figures into artifacts/fuzz.json (each test writes its own key)."""
     FIGURES.parent.mkdir(exist_ok=True)
@@ -329,6 +335,7 @@ def test_the_whole_api_conforms_to_its_schema_under_fuzzing(world, mode, role):
         tally["failures"] += len(failures)
         all_failures += failures
     tally["server_errors"] = sum(n for status, n in tally["statuses"].items() if status.startswith("5"))
+    tally["auth_probed_operations"] = len(AUTH_ENFORCED)  # in the run so far (ignored_auth)
     tally["failure_samples"] = [failure[:1500] for failure in all_failures[:400]]
     record_figures(f"{mode}/{role}", tally)
     assert len(operations) > 100
@@ -449,5 +456,8 @@ def test_every_path_says_which_methods_it_takes_as_the_schema_does(world):
         if response.status_code != 405 or body.get("status") != 405 or not response.get("Allow"):
             problems.append(f"{undocumented} {url}: {response.status_code} {body}")
         checked += 1
+    record_figures("methods/office", {"operations": sum(len(ops) for ops in paths.values()), "paths": checked,
+                                      "examples": 2 * checked, "failures": len(problems),
+                                      "checks": ["allow_header (OPTIONS)", "unsupported_method (405)"]})
     assert checked == len(paths) > 100
     assert problems == []
