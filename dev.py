@@ -158,11 +158,15 @@ def serve_command(addr="127.0.0.1:8000", workers=None, python=None):
     """The gunicorn command line of `serve` (also used by bench B4 and the deployment test). The
     application writes its own request log as JSON lines (tracker/logging.py), so gunicorn's access
     log is off; nginx in front keeps its own. Sync workers must sit behind a buffering proxy: a
-    client that sends half a request holds a worker until --timeout (docs/deploy.md)."""
+    client that sends half a request holds a worker until --timeout (docs/deploy.md).
+
+    --no-control-socket: since 25.1 gunicorn opens a control socket (worker count, reload,
+    shutdown) at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl); two servers of one
+    machine (tracker@8001, tracker@8002) would take it from each other, and nothing here uses it."""
     workers = workers or 2 * (os.cpu_count() or 1) + 1  # gunicorn's guidance: (2 x cores) + 1
     return [str(python or PY), "-m", "gunicorn", "tracker.wsgi", "--bind", addr, "--workers", str(workers),
             "--worker-class", "sync", "--max-requests", "5000", "--max-requests-jitter", "500",
-            "--graceful-timeout", "20", "--timeout", "60"]
+            "--graceful-timeout", "20", "--timeout", "60", "--no-control-socket"]
 
 
 def release(args):

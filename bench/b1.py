@@ -73,12 +73,11 @@ def floor_list(sql, cursor, year, month, n):
 def bench_client():
     """A test client authenticated by token as an office user (the role that sees every project)."""
     from django.test import Client
-    from rest_framework.authtoken.models import Token
-
     from bench.b2 import office_user
+    from projects.models import ApiToken
 
-    token, _ = Token.objects.get_or_create(user=office_user())
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, text = ApiToken.objects.create(user=office_user())
+    return Client(HTTP_AUTHORIZATION=f"Token {text}")
 
 
 @contextlib.contextmanager

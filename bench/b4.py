@@ -100,7 +100,7 @@ def run(ctx):
         ctx.rec.emit("B4", None, "rps", ok=None, note="locust is not installed (pip install -r requirements-bench.txt)")
         return
     from django.db import connection
-    from rest_framework.authtoken.models import Token
+    from projects.models import ApiToken
 
     from bench.b2 import office_user
     from dev import serve_command
@@ -110,7 +110,7 @@ def run(ctx):
         db_url = f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
     else:
         db_url = f"sqlite:///{settings['NAME']}"
-    token, _ = Token.objects.get_or_create(user=office_user())
+    _token, token = ApiToken.objects.create(user=office_user())
     projects = ctx.province.project_ids[:2000]
     phases = dict(QUICK_PHASES if ctx.quick else PHASES)
     if os.environ.get("B4_USERS"):  # a one-off experiment: one phase at the given load
@@ -129,9 +129,9 @@ def run(ctx):
                                   start_new_session=True)
         try:
             wait_healthy(host, server)
-            warm_up(host, token.key, projects)
+            warm_up(host, token, projects)
             for year, (phase, (users, seconds)) in zip((2040, 2060), phases.items()):
-                env = {**os.environ, "B4_WEIGHTS": ",".join(map(str, weights)), "B4_TOKEN": token.key,
+                env = {**os.environ, "B4_WEIGHTS": ",".join(map(str, weights)), "B4_TOKEN": token,
                        "B4_PROJECTS": ",".join(map(str, projects)), "B4_YEAR": str(year)}
                 prefix = str(Path(tmp) / f"locust-{phase}")
                 subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),

@@ -12,3 +12,9 @@ class ProjectsConfig(AppConfig):
         from projects import audit
 
         audit.connect()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from tracker.middleware import mark_login
+
+        user_logged_in.connect(mark_login, dispatch_uid="tracker_idle_session_login")

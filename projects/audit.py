@@ -7,7 +7,7 @@ a publication that rolls back is not logged as done.
 
 Events: import.reports, import.library, bulletin.published, review.published,
 evaluation.published, backup.created, backup.restored, backup.restore_refused, login.locked_out,
-role.changed, account.flags_changed."""
+role.changed, account.flags_changed, token.issued, token.revoked (projects/models/tokens.py)."""
 
 import logging
 

@@ -6,8 +6,8 @@ API share:
 - `change_reason(text)`: a context in which every history row written gets `text` as its
   `history_change_reason` (the admin's 修改原因 field, the API's X-Change-Reason header or
   `change_reason` body field); services need not pass it along;
-- `history_entries(records)`: history rows as entries {id, date, user, type, reason, changes},
-  each diffed against the version before it (simple-history's diff_against) in a fixed number of
+- `history_entries(records, names=…)`: history rows as entries {id, date, user, type, reason,
+  changes}, `user` naming the person only for viewers who may see names (office, auditors), each diffed against the version before it (simple-history's diff_against) in a fixed number of
   queries, whatever the number of rows;
 - `changes_since(model, pk, version)`: what changed in a versioned record since the version a
   person loaded, for the "changed meanwhile" messages of optimistic locking.
@@ -118,9 +118,25 @@ def with_previous(records):
     return records.annotate(previous_id=Subquery(earlier.values("history_id")[:1]))
 
 
-def history_entries(rows):
+def history_user(user, *, names=True):
+    """Who made a change as a history entry says it: {id, username, role}, or with `names` False
+    (a viewer who may not see names, projects/permissions.py HISTORY_NAMES) only the role; None
+    when no person made it (a command, a fixture load)."""
+    if user is None:
+        return None
+    from projects.permissions import role_of
+
+    role = role_of(user)
+    role = str(role) if role is not None else None
+    if not names:
+        return {"id": None, "username": None, "role": role}
+    return {"id": user.pk, "username": user.get_username(), "role": role}
+
+
+def history_entries(rows, *, names=True):
     """Entries for `rows` (history rows annotated by with_previous()), in their order; one query
-    for the rows' predecessors."""
+    for the rows' predecessors. `names`: whether the entries name who made each change (office
+    staff and auditors, projects.permissions.sees_history_users) or only that person's role."""
     rows = list(rows)
     if not rows:
         return []
@@ -134,7 +150,7 @@ def history_entries(rows):
         entries.append({
             "id": row.history_id,
             "date": row.history_date,
-            "user": None if user is None else {"id": user.pk, "username": user.get_username()},
+            "user": history_user(user, names=names),
             "type": TYPES.get(row.history_type, row.history_type),
             "reason": row.history_change_reason or "",
             "changes": [] if row.history_type == "-" else field_changes(row, old),
@@ -144,7 +160,8 @@ def history_entries(rows):
 
 def object_history(model, pk):
     """The history rows of one object, newest first, with their users."""
-    return model.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
+    return model.history.filter(id=pk).select_related("history_user", "history_user__profile").order_by(
+        "-history_date", "-history_id")
 
 
 def changes_since(model, pk, version):

@@ -136,7 +136,7 @@ TABLE = {r.name: r for r in [
              note="accounts' roles and units; in the admin only"),
     # --- endpoints without a model
     Resource("auth-token", None, {"create": {ANONYMOUS: ANY}, "delete": {AUTHENTICATED: ANY}}, project_path=None,
-             read={}, note="POST: username and password for a token; DELETE: revoke your own token"),
+             read={}, note="POST: username and password for a new token (stored hashed, expires); DELETE: revoke the token sent"),
     Resource("health", None, {}, project_path=None, read={ANONYMOUS: ANY}),
     Resource("schema", None, {}, project_path=None, note="the OpenAPI schema, Swagger UI and Redoc"),
     Resource("dashboard", None, {}, project_path=None, note="narrowed to the caller's projects"),
@@ -213,6 +213,16 @@ def role_of(user):
         return Role.OFFICE
     profile = getattr(user, "profile", None)
     return profile.role if profile else None
+
+
+# Who sees, in a record's history (API /history/, the admin's history page), which person made each
+# change; the other roles see only that person's role.
+HISTORY_NAMES = (OFFICE, AUDITOR)
+
+
+def sees_history_users(user):
+    """True when `user` may see who changed a record: office staff and auditors."""
+    return role_of(user) in HISTORY_NAMES
 
 
 def unit_id_of(user):
@@ -547,4 +557,9 @@ def as_markdown():
               "| --- | --- | --- |"]
     for name, op, text in STATE_RULES:
         lines.append(f"| {name} | {op} | {text} |")
+    lines += ["", "## Who made a change (history)", "",
+              f"Histories (`GET …/{{id}}/history/`, the admin's history page) name the person behind each change "
+              f"only to {' and '.join(ROLE_NAMES[r] for r in HISTORY_NAMES)}; every other role sees the person's "
+              "role instead (`user`: `{\"id\": null, \"username\": null, \"role\": \"office\"}`) and may not "
+              "filter by user (400)."]
     return "\n".join(lines) + "\n"

@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Right after the sessions: moves a session's expiry ahead on the way out (idle timeout).
+    "tracker.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +194,11 @@ STORAGES = {
     },
 }
 
+# Outside production WhiteNoise serves static files straight from the apps' folders (no
+# collectstatic needed: a fresh clone's tests and `dev.py run` see them); production serves the
+# collected, hashed and compressed copies only.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
 # WhiteNoise compresses every static file (gzip and brotli) at collectstatic; source maps (6.5 MB
 # of the API docs' bundles, read only by browser developer tools) are left uncompressed: that
 # halves the time of the release step.
@@ -266,6 +273,27 @@ TRACKER_WARNING_WINDOW = env_int("TRACKER_WARNING_WINDOW", 3)
 # empty: the first of chromium, chromium-browser, google-chrome found.
 TRACKER_PDF_BROWSER = env_str("TRACKER_PDF_BROWSER", "")
 
+# API tokens (projects/models/tokens.py, django-rest-knox): stored as SHA-512 digests, each valid
+# TRACKER_API_TOKEN_DAYS days from its issue; an account keeps at most TRACKER_API_TOKENS_PER_USER
+# live tokens (issuing one more revokes its oldest).
+TRACKER_API_TOKEN_DAYS = env_int("TRACKER_API_TOKEN_DAYS", 30)
+TRACKER_API_TOKENS_PER_USER = env_int("TRACKER_API_TOKENS_PER_USER", 10)
+if TRACKER_API_TOKEN_DAYS < 1 or TRACKER_API_TOKENS_PER_USER < 1:
+    raise ImproperlyConfigured("TRACKER_API_TOKEN_DAYS and TRACKER_API_TOKENS_PER_USER must be at least 1.")
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=TRACKER_API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # "Authorization: Token <token>", as with DRF's tokens before
+    "AUTO_REFRESH": False,  # a fixed lifetime: authenticating never writes
+}
+
+# Admin sessions end after TRACKER_SESSION_IDLE_MINUTES without a request: a session in use is
+# saved at most once a minute (tracker.middleware.IdleSessionMiddleware), which moves its expiry
+# and its cookie's that far ahead; one idle longer is over, and the admin asks to log in again.
+TRACKER_SESSION_IDLE_MINUTES = env_int("TRACKER_SESSION_IDLE_MINUTES", 30)
+if TRACKER_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("TRACKER_SESSION_IDLE_MINUTES must be at least 1.")
+SESSION_COOKIE_AGE = TRACKER_SESSION_IDLE_MINUTES * 60
+
 # The REST API (projects/api/). Token first, so that an anonymous request is told how to
 # authenticate (401 with WWW-Authenticate: Token); sessions serve the browsable docs.
 REST_FRAMEWORK = {
@@ -298,7 +326,7 @@ SPECTACULAR_SETTINGS = {
         "Projects, plans, monthly reports, bulletins, meetings, problems, reviews and evaluations of "
         "Jiefang District's major investment projects. Money is a decimal string in 万元 (10,000 yuan); "
         "dates are ISO 8601; every error has the body described by the Error schema. Authenticate with "
-        '"Authorization: Token <token>" (POST /api/auth/token/) or a session.'
+        '"Authorization: Token <token>" (POST /api/auth/token/; tokens expire) or a session.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -21,7 +21,9 @@ from projects.services.dashboard import (
     dashboard_data,
     dashboard_rows,
     month_choices,
+    warning_rows,
 )
+from projects.services.warning import warning_window
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 
@@ -80,6 +82,7 @@ def dashboard_context(request, year=None, month=None):
         "dash_months": list(MONTHS.items()),
         "dash_lights": LIGHT_COLOURS,
         "dash_list_limit": LIST_LIMIT,
+        "dash_warning_window": warning_window(),
     }
 
 
@@ -110,11 +113,15 @@ dashboard = admin.site.admin_view(dashboard_view)
 
 def dashboard_projects_view(request):
     """GET /admin/dashboard/projects/?year=&month=&light=: the user's projects with that light in
-    that month (the dashboard's light counts link here), as the bulletin computes them."""
+    that month (the dashboard's light counts link here), as the bulletin computes them; with
+    `warning=1` those with an early warning (the dashboard's 预警 count links here), soonest first."""
     year, month = _int_or_none(request.GET.get("year")), _int_or_none(request.GET.get("month"))
     light = request.GET.get("light") or None
     if light is not None and light not in Light.values:
         return HttpResponseBadRequest(_("Unknown light."))
+    warning = request.GET.get("warning") or None
+    if warning not in (None, "1"):
+        return HttpResponseBadRequest(_("warning takes the value 1."))
     try:
         scoped = dashboard_rows(request.user, year, month)
     except NotAllowed as exc:
@@ -123,7 +130,13 @@ def dashboard_projects_view(request):
         return HttpResponseBadRequest("; ".join(str(m) for m in exc.messages))
     rows = [row for row in scoped.rows if light is None or row.light == light]
     rows.sort(key=lambda r: (r.completion_rate is None, r.completion_rate or 0, r.project_name))
-    if light is None:
+    if warning:
+        rows = warning_rows(rows)
+    if warning and light is None:
+        title = _("Projects with an early warning at the end of %(month)s %(year)s")
+    elif warning:
+        title = _("%(light)s-light projects with an early warning at the end of %(month)s %(year)s")
+    elif light is None:
         title = _("Projects at the end of %(month)s %(year)s")
     else:
         title = _("%(light)s-light projects at the end of %(month)s %(year)s")

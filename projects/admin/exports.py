@@ -50,13 +50,15 @@ PRINT_DETAIL_COLUMNS = [
     ("plan_in_force", "年度计划(万元)", "num", 16, False), ("completed_ytd", "累计完成(万元)", "num", 16, False),
     ("completed_month", "本月完成(万元)", "num", 15, False), ("completion_rate", "完成率", "num", 15, False),
     ("time_progress", "时间进度", "num", 14, False), ("gap_points", "差距(百分点)", "num", 14, False),
-    ("light", "灯号", "light", 10, False), ("reasons", "原因", "reasons", 56, False),
+    ("light", "灯号", "light", 10, False), ("reasons", "原因", "reasons", 50, False),
+    ("forecast", "预警", "reasons", 26, True),
 ]
 PRINT_BOTTOM_COLUMNS = [
     ("name", "项目名称", "name", 38, False), ("category", "类别", "short", 15, False),
     ("unit", "牵头单位", "unit", 22, True), ("leaders", "分包领导", "unit", 16, True),
     ("completed_ytd", "累计完成(万元)", "num", 16, False), ("completion_rate", "完成率", "num", 14, False),
-    ("light", "灯号", "light", 10, False), ("reasons", "原因", "reasons", 60, False),
+    ("light", "灯号", "light", 10, False), ("reasons", "原因", "reasons", 50, False),
+    ("forecast", "预警", "reasons", 26, True),
 ]
 
 
@@ -70,6 +72,8 @@ def _print_value(line, key):
         return rate(value)
     if key == "light":
         return line.light_label
+    if key == "forecast":
+        return value or MISSING
     return "" if value is None else value
 
 

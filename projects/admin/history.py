@@ -23,7 +23,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects.choices import Role
 from projects.exceptions import DomainError
+from projects.permissions import sees_history_users
 from projects.history import REASON_MAX_LENGTH, frozen_message, change_reason, history_entries, object_history, with_previous
 from projects.locking import StaleVersion, check_version, describe, is_versioned
 from projects.models.library import Archivable
@@ -195,7 +197,10 @@ class AuditAdminMixin:
             raise PermissionDenied
         paginator = Paginator(with_previous(object_history(model, obj.pk)), HISTORY_PER_PAGE)
         page = paginator.get_page(request.GET.get("p"))
-        entries = humanize(model, history_entries(page.object_list))
+        entries = humanize(model, history_entries(page.object_list, names=sees_history_users(request.user)))
+        for entry in entries:  # the role as a person reads it, for the viewers who see no names
+            if entry["user"] is not None and entry["user"]["role"]:
+                entry["user"]["role_display"] = Role(entry["user"]["role"]).label
         opts = model._meta
         context = {
             **self.admin_site.each_context(request),

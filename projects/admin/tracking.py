@@ -50,6 +50,7 @@ from projects.models import (
 )
 from projects.selectors import report_form_context, reporting_month, reports_with_month_figure
 from projects.services.bulletins import bulletin_create, bulletin_data, bulletin_publish, programme_compare
+from projects.services.warning import warning_window
 from projects.services.evaluations import evaluation_compute, evaluation_publish, evaluation_save_weights
 from projects.services.meetings import decision_create_action_item, weekly_plan_file
 from projects.services.problems import (
@@ -485,7 +486,8 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
                          category_totals=[{**t, "label": dict(Category.choices).get(t["label"], t["label"])}
                                           for t in data.totals.get("category", [])],
                          programmes=Programme.objects.filter(year=bulletin.year).only("pk", "code", "name", "year"),
-                         can_publish=role_of(request.user) == Role.OFFICE and not bulletin.is_published)
+                         can_publish=role_of(request.user) == Role.OFFICE and not bulletin.is_published,
+                         warning_window=warning_window())
         return super().change_view(request, object_id, form_url, extra)
 
     def publish_view(self, request, pk):

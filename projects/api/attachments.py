@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.reverse import reverse
 
+from projects.api.audit import AuditMixin
 from projects.api.views import LookupMixin
 from projects.filtersets import FilterSet, IntegerFilter
 from projects.media import attachment_response
@@ -64,7 +65,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return self._url(obj, "thumbnail") if obj.thumbnail else None
 
 
-class AttachmentViewSet(LookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class AttachmentViewSet(LookupMixin, AuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Site photos (形象进度照片) and documents of monthly reports and problems.
 

@@ -4,8 +4,10 @@
 History
     GET /api/<collection>/{id}/history/   newest first, paged (?page, ?page_size), filtered by
     ?user=<id or username>, ?since=<date>, ?until=<date> (ISO dates, both inclusive). Each entry:
-    {id, date, user: {id, username}, type: created|changed|deleted, reason, changes: [{field,
-    label, old, new}]}. The history of a deleted object stays reachable.
+    {id, date, user: {id, username, role}, type: created|changed|deleted, reason, changes: [{field,
+    label, old, new}]}. The history of a deleted object stays reachable. Only office staff and
+    auditors see who made a change (and may filter by ?user); others get user {id: null,
+    username: null, role} (projects/permissions.py, HISTORY_NAMES).
 
 Reasons
     Any write may say why: header `X-Change-Reason` (percent-encode non-ASCII as UTF-8) or the
@@ -44,6 +46,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from projects.history import REASON_MAX_LENGTH, frozen_message, change_reason, history_entries, object_history, with_previous
+from projects.choices import Role
+from projects.permissions import sees_history_users
 from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
 from projects.api.pagination import TrackerPagination
 from projects.api.schema import IF_MATCH_PATTERN, OptionalParameter
@@ -89,8 +93,13 @@ class HistoryQuerySerializer(serializers.Serializer):
 
 
 class HistoryUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+    id = serializers.IntegerField(allow_null=True, help_text=gettext_lazy(
+        "The account's id; null unless you are office staff or an auditor."))
+    username = serializers.CharField(allow_null=True, help_text=gettext_lazy(
+        "The account's username; null unless you are office staff or an auditor."))
+    role = serializers.ChoiceField(choices=Role.choices, allow_null=True, help_text=gettext_lazy(
+        "The account's role (office, reporter, leader, auditor), shown to everyone; null for an account without "
+        "a role."))
 
 
 class HistoryChangeSerializer(serializers.Serializer):
@@ -103,7 +112,9 @@ class HistoryChangeSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text=gettext_lazy("The history record's id."))
     date = serializers.DateTimeField()
-    user = HistoryUserSerializer(allow_null=True)
+    user = HistoryUserSerializer(allow_null=True, help_text=gettext_lazy(
+        "Who made the change: named to office staff and auditors, only by role to others; null when no "
+        "account made it (a command, a data load)."))
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     reason = serializers.CharField(allow_blank=True)
     changes = HistoryChangeSerializer(many=True)
@@ -117,8 +128,8 @@ class PaginatedHistorySerializer(serializers.Serializer):
 
 
 HISTORY_PARAMETERS = [
-    OptionalParameter("user", {"type": "string", "maxLength": 150},
-                      description=gettext_lazy("Only changes by this user (id or username).")),
+    OptionalParameter("user", {"type": "string", "maxLength": 150}, description=gettext_lazy(
+        "Only changes by this user (id or username); office staff and auditors only (others: 400).")),
     OptionalParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
         "Only changes on or after this day (ISO date, YYYY-MM-DD).")),
     OptionalParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
@@ -188,7 +199,10 @@ class AuditMixin:
             self._reason_context = change_reason(reason)
             self._reason_context.__enter__()
         elif request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            data = request.data
+            try:
+                data = request.data
+            except exceptions.UnsupportedMediaType:
+                data = None  # a body this view does not parse (a DELETE to uploads): it never reads it
             reason = data.get("change_reason") if hasattr(data, "get") else None
             if isinstance(reason, str) and reason.strip():
                 if len(reason.strip()) > REASON_MAX_LENGTH:
@@ -225,11 +239,17 @@ class AuditMixin:
                    summary="History of one object: who changed what, when and why (newest first).")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
-        """Who changed what and when, and why: the object's versions, newest first, each with its
-        changes against the version before (field, old → new). Filter by user and dates."""
+        """When and why the object changed, and what: its versions, newest first, each with its
+        changes against the version before (field, old → new). Who made each change is named to
+        office staff and auditors; other roles see that person's role only. Filter by dates (and,
+        office staff and auditors, by user)."""
         model = self.queryset.model
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        names = sees_history_users(request.user)
+        if query.validated_data.get("user") and not names:
+            raise invalid("user", _("Only office staff and auditors may filter the history by user."),
+                          code="not_allowed")
         try:
             pk = int(pk)
         except (TypeError, ValueError):
@@ -243,7 +263,7 @@ class AuditMixin:
         records = self._filter_history(records, query.validated_data)
         paginator = TrackerPagination()
         page = paginator.paginate_queryset(with_previous(records), request, view=self)
-        entries = HistoryEntrySerializer(history_entries(page), many=True).data
+        entries = HistoryEntrySerializer(history_entries(page, names=names), many=True).data
         return paginator.get_paginated_response(entries)
 
     def _filter_history(self, records, params):

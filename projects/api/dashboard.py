@@ -107,6 +107,33 @@ class DashboardProblemsSerializer(serializers.Serializer):
     items = DashboardProblemSerializer(many=True)
 
 
+class DashboardWarningSerializer(serializers.Serializer):
+    project_id = serializers.IntegerField()
+    project_name = serializers.CharField()
+    unit_name = serializers.CharField()
+    light = serializers.ChoiceField(choices=Light.choices, help_text=_("The light of the month."))
+    light_label = serializers.CharField()
+    completion_rate = rate(_("In %."))
+    gap_points = rate(_("In percentage points."))
+    run_rate = money()
+    year_end_ytd = money()
+    year_end_rate = rate(_("The completion rate forecast for December, in %."))
+    yellow_month = serializers.IntegerField(allow_null=True, help_text=_(
+        "The month a green project is forecast to turn yellow; null for a yellow project or none this year."))
+    red_month = serializers.IntegerField(allow_null=True, help_text=_(
+        "The month the project is forecast to turn red; null: not this year."))
+    text = serializers.CharField(help_text=_("The forecast in words, as on the dashboard."))
+    url = serializers.CharField(help_text=_("The project sheet."))
+
+
+class DashboardWarningsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("All projects with an early warning, however many are listed."))
+    truncated = serializers.BooleanField(help_text=_("True when only the first 100 are listed in items."))
+    url = serializers.CharField(allow_null=True, help_text=_(
+        "Admin page listing all of them; null when there are none."))
+    items = DashboardWarningSerializer(many=True)
+
+
 class DashboardMissingProjectSerializer(serializers.Serializer):
     project_id = serializers.IntegerField()
     project_name = serializers.CharField()
@@ -156,6 +183,9 @@ class DashboardSerializer(serializers.Serializer):
     lights = DashboardLightSerializer(many=True)
     best = DashboardProjectSerializer(many=True)
     worst = DashboardProjectSerializer(many=True)
+    warnings = DashboardWarningsSerializer(help_text=_(
+        "Early warning: green projects forecast to turn yellow or red before December and "
+        "yellow ones forecast to turn red, at the run rate of the last months; the soonest change first."))
     overdue_problems = DashboardProblemsSerializer()
     missing_reports = DashboardMissingSerializer()
 

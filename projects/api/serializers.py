@@ -518,12 +518,53 @@ class LightReasonsField(serializers.JSONField):
     """The stored reasons as they are, documented by LightReasonSerializer."""
 
 
+class ForecastSerializer(serializers.Serializer):
+    """A project's early warning (预警) in a bulletin: where the run rate of the last months leads
+    by December (docs/warning.md)."""
+
+    month = serializers.IntegerField(help_text="预测所据月份（通报月份）。 / The month the forecast starts from "
+                                               "(the bulletin's month).")
+    base_month = serializers.IntegerField(help_text="计算月均进度的起始月份（0 为年初）。 / The month the run rate "
+                                                    "is measured from (0: the start of the year).")
+    run_rate = _money("近几个月月均完成投资（万元/月）。 / The run rate: investment completed a month over the "
+                      "last months (万元 a month).")
+    year_end_ytd = _money("按月均进度推算的年末累计完成（万元）。 / The YTD forecast for December (万元).")
+    year_end_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="推算的年末完成率（%）。 / The completion rate forecast for "
+                                                   "December (%).")
+    yellow_month = serializers.IntegerField(
+        allow_null=True, help_text="按投资进度推算首次为黄灯或红灯的月份（等于 month 即当月已是）；不会则为 null。 / "
+                                   "The first month whose forecast investment light is yellow or red (month itself: "
+                                   "already); null: not this year.")
+    red_month = serializers.IntegerField(
+        allow_null=True, help_text="按投资进度推算首次为红灯的月份；不会则为 null。 / The first month whose forecast "
+                                   "investment light is red; null: not this year.")
+    text = serializers.CharField(help_text="通报“预警”栏的文字（按 Accept-Language），只列当前灯色之后的变化，如 "
+                                           "“预计年底 75.00%，8月转黄”。 / The bulletin's early-warning cell in the "
+                                           "caller's language, naming only the changes still ahead of the light.")
+
+
 class BulletinEntrySerializer(serializers.ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     category_display = display("category")
     light_display = display("light")
     reasons = LightReasonsField(read_only=True, help_text="亮灯原因（发布时冻结）。 / Why the light is not green "
                                                           "(frozen at publication).")
+    forecast = serializers.SerializerMethodField(
+        help_text="预警（发布时冻结）：年末完成率及转黄、转红的月份；12 月、无计划或预警功能上线前发布的通报为 null。 / "
+                  "The early warning frozen at publication; null in December, without a plan, or in bulletins "
+                  "published before forecasts were kept.")
+
+    @extend_schema_field(ForecastSerializer(allow_null=True))
+    def get_forecast(self, entry):
+        from projects.services.warning import Forecast, short_text
+
+        forecast = Forecast.from_stored(entry.forecast)
+        if forecast is None or forecast.year_end_rate is None:
+            return None
+        data = forecast.as_stored()
+        data["text"] = short_text(forecast.year_end_rate, *forecast.changes_after(entry.light))
+        return ForecastSerializer(data).data
 
     class Meta:
         model = BulletinEntry
@@ -531,7 +572,7 @@ class BulletinEntrySerializer(serializers.ModelSerializer):
             "id", "bulletin", "project", "project_name", "category", "category_display", "stage", "zone_name",
             "unit_name", "planned_investment", "baseline_investment", "completed_ytd", "completed_month",
             "completion_rate", "time_progress", "gap_points", "light", "light_display", "reasons",
-            "rank_in_category", "report_missing",
+            "rank_in_category", "report_missing", "forecast",
         ]
         read_only_fields = fields
 
@@ -668,7 +709,10 @@ class TokenRequestSerializer(JSONTypes, serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_('Send it as "Authorization: Token <token>".'))
+    token = serializers.CharField(help_text=_('Send it as "Authorization: Token <token>". It is shown only '
+                                              "this once: the server keeps only its hash."))
+    expiry = serializers.DateTimeField(help_text=_("When the token expires (TRACKER_API_TOKEN_DAYS after it was "
+                                                   "issued); after that requests with it answer 401 token_expired."))
 
 
 class HealthSerializer(serializers.Serializer):

@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404 as drf_get_object_or_404
 from rest_framework.exceptions import AuthenticationFailed, NotFound
@@ -524,7 +523,9 @@ class OC4IDSView(generics.ListAPIView):
 
 
 class TokenView(APIView):
-    """Tokens for machines: POST username and password for a token; DELETE revokes yours."""
+    """Tokens for machines: POST username and password for a new token, which expires after
+    TRACKER_API_TOKEN_DAYS days; DELETE revokes the token the request is sent with (with a
+    session: all of the account's tokens). The database keeps only a hash of each token."""
 
     resource = "auth-token"
     # OPTIONS describes the endpoint to whoever may POST to it (anyone); nobody "reads" tokens.
@@ -540,6 +541,8 @@ class TokenView(APIView):
         from django.contrib.auth import authenticate
         from django.contrib.auth.signals import user_logged_in
 
+        from projects.models.tokens import issue_token
+
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The Django request, so that django-axes counts the failure by username and address.
@@ -552,13 +555,19 @@ class TokenView(APIView):
             raise AuthenticationFailed(_("Unable to log in with the given username and password."))
         # A login like the admin's: last_login is recorded and axes clears the failure count.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, text = issue_token(user)
+        return Response(s.TokenSerializer({"token": text, "expiry": token.expiry}).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
-        """Revoke the caller's token: later requests with it are answered 401."""
-        Token.objects.filter(user=request.user).delete()
+        """Revoke the token this request is sent with: later requests with it are answered 401. With
+        a session (the browsable API), every token of the account is revoked."""
+        from projects.models.tokens import ApiToken, revoke_tokens
+
+        tokens = ApiToken.objects.filter(user=request.user)
+        if request.auth is not None and getattr(request.auth, "digest", None):
+            tokens = tokens.filter(digest=request.auth.digest)
+        revoke_tokens(tokens)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

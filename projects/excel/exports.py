@@ -151,6 +151,7 @@ class DetailLine:
     light_label: str
     reasons: str
     project_id: int = 0
+    forecast: str = ""  # the early warning (预警), e.g. 预计年底 75.00%，8月转黄; "" without one
 
 
 @dataclass
@@ -225,6 +226,7 @@ def bulletin_tables(bulletin):
                 time_progress=dec(row.time_progress), gap_points=dec(row.gap_points), light=row.light,
                 light_label=choice_label(Light, row.light),
                 reasons="；".join(reason["text"].rstrip("。.") for reason in row.reasons), project_id=row.project_id,
+                forecast=row.forecast_text or "",
             )
 
         order = sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 10**9, r.project_name))
@@ -241,8 +243,8 @@ TOTAL_HEADERS = ["维度", "分组", "项目数", "年度计划(亿元)", "累�
 TOTAL_WIDTHS = [12, 30, 8, 16, 16, 10, 7, 7, 7]
 DETAIL_HEADERS = ["类别内排名", "项目代码", "项目名称", "阶段", "类别", "区域", "牵头单位", "分包领导",
                   "年度计划(万元)", "累计完成(万元)", "本月完成(万元)", "完成率", "时间进度", "差距(百分点)",
-                  "灯号", "原因"]
-DETAIL_WIDTHS = [8, 26, 32, 8, 12, 16, 20, 14, 14, 14, 14, 10, 10, 10, 8, 40]
+                  "灯号", "原因", "预警"]
+DETAIL_WIDTHS = [8, 26, 32, 8, 12, 16, 20, 14, 14, 14, 14, 10, 10, 10, 8, 40, 26]
 DETAIL_FORMATS = {1: INTEGER_FORMAT, 9: MONEY_FORMAT, 10: MONEY_FORMAT, 11: MONEY_FORMAT, 12: RATE_FORMAT,
                   13: RATE_FORMAT, 14: POINTS_FORMAT}
 LIGHT_COLUMN = 15
@@ -287,11 +289,12 @@ def bulletin_workbook(bulletin, tables=None):
         row += 1
         values = [d.rank, d.code, d.name, d.stage, d.category, d.zone, d.unit, d.leaders, d.plan_in_force,
                   d.completed_ytd, d.completed_month, ratio(d.completion_rate), ratio(d.time_progress),
-                  d.gap_points, None, d.reasons]
+                  d.gap_points, None, d.reasons, d.forecast or None]
         for col, value in enumerate(values, start=1):
             write_cell(sheet, row, col, value, number_format=DETAIL_FORMATS.get(col))
         _write_light(sheet, row, LIGHT_COLUMN, d)
-        sheet.cell(row=row, column=len(values)).alignment = Alignment(wrap_text=True, vertical="top")
+        for col in (LIGHT_COLUMN + 1, LIGHT_COLUMN + 2):  # 原因, 预警
+            sheet.cell(row=row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
     set_widths(sheet, DETAIL_WIDTHS)
     _finish(sheet, header_row, row, len(DETAIL_HEADERS))
 

@@ -29,3 +29,4 @@ from projects.models.tracking import (  # noqa: F401
 )
 from projects.models.reminders import Reminder  # noqa: F401
 from projects.models.attachments import Attachment  # noqa: F401,E402
+from projects.models.tokens import ApiToken  # noqa: F401,E402

@@ -174,6 +174,9 @@ class BulletinEntry(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     rank_in_category = models.PositiveIntegerField(_("rank in category"), null=True)
     report_missing = models.BooleanField(_("report missing"), default=False)
+    # The early warning as forecast at publication (services.warning.Forecast.as_stored): null in
+    # December, without a plan, and in bulletins published before forecasts were kept.
+    forecast = models.JSONField(_("early warning"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

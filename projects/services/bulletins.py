@@ -83,6 +83,9 @@ class BulletinRow:
     report_missing: bool = False
     rank_in_category: int | None = None
     programme_names: list = field(default_factory=list)
+    # The early warning (services.warning.Forecast) from this month; None in December (nothing
+    # left to forecast), without a plan, or in a bulletin published before forecasts were kept.
+    forecast: object = None
 
     @property
     def light_label(self):
@@ -91,6 +94,27 @@ class BulletinRow:
     @property
     def category_label(self):
         return dict(Category.choices).get(self.category, self.category)
+
+    @property
+    def warning_changes(self):
+        """(yellow month, red month): the changes of light the early warning foresees for this
+        row's light (a green row can turn yellow and red, a yellow one red; None: none foreseen)."""
+        return (None, None) if self.forecast is None else self.forecast.changes_after(self.light)
+
+    @property
+    def warns(self):
+        """Whether the early warning foresees a change of this row's light before December."""
+        return any(month is not None for month in self.warning_changes)
+
+    @property
+    def forecast_text(self):
+        """The 预警 cell: 预计年底 75.00%，8月转黄 (the changes still ahead of this row's light); None
+        without a forecast."""
+        from projects.services.warning import short_text
+
+        if self.forecast is None or self.forecast.year_end_rate is None:
+            return None
+        return short_text(self.forecast.year_end_rate, *self.warning_changes)
 
 
 @dataclass
@@ -259,8 +283,11 @@ def _programme_names(projects, year):
 @collector_paused()
 def bulletin_compute(*, year, month):
     """The bulletin for `month` of `year`, computed live from accepted reports, plans in force,
-    milestones and problems: every non-archived project with an annual plan that year.
-    Four queries whatever the number of projects."""
+    milestones and problems: every non-archived project with an annual plan that year, each with
+    its early warning (services.warning: the YTD of the run rate's base month is a column of the
+    projects' query). Four queries whatever the number of projects."""
+    from projects.services.warning import base_month_of, base_ytd_annotation, forecast
+
     if not 1 <= month <= 12:
         raise DomainError(_("The month must be between 1 and 12."), field="month")
     end = month_end(year, month)
@@ -272,10 +299,12 @@ def bulletin_compute(*, year, month):
     projects = list(
         covered
         .with_month_figures(year, month)
+        .annotate(warning_base_ytd=base_ytd_annotation(year, month))
         .order_by("category", "name")
         .values("pk", "name", "category", "stage", "zone__name", "lead_unit__name", "plan_in_force",
-                "plan_baseline", "completed_ytd", "completed_month", "report_month")
+                "plan_baseline", "completed_ytd", "completed_month", "report_month", "warning_base_ytd")
     )
+    base_month = base_month_of(month)
     covered = covered.values("pk")
     programme_names = _programme_names(covered, year)
     # Named tuples with what the light rule reads, not model instances.
@@ -313,6 +342,9 @@ def bulletin_compute(*, year, month):
             completed_ytd=completed, completed_month=round2(project["completed_month"] or ZERO),
             completion_rate=rate, time_progress=progress, gap_points=gap, light=light, reasons=reasons,
             report_missing=report_missing, programme_names=programme_names.get(pk, []),
+            forecast=None if month == 12 or not plan else forecast(
+                plan=plan, month=month, ytd=completed, base_ytd=round2(project["warning_base_ytd"] or ZERO),
+                base_month=base_month, yellow_points=light_for.yellow_points, red_points=light_for.red_points),
         ))
     _rank(rows)
     return BulletinData(year=year, month=month, time_progress=progress, rows=rows, totals=_totals(rows),
@@ -350,6 +382,7 @@ def bulletin_publish(*, bulletin, user):
             completed_month=row.completed_month, completion_rate=row.completion_rate,
             time_progress=row.time_progress, gap_points=row.gap_points, light=row.light, reasons=row.reasons,
             rank_in_category=row.rank_in_category, report_missing=row.report_missing,
+            forecast=row.forecast.as_stored() if row.forecast is not None else None,
         )
         for row in data.rows
     ])
@@ -364,7 +397,10 @@ def bulletin_publish(*, bulletin, user):
 
 
 def bulletin_data(*, bulletin):
-    """What a bulletin shows: the frozen entries once published, else computed live."""
+    """What a bulletin shows: the frozen entries once published (their early warning too: as
+    forecast at publication), else computed live."""
+    from projects.services.warning import Forecast
+
     if not bulletin.is_published:
         return bulletin_compute(year=bulletin.year, month=bulletin.month)
     rows = [
@@ -375,6 +411,7 @@ def bulletin_data(*, bulletin):
             completed_ytd=e.completed_ytd, completed_month=e.completed_month, completion_rate=e.completion_rate,
             time_progress=e.time_progress, gap_points=e.gap_points, light=e.light, reasons=e.reasons,
             report_missing=e.report_missing, rank_in_category=e.rank_in_category,
+            forecast=Forecast.from_stored(e.forecast),
         )
         for e in bulletin.entries.select_related("project").order_by("category", "project__name")
     ]

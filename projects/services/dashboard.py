@@ -181,6 +181,45 @@ def _monthly_series(projects, year, month, rows, plan_total):
     return series
 
 
+def warning_order(row):
+    """The early-warning list's order: the soonest change of light first (a turn to red before a
+    turn to yellow in the same month), then by name."""
+    yellow, red = row.warning_changes
+    first = min(m for m in (yellow, red) if m is not None)
+    return first, 0 if red == first else 1, row.project_name
+
+
+def warning_rows(rows):
+    """The rows whose early warning foresees a change of light before December (services.warning:
+    green projects forecast to turn yellow or red, yellow ones forecast to turn red), soonest first."""
+    return sorted((row for row in rows if row.warns), key=warning_order)
+
+
+def warning_list_url(year, month):
+    """The dashboard's list of all the user's projects with an early warning that month."""
+    return f"{reverse('tracker_dashboard_projects')}?{urlencode({'year': year, 'month': month, 'warning': 1})}"
+
+
+def _warnings(rows, year, month):
+    """The early warning (预警) of the month: the projects in scope still green forecast to turn
+    yellow or red, and the yellow ones forecast to turn red, soonest first; the exact count and
+    the first LIST_LIMIT, from the bulletin rows (no query)."""
+    warned = warning_rows(rows)
+    items = []
+    for row in warned[:LIST_LIMIT]:
+        yellow, red = row.warning_changes
+        items.append({
+            "project_id": row.project_id, "project_name": row.project_name, "unit_name": row.unit_name,
+            "light": row.light, "light_label": str(Light(row.light).label),
+            "completion_rate": row.completion_rate, "gap_points": row.gap_points,
+            "run_rate": row.forecast.run_rate, "year_end_ytd": row.forecast.year_end_ytd,
+            "year_end_rate": row.forecast.year_end_rate, "yellow_month": yellow, "red_month": red,
+            "text": row.forecast_text, "url": sheet_url(row.project_id, year),
+        })
+    return {"count": len(warned), "truncated": len(warned) > len(items),
+            "url": warning_list_url(year, month) if warned else None, "items": items}
+
+
 def _overdue_problems(projects, on, whole=False):
     """Problems past their deadline on `on` and not resolved by then, as the bulletin counts them
     (deadline < on, resolved_on empty or later), on the given projects: the exact count and the
@@ -331,6 +370,7 @@ def dashboard_data(user, year=None, month=None):
         "lights": lights,
         "best": best,
         "worst": worst,
+        "warnings": _warnings(rows, year, month),
         "overdue_problems": _overdue_problems(projects, as_of, whole=scope_ids is None),
         "missing_reports": _missing_reports(projects, year, month),
     }

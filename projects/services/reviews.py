@@ -155,7 +155,9 @@ def review_ranking(*, review):
         frozen = [RankingRow(project_id=r.project_id, project_name=r.project.name, category=r.category,
                              score=r.score, rank=r.rank, is_top=r.is_top, is_bottom=r.is_bottom)
                   for r in review.rankings.select_related("project").order_by("rank", "project__name")]
-        return ranking_groups(frozen, category=lambda r: r.category)
+        # The combined group gathers several categories: put its rows back in rank order.
+        return {group: sorted(rows, key=lambda r: (r.rank, r.project_name))
+                for group, rows in ranking_groups(frozen, category=lambda r: r.category).items()}
     scores = defaultdict(list)
     for score in review.scores.select_related("criterion", "project"):
         scores[score.project].append(score)

@@ -155,7 +155,7 @@ def _leader_sections(user, today):
     light_items = [
         {**_item(kind=f"project_{row.light}", id=row.project_id, title=row.project_name,
                  url=project_url(row.project_id),
-                 detail=f"{period} {Light(row.light).label}: " + "；".join(reason["text"] for reason in row.reasons)),
+                 detail=f"{period} {Light(row.light).label}: " + " ".join(reason["text"] for reason in row.reasons)),
          "project_id": row.project_id, "project_name": row.project_name}
         for row in flagged
     ]

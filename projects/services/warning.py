@@ -15,9 +15,13 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from projects.choices import ReportStatus
+from projects.choices import Light, ReportStatus
 from projects.querysets import MONEY_OUTPUT
-from projects.services.bulletins import ZERO, percent, round2, time_progress
+from projects.services.bulletins import HUNDRED, MAX_RATE, ZERO, percent, round2, time_progress
+
+
+# Time progress of each month (index 0: the start of the year), as the bulletin rounds it.
+TIME_PROGRESS = [time_progress(k) for k in range(13)]
 
 
 def warning_window():
@@ -78,8 +82,59 @@ class Forecast:
             return _("Year-end forecast %(rate)s%% of the plan; yellow in month %(yellow)s") % values
         return _("Year-end forecast %(rate)s%% of the plan") % values
 
+    @property
+    def short(self):
+        """The forecast in a table cell (the bulletin's 预警 column, the dashboard's list): the
+        year-end rate and the months the light turns, e.g. 预计年底 75.00%，8月转黄. None without
+        a plan."""
+        if self.year_end_rate is None:
+            return None
+        return short_text(self.year_end_rate, *self.changes_after(None))
+
+    def changes_after(self, light):
+        """(yellow month, red month) of the changes still ahead for a project whose light is now
+        `light` (None: by the investment rule alone): a green project can turn yellow and red, a
+        yellow one only red, a red one nothing. A month is None when no such change is forecast."""
+        yellow = self.yellow_month if self.yellow_month is not None and self.yellow_month > self.month else None
+        red = self.red_month if self.red_month is not None and self.red_month > self.month else None
+        if light == Light.YELLOW:
+            yellow = None
+        elif light == Light.RED:
+            yellow = red = None
+        return yellow, red
+
     def as_dict(self):
         return {**asdict(self), "state": self.state, "text": self.text}
+
+    def as_stored(self):
+        """What a published bulletin entry keeps (BulletinEntry.forecast): numbers only, Decimals
+        as strings; the words are written when the entry is shown."""
+        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_stored(cls, data):
+        """The Forecast kept by a published bulletin entry; None when the entry has none."""
+        if not data:
+            return None
+
+        def dec(value):
+            return None if value is None else Decimal(value)
+
+        return cls(month=data["month"], base_month=data["base_month"], run_rate=dec(data["run_rate"]),
+                   year_end_ytd=dec(data["year_end_ytd"]), year_end_rate=dec(data["year_end_rate"]),
+                   yellow_month=data["yellow_month"], red_month=data["red_month"])
+
+
+def short_text(rate, yellow, red):
+    """预计年底 75.00%，8月转黄，10月转红 (the months left out when None)."""
+    values = {"rate": rate, "yellow": yellow, "red": red}
+    if yellow is not None and red is not None:
+        return _("%(rate)s%% by year end, yellow in month %(yellow)s, red in month %(red)s") % values
+    if red is not None:
+        return _("%(rate)s%% by year end, red in month %(red)s") % values
+    if yellow is not None:
+        return _("%(rate)s%% by year end, yellow in month %(yellow)s") % values
+    return _("%(rate)s%% by year end") % values
 
 
 def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_points=None):
@@ -94,15 +149,39 @@ def forecast(*, plan, month, ytd, base_ytd, base_month, yellow_points=None, red_
         return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
                         year_end_rate=None, yellow_month=None, red_month=None)
     yellow_month = red_month = None
+    if _never_yellow(plan=Decimal(plan), month=month, ytd=ytd, run_rate=run_rate, yellow=yellow):
+        return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
+                        year_end_rate=_capped(percent(year_end, plan)), yellow_month=None, red_month=None)
     for k in range(month, 13):
-        gap = percent(ytd + run_rate * (k - month), plan) - time_progress(k)
+        gap = percent(ytd + run_rate * (k - month), plan) - TIME_PROGRESS[k]
         if yellow_month is None and gap <= -yellow:
             yellow_month = k
         if red_month is None and gap < -red:
             red_month = k
             break
     return Forecast(month=month, base_month=base_month, run_rate=run_rate, year_end_ytd=year_end,
-                    year_end_rate=percent(year_end, plan), yellow_month=yellow_month, red_month=red_month)
+                    year_end_rate=_capped(percent(year_end, plan)), yellow_month=yellow_month, red_month=red_month)
+
+
+ROUNDING_SLACK = Decimal("0.01")
+
+
+def _capped(rate):
+    """A rate within what a bulletin stores (±MAX_RATE): only a nonsensical plan (0.01 万元 against
+    millions) reaches the cap, as in the bulletin's own rates."""
+    return max(-MAX_RATE, min(MAX_RATE, rate))
+
+
+def _never_yellow(*, plan, month, ytd, run_rate, yellow):
+    """True when no month from `month` to December can be yellow, without the month-by-month loop
+    (most projects, at 10,000 a bulletin): the unrounded gap 100 F_k ÷ P − 100 k ÷ 12 is linear in k,
+    so its least value is at `month` or in December, and each of the two roundings moves the gap
+    by at most 0.005; a least unrounded gap above −yellow + 0.01 keeps every rounded gap above
+    −yellow."""
+    def gap(k):
+        return (ytd + run_rate * (k - month)) * HUNDRED / plan - Decimal(100 * k) / 12
+
+    return min(gap(month), gap(12)) > -yellow + ROUNDING_SLACK
 
 
 def carried_ytd(ytd_by_month, month):
@@ -158,11 +237,14 @@ def latest_forecast(*, project, year):
 
 
 def sheet_forecast(sheet):
-    """latest_forecast from a project sheet's months (services.sheet), without a query: each
-    month carries the accepted YTD, its plan in force and its reports."""
-    accepted = [m for m in sheet.months if any(r.status == ReportStatus.ACCEPTED for r in m.reports)]
-    if not accepted or accepted[-1].month == 12 or accepted[-1].plan_in_force is None:
+    """The forecast at the month a project sheet stands at (its head's standing: the last month the
+    bulletins have reached), as that month's bulletin computes it, without a query: each month
+    carries the accepted YTD and its plan in force. A project whose latest accepted report is older
+    is forecast from the figure carried to that month (a warning from months-old data would
+    announce a change that is already past). None without a plan, or in December."""
+    latest = sheet.latest
+    if latest is None or latest.month == 12 or latest.plan_in_force is None:
         return None
-    latest = accepted[-1]
-    return trajectory_forecast(plan=latest.plan_in_force, ytd_by_month={m.month: m.completed_ytd for m in accepted},
-                               month=latest.month)
+    accepted = {m.month: m.completed_ytd for m in sheet.months
+                if any(r.status == ReportStatus.ACCEPTED for r in m.reports)}
+    return trajectory_forecast(plan=latest.plan_in_force, ytd_by_month=accepted, month=latest.month)

@@ -229,7 +229,14 @@ def make_attachment(n):
     return attachment
 
 
+def make_api_token(n):
+    from projects.models import ApiToken
+
+    return ApiToken.objects.create(user=make_user(f"T{n}"))[0]
+
+
 FACTORIES = {
+    __import__("projects.models", fromlist=["ApiToken"]).ApiToken: make_api_token,
     Reminder: make_reminder,
     MonthlyReport: make_report,
     Bulletin: make_bulletin,

@@ -39,7 +39,6 @@ def populate_every_model():
     from django.core.files.base import ContentFile
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from projects import models as m
     from projects.choices import (
@@ -165,7 +164,7 @@ def populate_every_model():
             total=Decimal("98.88"), rank=1, trace={"projects": [starkai.pk]},
         )
 
-        Token.objects.create(user=reporter)
+        m.ApiToken.objects.create(user=reporter)
         session = SessionStore()
         session["_auth_user_id"] = str(office.pk)
         session.set_expiry(timezone.now() + datetime.timedelta(days=30))

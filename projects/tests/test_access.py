@@ -5,13 +5,15 @@ import datetime
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as live_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 from rest_framework.test import APIClient
 
 from projects.choices import Role
-from projects.models import MonthlyReport, Problem, Project
+from projects.models import ApiToken, MonthlyReport, Problem, Project
 from projects.tests.conftest import make_user
 
 
@@ -117,13 +119,16 @@ def test_admin_login_is_locked_after_n_failures_until_cool_off(lockout_settings,
 def test_delete_revokes_the_callers_token_only(auditor, office):
     client = APIClient()
     mine = token_login(client, "auditor", "pw-auditor-123").json()["token"]
+    my_other = token_login(client, "auditor", "pw-auditor-123").json()["token"]  # a second machine
     theirs = token_login(client, "office", "pw-office-123").json()["token"]
+    assert len({mine, my_other, theirs}) == 3
     client.credentials(HTTP_AUTHORIZATION=f"Token {mine}")
     assert client.delete(reverse("api:token")).status_code == 204
     assert client.get(reverse("api:project-list")).status_code == 401
-    assert not Token.objects.filter(key=mine).exists()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {theirs}")
-    assert client.get(reverse("api:project-list")).status_code == 200
+    assert not ApiToken.objects.filter(digest=hash_token(mine)).exists()
+    for other in (my_other, theirs):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+        assert client.get(reverse("api:project-list")).status_code == 200
     anonymous = APIClient()
     assert anonymous.delete(reverse("api:token")).status_code == 401
 
@@ -140,25 +145,113 @@ def test_options_describes_the_token_endpoint_to_anyone(office):
 
 
 def test_office_staff_revoke_anyones_token_in_the_admin(client, office, auditor):
-    token = Token.objects.create(user=auditor)
+    token, text = ApiToken.objects.create(user=auditor)
     client.force_login(office)
-    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
-    url = reverse("admin:authtoken_tokenproxy_delete", args=[auditor.pk])  # the admin names tokens by user
+    changelist = client.get(reverse("admin:projects_apitoken_changelist"))
+    assert changelist.status_code == 200
+    assert token.token_key[:8] in changelist.content.decode() and text not in changelist.content.decode()
+    url = reverse("admin:projects_apitoken_delete", args=[token.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"post": "yes"}).status_code == 302
-    assert not Token.objects.filter(user=auditor).exists()
+    assert not ApiToken.objects.filter(user=auditor).exists()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {text}")
     assert api.get(reverse("api:project-list")).status_code == 401
 
 
 @pytest.mark.parametrize("persona", ["reporter", "leader_user", "auditor"])
-def test_other_roles_cannot_see_or_revoke_tokens_in_the_admin(client, office, persona, request):
-    token = Token.objects.create(user=office)
-    client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
-    client.post(reverse("admin:authtoken_tokenproxy_delete", args=[office.pk]), {"post": "yes"})
-    assert Token.objects.filter(pk=token.pk).exists()
+def test_other_roles_cannot_see_issue_or_revoke_tokens_in_the_admin(client, office, persona, request):
+    token, _text = ApiToken.objects.create(user=office)
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    assert client.get(reverse("admin:projects_apitoken_changelist")).status_code == 403
+    assert client.get(reverse("admin:projects_apitoken_add")).status_code == 403
+    client.post(reverse("admin:projects_apitoken_add"), {"user": user.pk, "days": 30})
+    client.post(reverse("admin:projects_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [token.pk]
+
+
+# --- admin sessions: an idle timeout ----------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """timezone.now() under the test's control (Django's sessions read it): time passes without waiting."""
+    start = timezone.now()
+    state = {"now": start}
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
+
+    def advance_to(minutes):
+        state["now"] = start + datetime.timedelta(minutes=minutes)
+        return state["now"]
+
+    return advance_to
+
+
+def minutes(n):
+    return datetime.timedelta(minutes=n)
+
+
+def test_an_admin_session_ends_after_30_idle_minutes_and_an_active_one_stays(client, office, clock):
+    from django.contrib.sessions.models import Session
+
+    assert live_settings.SESSION_COOKIE_AGE == 30 * 60  # TRACKER_SESSION_IDLE_MINUTES
+    clock(0)
+    assert admin_login(client, "office", "pw-office-123").status_code == 302
+    # Active: a request every 25 minutes keeps the session for two hours and more.
+    for minute in (25, 50, 75, 100, 125):
+        now = clock(minute)
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 200, minute
+        assert response.cookies[live_settings.SESSION_COOKIE_NAME]["max-age"] == 1800
+        assert Session.objects.get().expire_date == now + minutes(30)
+    # Idle: 31 minutes after the last request the session is over; the admin asks to log in.
+    clock(125 + 31)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    assert client.get(reverse("admin:projects_project_changelist")).status_code == 302
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, office, clock):
+    from django.contrib.sessions.models import Session
+
+    start = clock(0)
+    client.force_login(office)
+    clock(0.5)  # within the minute of the login: the session is read, not written
+    with CaptureQueriesContext(connection) as within:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert not [q for q in within.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert Session.objects.get().expire_date == start + minutes(30)
+    now = clock(2)
+    with CaptureQueriesContext(connection) as later:
+        response = client.get(reverse("admin:index"))
+    assert len([q for q in later.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]) == 1
+    assert response.cookies[live_settings.SESSION_COOKIE_NAME]["max-age"] == 1800
+    assert Session.objects.get().expire_date == now + minutes(30)
+
+
+def test_token_logins_and_token_requests_open_no_admin_session(office, clock):
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    api = APIClient()
+    text = token_login(api, "office", "pw-office-123").json()["token"]
+    before = {(x.session_key, x.expire_date) for x in Session.objects.all()}  # django-axes' empty one, if any
+    api.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    clock(5)
+    assert api.get(reverse("api:project-list")).status_code == 200
+    assert {(x.session_key, x.expire_date) for x in Session.objects.all()} == before
+    assert not any(SESSION_KEY in x.get_decoded() for x in Session.objects.all())
+
+
+def test_the_idle_time_is_the_setting(client, office, clock, settings):
+    settings.SESSION_COOKIE_AGE = 10 * 60  # TRACKER_SESSION_IDLE_MINUTES=10 (read in tracker/settings.py)
+    clock(0)
+    client.force_login(office)
+    clock(9)
+    assert client.get(reverse("admin:index")).status_code == 200
+    clock(9 + 11)
+    assert client.get(reverse("admin:index")).status_code == 302
 
 
 # --- the role table in the admin -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import models
 from drf_spectacular.generators import SchemaGenerator
 
 from projects.api.urls import router
-from projects.models import Problem
+from projects.models import Problem, Zone
 from projects.tests.api_utils import api, fast_passwords, users, world  # noqa: F401
 
 ERROR_KEYS = {"status", "code", "detail", "errors", "request_id"}
@@ -115,3 +115,24 @@ def test_every_free_text_field_is_bounded_in_the_model_and_in_the_api():
             if type(field).__name__ == "CharField" and not field.max_length:
                 unbounded_api.append(f"{basename}.{name}")
     assert unbounded_api == []
+
+
+# --- hostile Accept and charset headers: the advisories djangorestframework 3.18.2 fixed (our JSON parser ---
+# --- refused non-text charsets already; DRF's form parser now does too) -----------------------------------
+
+
+@pytest.mark.parametrize("accept", ["a/" + "b" * 20_000, "application/json;" + "q=1;" * 5_000])
+def test_an_oversized_accept_header_answers_406_in_the_error_shape(api, world, accept):
+    api.force_authenticate(world.users["office"])
+    assert_error_shape(api.get("/api/projects/", HTTP_ACCEPT=accept), 406, "not_acceptable")
+
+
+@pytest.mark.parametrize("charset", ["bz2_codec", "zlib_codec", "no-such-charset"])
+def test_a_body_in_a_charset_that_is_not_text_answers_400(api, world, charset):
+    import bz2
+
+    api.force_authenticate(world.users["office"])
+    body = bz2.compress(b'{"code": "x", "name": "' + b"y" * 100_000 + b'"}')  # 100 KB once "decoded"
+    response = api.generic("POST", "/api/zones/", body, content_type=f"application/json; charset={charset}")
+    assert_error_shape(response, 400, "parse_error")
+    assert not Zone.objects.filter(code="x").exists()

@@ -86,6 +86,7 @@ def test_the_documented_requests_work(api, world, doc):
         assert response.status_code < 300, (doc, method, path, response.status_code, response.content[:300])
         seen.add((method, path))
         if path == "/api/auth/token/" and method == "POST":
+            assert set(response.json()) == {"token", "expiry"}
             token = response.json()["token"]
         elif path == "/api/projects/" and method == "GET":
             rows = response.json()["results"]

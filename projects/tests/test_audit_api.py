@@ -369,3 +369,76 @@ def test_a_model_save_from_a_stale_copy_is_refused_and_stores_nothing(world):
     stored = Project.objects.get(pk=world.project.pk)
     assert (stored.name_en, stored.version) == ("first", 2)
     assert Project.history.filter(id=stored.pk).count() == 2
+
+
+# --- who made a change: named to office staff and auditors only (projects/permissions.py) ----------
+
+# persona → whether the history names the person behind a change (and lets the persona filter by user).
+HISTORY_NAMES = {"office": True, "auditor": True, "superuser": True, "reporter": False, "outsider": False,
+                 "leader": False}
+
+
+def persona_user(world, persona):
+    from django.contrib.auth import get_user_model
+
+    if persona == "superuser":
+        return get_user_model().objects.create_superuser("root", "root@example.org", "pw-root-123")
+    return world.users[persona]
+
+
+@pytest.fixture
+def changed_by_wang(api, world):
+    """The project changed by an office clerk whose account name must not reach other roles."""
+    from projects.tests.conftest import make_user
+    from projects.choices import Role
+
+    wang = make_user("wang.li", Role.OFFICE)
+    api.force_authenticate(wang)
+    response = api.patch(f"/api/projects/{world.project.pk}/", {"total_investment": "210000"}, format="json")
+    assert response.status_code == 200, response.content
+    return wang
+
+
+@pytest.mark.parametrize("persona", HISTORY_NAMES)
+def test_the_history_names_who_changed_a_record_only_to_office_and_auditors(api, world, changed_by_wang, persona):
+    named = HISTORY_NAMES[persona]
+    api.force_authenticate(persona_user(world, persona))
+    response = api.get(history_url("project", world.project.pk))
+    assert response.status_code == 200
+    changed, created = response.json()["results"]
+    assert [(c["field"], c["old"], c["new"]) for c in changed["changes"]] == [
+        ("total_investment", "200000.00", "210000.00")]
+    if named:
+        assert changed["user"] == {"id": changed_by_wang.pk, "username": "wang.li", "role": "office"}
+    else:
+        assert changed["user"] == {"id": None, "username": None, "role": "office"}
+        assert "wang.li" not in response.content.decode()
+    assert created["user"] is None  # made by the test's fixtures, not by an account
+
+
+@pytest.mark.parametrize("persona", HISTORY_NAMES)
+def test_only_office_and_auditors_filter_the_history_by_user(api, world, changed_by_wang, persona):
+    from projects.tests.test_api_hostile_input import assert_error_shape
+
+    api.force_authenticate(persona_user(world, persona))
+    response = api.get(history_url("project", world.project.pk), {"user": "wang.li"})
+    if HISTORY_NAMES[persona]:
+        assert response.status_code == 200
+        assert [e["user"]["username"] for e in response.json()["results"]] == ["wang.li"]
+    else:
+        body = assert_error_shape(response, 400, "invalid")
+        assert [(e["field"], e["code"], e["message"]) for e in body["errors"]] == [
+            ("user", "not_allowed", "只有项目办和审计员可以按用户筛选历史。")]
+
+
+@pytest.mark.parametrize("persona", ["office", "auditor", "reporter", "leader"])
+def test_the_admin_history_page_names_who_changed_only_to_office_and_auditors(client, world, changed_by_wang,
+                                                                               persona):
+    client.force_login(world.users[persona])
+    response = client.get(reverse("admin:projects_project_history", args=[world.project.pk]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    if HISTORY_NAMES[persona]:
+        assert "wang.li" in text
+    else:
+        assert "wang.li" not in text and "项目办工作人员" in text

@@ -429,7 +429,7 @@ def test_the_api_answers_the_same_data_as_json(example, office):
     body = api.get(reverse("api:dashboard"), {"year": 2013, "month": 10}).json()
     assert set(body) == {"year", "month", "month_source", "month_basis", "as_of", "time_progress", "role", "scope",
                          "project_count", "totals", "series", "by_zone", "by_category", "lights", "best",
-                         "worst", "overdue_problems", "missing_reports"}
+                         "worst", "warnings", "overdue_problems", "missing_reports"}
     assert body["totals"] == {"plan_in_force": "125000.00", "completed_ytd": "123000.00",
                               "completed_month": "72000.00", "completion_rate": "98.40", "gap_points": "15.07"}
     assert body["series"][-1] == {"month": 10, "completed_ytd": "123000.00", "planned_to_date": "104166.67"}

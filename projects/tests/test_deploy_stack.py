@@ -56,7 +56,7 @@ def test_release_then_serve_in_production_mode_answers_through_gunicorn(tmp_path
         with stack.process([sys.executable, "dev.py", "serve", f"127.0.0.1:{port}", "2"], env, log_path) as server:
             stack.wait_until_serving(port, server, headers=HTTPS, seconds=90)
             status, headers, body, _ = stack.request(port, "GET", "/api/health/", headers=HTTPS)
-            assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+            assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "database_write": "ok"})
             assert HEX32.match(headers["x-request-id"])
             assert headers["strict-transport-security"].startswith("max-age=31536000")
 
@@ -83,13 +83,13 @@ def test_release_then_serve_in_production_mode_answers_through_gunicorn(tmp_path
 
 WORLD = """
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from projects.models import ApiToken
 from projects.models import Profile, Project, Unit
 user = get_user_model().objects.create_user("loadtest", password="x-load-test-9")
 Profile.objects.create(user=user, role="office")
 unit = Unit.objects.create(name="发改委", name_en="DRC")
 projects = [Project.objects.create(name=f"负载项目{i}", lead_unit=unit, total_investment=1000 + i) for i in range(30)]
-print("WORLD", Token.objects.create(user=user).key, unit.pk, ",".join(str(p.pk) for p in projects))
+print("WORLD", ApiToken.objects.create(user=user)[1], unit.pk, ",".join(str(p.pk) for p in projects))
 """
 
 HALF_SENT = 50

@@ -34,7 +34,6 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config._checks import NegativeDataRejectionConfig, PositiveDataAcceptanceConfig
@@ -247,7 +246,9 @@ def world(settings):
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    tokens = {role: Token.objects.get_or_create(user=User.objects.get(username=role))[0].key for role in ROLES}
+    from projects.models import ApiToken
+
+    tokens = {role: ApiToken.objects.create(user=User.objects.get(username=role))[1] for role in ROLES}
     # Like Django's test client: the test's transaction must survive the end of each request,
     # which otherwise closes the connection (PostgreSQL) through close_old_connections.
     signals.request_started.disconnect(close_old_connections)

@@ -56,3 +56,13 @@ def test_production_mode_passes_the_deployment_checks():
     }
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_token_lifetime_and_session_idle_time_come_from_the_environment():
+    code = ("from django.conf import settings as s; print(s.SESSION_COOKIE_AGE, "
+            "s.REST_KNOX['TOKEN_TTL'].days, s.TRACKER_API_TOKEN_DAYS, s.TRACKER_API_TOKENS_PER_USER)")
+    result = run_manage("shell", "--no-imports", "-c", code, env={
+        "TRACKER_SESSION_IDLE_MINUTES": "10", "TRACKER_API_TOKEN_DAYS": "7", "TRACKER_API_TOKENS_PER_USER": "3"})
+    assert result.stdout.split() == ["600", "7", "7", "3"], result.stderr
+    refused = run_manage("check", env={"TRACKER_SESSION_IDLE_MINUTES": "0"})
+    assert refused.returncode != 0 and "TRACKER_SESSION_IDLE_MINUTES must be at least 1" in refused.stderr

@@ -112,3 +112,5 @@ def test_the_header_names_the_office_the_issue_and_the_bulletin(october_pdf):
     assert "二、项目明细（万元）" in pages[1] and "星凯国际城市综合体" in pages[1] and "62,000.00" in pages[1]
     assert "三、月度现场办公会督促项目（完成率最低的 3 个）" in pages[2] and "北山生态环境治理" in pages[2]
     assert "三、" not in pages[1]
+    # The early warning (预警) is the rows' last column, frozen with the published bulletin.
+    assert "预警" in pages[1] and "预计年底" in pages[1]

@@ -54,3 +54,50 @@ def test_a_leader_lands_on_the_dashboard_of_his_projects(page, example, leader_u
     assert page.locator("#trk-light-red .trk-dash-number").inner_text().strip() == "0"
     screenshot(page, "dashboard-leader")
     assert page.outside_requests == []
+
+
+def test_the_office_is_warned_of_the_projects_heading_for_yellow_and_red(page, transactional_db):
+    """预警 on the demo year: April 2013's dashboard, the list of all its warnings, the September
+    bulletin's column and its print view (the figures are worked by hand in test_warning.py)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from projects.models import Bulletin
+
+    call_command("load_library", verbosity=0)
+    office = get_user_model().objects.get(username="demo_office")
+    office.set_password("pw-demo_office-123")
+    office.save()
+    login(page, "demo_office")
+    page.goto("/admin/dashboard/?year=2013&month=4")
+    wait_for_charts(page, 3)
+    warnings = page.locator("#trk-dash-warnings")
+    assert warnings.locator("h2").inner_text().strip() == "预警: 9"
+    rows = warnings.locator("tbody tr")
+    assert rows.count() == 9
+    assert rows.nth(0).inner_text().split("\t") == ["北山生态环境治理", "黄灯", "11.00", "预计年底 34.11%，6月转红"]
+    assert rows.nth(8).inner_text().split("\t") == ["龙寺水库", "绿灯", "28.00", "预计年底 88.80%，11月转黄"]
+    # Within the page's width: the section wraps, it does not push the page sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1400
+    warnings.scroll_into_view_if_needed()
+    screenshot(page, "dashboard-warnings")
+    assert page.outside_requests == []
+
+    warnings.locator("h2 a").click()
+    page.wait_for_url("**/admin/dashboard/projects/**warning=1**")
+    assert page.locator("#trk-dash-projects tbody tr").count() == 9
+    assert page.locator("#trk-dash-projects tbody tr td.trk-forecast").first.inner_text() == "预计年底 34.11%，6月转红"
+    screenshot(page, "dashboard-warnings-list")
+
+    september = Bulletin.objects.get(year=2013, month=9)
+    page.goto(f"/admin/projects/bulletin/{september.pk}/change/")
+    row = page.locator("#bulletin-rows tbody tr", has_text="城际铁路安置房")
+    assert row.locator("td.trk-forecast").inner_text() == "预计年底 67.33%，11月转红"
+    assert "发布后不再变化" in page.locator("#bulletin-warning-note").inner_text()
+    screenshot(page, "bulletin-warnings")
+    page.goto(f"/admin/projects/bulletin/{september.pk}/print/")
+    line = page.locator("#details tbody tr", has_text="城际铁路安置房")
+    assert line.locator("td").last.inner_text() == "预计年底 67.33%，11月转红"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1400
+    screenshot(page, "bulletin-print-warnings")
+    assert page.outside_requests == []

@@ -69,7 +69,8 @@ def test_a_clerks_month(page, example, office):
     page.fill("#id_month", "11")
     page.locator("#id_month").dispatch_event("change")
     context = page.locator("#trk-report-context")
-    context.get_by_text("2013-10").wait_for()
+    # The form asks again at each change (year, then month); the answer for November is shown.
+    context.get_by_text("11 月现行").wait_for()
     text = context.inner_text()
     assert "62,000.00 万元" in text and "已审核" in text
     assert "60,000.00 万元" in text and "55,000.00 万元" in text  # plan, and 60,000 × 11/12 due by November

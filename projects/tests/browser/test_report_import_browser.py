@@ -184,31 +184,39 @@ def test_a_reporter_imports_the_month_and_the_office_sees_it_in_the_bulletin(pag
     draft = {cells[1]: cells for cells in (
         [t.strip() for t in row.locator("td").all_inner_texts()]
         for row in page.locator("#bulletin-rows tbody tr").all())}
-    assert D(draft[STAR][5]) == D("62000") and D(draft[STAR][7]) == D("103.33")
+    assert D(draft[STAR][5].replace(",", "")) == D("62000") and D(draft[STAR][7].replace(",", "")) == D("103.33")
 
     with page.context.expect_page() as new_page:
         page.click(f"a[href$='/admin/projects/bulletin/{bulletin.pk}/print/']")  # opens in a new tab
     printed = new_page.value
     printed.wait_for_load_state()
-    assert "解放区重点项目建设月通报（2013年10月）" in printed.locator("h1").inner_text()
+    # The masthead: the issuing office, the year's issue number (the first bulletin of 2013 here)
+    # and "draft" until it is published; the heading is the title the office gave it.
+    masthead = printed.locator(".masthead").inner_text()
+    assert "解放区重点项目建设领导小组办公室" in masthead and "2013年第1期" in masthead, masthead
+    assert "草稿，尚未印发" in masthead
+    assert printed.locator("h1").inner_text() == "第十期"
+    headers = [h.strip() for h in printed.locator("#details thead th").all_inner_texts()]
     details = {}
     for row in printed.locator("#details tbody tr").all():
-        cells = [text.strip() for text in row.locator("td").all_inner_texts()]
-        details[cells[2]] = cells
+        cells = dict(zip(headers, (text.strip() for text in row.locator("td").all_inner_texts())))
+        details[cells["项目名称"]] = cells
     assert set(details) == {STAR, CULTURE, PARK, OTHER}
-    # name → (plan, YTD, this month, rate, light) as printed (万元, two decimals)
+    # name → (plan, YTD, this month, rate, light) as printed (万元, thousands separated)
     expected = {
-        STAR: ("60000.00", "62000.00", "12000.00", "103.33%", "绿灯"),
-        CULTURE: ("20000.00", "5000.00", "5000.00", "25.00%", "红灯"),
-        PARK: ("40000.00", "26000.00", "26000.00", "65.00%", "黄灯"),
-        OTHER: ("55000.00", "0.00", "0.00", "0.00%", "红灯"),
+        STAR: ("60,000.00", "62,000.00", "12,000.00", "103.33%", "绿灯"),
+        CULTURE: ("20,000.00", "5,000.00", "5,000.00", "25.00%", "红灯"),
+        PARK: ("40,000.00", "26,000.00", "26,000.00", "65.00%", "黄灯"),
+        OTHER: ("55,000.00", "0.00", "0.00", "0.00%", "红灯"),
     }
     for name, (plan_text, ytd, month, rate, light) in expected.items():
-        cells = [c.replace(",", "") for c in details[name]]
-        assert (cells[8], cells[9], cells[10], cells[11]) == (plan_text, ytd, month, rate), name
-        assert (cells[12], cells[14]) == ("83.33%", light), name
-    assert details[STAR][15] == ""
-    assert "无审核通过的月汇报" in details[OTHER][15]  # the other unit's project has no report
+        cells = details[name]
+        assert (cells["年度计划(万元)"], cells["累计完成(万元)"], cells["本月完成(万元)"], cells["完成率"]) == (
+            plan_text, ytd, month, rate), name
+        assert (cells["时间进度"], cells["灯号"]) == ("83.33%", light), name
+    assert details[STAR]["原因"] == ""
+    assert "无审核通过的月汇报" in details[OTHER]["原因"]  # the other unit's project has no report
+    assert "项目代码" not in headers  # no project in this world has a code: the column is left out
     totals = [c.strip() for c in printed.locator("#totals tbody tr").first.locator("td").all_inner_texts()]
     # All projects: 93000 of 175000 万元 (9.30 of 17.50 亿元) = 53.14%; 1 green, 1 yellow, 2 red.
     assert totals == ["全部", "全部项目", "4", "17.50", "9.30", "53.14%", "1", "1", "2"]

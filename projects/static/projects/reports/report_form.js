@@ -9,6 +9,8 @@
     return field ? field.value : "";
   }
 
+  var latest = 0;  // the last request sent: an older answer arriving after it is dropped
+
   function update() {
     var box = document.getElementById("trk-report-context");
     if (!box || !value("id_project")) {
@@ -16,9 +18,13 @@
     }
     var params = new URLSearchParams({project: value("id_project"), year: value("id_year"),
                                       month: value("id_month"), report: box.dataset.report || ""});
+    var sent = ++latest;
     fetch(box.dataset.url + "?" + params.toString(), {credentials: "same-origin"})
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        if (sent !== latest) {
+          return;  // the clerk changed the project, year or month again meanwhile
+        }
         var list = box.querySelector("p");
         list.textContent = "";
         data.lines.forEach(function (line, i) {
