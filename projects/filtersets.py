@@ -1,8 +1,19 @@
-"""FilterSets of the API: each relation by id and by a readable key, dates by range, plus `q`."""
+"""FilterSets of the API: each relation by id and by a readable key, dates by range, plus `q`.
+
+Values are checked as strictly as the schema states them: a boolean is true or false (also 1/0, any
+case), an integer is a whole number; anything else answers 400 naming the parameter, rather than being
+ignored (django-filter's default) or read as a fraction. An empty value means "no filter"
+(the browsable API's forms send every field; the schema says so with allowEmptyValue)."""
+
+from copy import deepcopy
 
 import django_filters as filters
+from django import forms
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.widgets import BooleanWidget
 
 from projects.choices import Category, KeyLevel, Stage
 from projects.models import (
@@ -33,6 +44,58 @@ from projects.models import (
 )
 
 
+BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False}
+
+
+class StrictBooleanWidget(BooleanWidget):
+    """true/false/1/0 (any case) as True/False; an empty value as None; anything else as sent, for the
+    field to refuse."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return BOOLEAN_WORDS.get(value.lower(), value)
+        return value
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = StrictBooleanWidget
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        raise forms.ValidationError(_("Must be true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number (django-filter's NumberFilter reads "1.5" and "1e3" too)."""
+
+    field_class = forms.IntegerField
+
+
+STRICT_DEFAULTS = deepcopy(FILTER_FOR_DBFIELD_DEFAULTS)
+for _field in (models.AutoField, models.BigAutoField, models.BigIntegerField, models.IntegerField,
+               models.PositiveBigIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+               models.SmallAutoField, models.SmallIntegerField):
+    STRICT_DEFAULTS[_field] = {"filter_class": IntegerFilter}
+STRICT_DEFAULTS[models.BooleanField] = {"filter_class": BooleanFilter}
+
+
+class FilterSet(filters.FilterSet):
+    """Filters generated from model fields are the strict ones above."""
+
+    FILTER_DEFAULTS = STRICT_DEFAULTS
+
+
 def by_id(field, model, label):
     return filters.ModelChoiceFilter(field_name=field, queryset=model.objects.all(), label=label)
 
@@ -41,7 +104,7 @@ def by_name(field, label):
     return filters.CharFilter(field_name=field, label=label)
 
 
-class ProjectFilterSet(filters.FilterSet):
+class ProjectFilterSet(FilterSet):
     q = filters.CharFilter(method="search", label=_("Text in the name, English name or aliases"))
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
     category = filters.MultipleChoiceFilter(choices=Category.choices)
@@ -61,8 +124,8 @@ class ProjectFilterSet(filters.FilterSet):
                                                 label=_("Total investment at least (万元)"))
     total_investment_max = filters.NumberFilter(field_name="total_investment", lookup_expr="lte",
                                                 label=_("Total investment at most (万元)"))
-    plan_year = filters.NumberFilter(method="filter_plan_year", label=_("Has an annual plan for this year"))
-    include_archived = filters.BooleanFilter(method="keep", label=_("Include archived projects"))
+    plan_year = IntegerFilter(method="filter_plan_year", label=_("Has an annual plan for this year"))
+    include_archived = BooleanFilter(method="keep", label=_("Include archived projects"))
     ordering = filters.OrderingFilter(fields=["name", "total_investment", "completion_rate"])
 
     class Meta:
@@ -94,11 +157,11 @@ class ProjectFilterSet(filters.FilterSet):
     def filter_unit_name(self, queryset, name, value):
         return self._units(queryset, Unit.objects.filter(name=value).values("pk"))
 
-    def filter_plan_year(self, queryset, name, value):
+    def filter_plan_year(self, queryset, name, value: int):
         return queryset.filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=value)))
 
 
-class ZoneFilterSet(filters.FilterSet):
+class ZoneFilterSet(FilterSet):
     q = filters.CharFilter(method="search", label=_("Text in the name"))
 
     class Meta:
@@ -109,10 +172,10 @@ class ZoneFilterSet(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value) | Q(code__icontains=value))
 
 
-class ArchivedHidden(filters.FilterSet):
+class ArchivedHidden(FilterSet):
     """Lists leave archived records out unless `include_archived=true` (or `is_archived` is asked for)."""
 
-    include_archived = filters.BooleanFilter(method="keep", label=_("Include archived records"))
+    include_archived = BooleanFilter(method="keep", label=_("Include archived records"))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -145,39 +208,39 @@ class LeaderFilterSet(ArchivedHidden):
         fields = ["name", "body", "unit", "is_archived"]
 
 
-class ProgrammeFilterSet(filters.FilterSet):
+class ProgrammeFilterSet(FilterSet):
     class Meta:
         model = Programme
         fields = ["code", "year"]
 
 
-class AnnualPlanFilterSet(filters.FilterSet):
+class AnnualPlanFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
-    year_min = filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_max = filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year_min = IntegerFilter(field_name="year", lookup_expr="gte")
+    year_max = IntegerFilter(field_name="year", lookup_expr="lte")
 
     class Meta:
         model = AnnualPlan
         fields = ["project", "year"]
 
 
-class PlanRevisionFilterSet(filters.FilterSet):
+class PlanRevisionFilterSet(FilterSet):
     project = by_id("plan__project", Project, _("Project (id)"))
     project_name = by_name("plan__project__name", _("Project (name)"))
-    year = filters.NumberFilter(field_name="plan__year")
+    year = IntegerFilter(field_name="plan__year")
 
     class Meta:
         model = PlanRevision
         fields = ["plan", "effective_month"]
 
 
-class MilestoneFilterSet(filters.FilterSet):
+class MilestoneFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
     planned_date = filters.DateFromToRangeFilter()
     actual_date = filters.DateFromToRangeFilter()
-    reached = filters.BooleanFilter(field_name="actual_date", lookup_expr="isnull", exclude=True,
+    reached = BooleanFilter(field_name="actual_date", lookup_expr="isnull", exclude=True,
                                     label=_("Has an actual date"))
 
     class Meta:
@@ -185,45 +248,45 @@ class MilestoneFilterSet(filters.FilterSet):
         fields = ["project", "kind"]
 
 
-class SourceFilterSet(filters.FilterSet):
+class SourceFilterSet(FilterSet):
     record_type = filters.CharFilter(field_name="content_type__model", label=_("Kind of record"))
-    record_id = filters.NumberFilter(field_name="object_id", label=_("Record id"))
+    record_id = IntegerFilter(field_name="object_id", label=_("Record id"))
 
     class Meta:
         model = Source
         fields = ["document"]
 
 
-class MonthlyReportFilterSet(filters.FilterSet):
+class MonthlyReportFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
     reporting_unit_name = by_name("reporting_unit__name", _("Reporting unit (name)"))
-    year_min = filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_max = filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year_min = IntegerFilter(field_name="year", lookup_expr="gte")
+    year_max = IntegerFilter(field_name="year", lookup_expr="lte")
 
     class Meta:
         model = MonthlyReport
         fields = ["project", "year", "month", "status", "reporting_unit", "is_correction"]
 
 
-class BulletinFilterSet(filters.FilterSet):
+class BulletinFilterSet(FilterSet):
     class Meta:
         model = Bulletin
         fields = ["year", "month", "status"]
 
 
-class BulletinEntryFilterSet(filters.FilterSet):
+class BulletinEntryFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
-    year = filters.NumberFilter(field_name="bulletin__year")
-    month = filters.NumberFilter(field_name="bulletin__month")
+    year = IntegerFilter(field_name="bulletin__year")
+    month = IntegerFilter(field_name="bulletin__month")
 
     class Meta:
         model = BulletinEntry
         fields = ["bulletin", "project", "category", "light", "report_missing"]
 
 
-class MeetingFilterSet(filters.FilterSet):
+class MeetingFilterSet(FilterSet):
     date = filters.DateFromToRangeFilter()
     chair_name = by_name("chair__name", _("Chair (name)"))
     project = by_id("items__project", Project, _("Discussed project (id)"))
@@ -233,7 +296,7 @@ class MeetingFilterSet(filters.FilterSet):
         fields = ["kind", "chair"]
 
 
-class MeetingItemFilterSet(filters.FilterSet):
+class MeetingItemFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
 
@@ -242,7 +305,7 @@ class MeetingItemFilterSet(filters.FilterSet):
         fields = ["meeting", "project"]
 
 
-class DecisionFilterSet(filters.FilterSet):
+class DecisionFilterSet(FilterSet):
     date = filters.DateFromToRangeFilter(field_name="meeting__date")
 
     class Meta:
@@ -250,7 +313,7 @@ class DecisionFilterSet(filters.FilterSet):
         fields = ["meeting"]
 
 
-class WeeklyPlanFilterSet(filters.FilterSet):
+class WeeklyPlanFilterSet(FilterSet):
     unit_name = by_name("unit__name", _("Unit (name)"))
     week_start = filters.DateFromToRangeFilter()
 
@@ -259,7 +322,7 @@ class WeeklyPlanFilterSet(filters.FilterSet):
         fields = ["unit", "meeting"]
 
 
-class ProblemFilterSet(filters.FilterSet):
+class ProblemFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
     responsible_unit_name = by_name("responsible_unit__name", _("Responsible unit (name)"))
@@ -275,7 +338,7 @@ class ProblemFilterSet(filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
 
-class ProblemActionFilterSet(filters.FilterSet):
+class ProblemActionFilterSet(FilterSet):
     project = by_id("problem__project", Project, _("Project (id)"))
     project_name = by_name("problem__project__name", _("Project (name)"))
     date = filters.DateFromToRangeFilter()
@@ -285,19 +348,19 @@ class ProblemActionFilterSet(filters.FilterSet):
         fields = ["problem", "status_after"]
 
 
-class ReviewFilterSet(filters.FilterSet):
+class ReviewFilterSet(FilterSet):
     class Meta:
         model = Review
         fields = ["year", "quarter", "status"]
 
 
-class ReviewCriterionFilterSet(filters.FilterSet):
+class ReviewCriterionFilterSet(FilterSet):
     class Meta:
         model = ReviewCriterion
         fields = ["review", "name"]
 
 
-class ReviewScoreFilterSet(filters.FilterSet):
+class ReviewScoreFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
     reviewer_name = by_name("reviewer__name", _("Reviewer (name)"))
@@ -307,7 +370,7 @@ class ReviewScoreFilterSet(filters.FilterSet):
         fields = ["review", "project", "reviewer", "criterion"]
 
 
-class ReviewRankingFilterSet(filters.FilterSet):
+class ReviewRankingFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
 
@@ -316,13 +379,13 @@ class ReviewRankingFilterSet(filters.FilterSet):
         fields = ["review", "project", "category", "is_top", "is_bottom"]
 
 
-class EvaluationFilterSet(filters.FilterSet):
+class EvaluationFilterSet(FilterSet):
     class Meta:
         model = Evaluation
         fields = ["year", "kind", "status"]
 
 
-class EvaluationResultFilterSet(filters.FilterSet):
+class EvaluationResultFilterSet(FilterSet):
     project = by_id("project", Project, _("Project (id)"))
     project_name = by_name("project__name", _("Project (name)"))
     unit_name = by_name("unit__name", _("Unit (name)"))

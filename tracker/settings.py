@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "projects.choices.UnitKind",
         "ZoneKindEnum": "projects.choices.ZoneKind",
     },
+    # OpenAPI links from each create to the operations on the new object (projects/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "projects.api.schema.add_links"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -2,7 +2,6 @@
 problem, caption), lists filtered by report / problem / project / kind, `GET …/{id}/download/`
 and `…/{id}/thumbnail/`, `DELETE …/{id}/`. Checks and storage are projects.services.attachments."""
 
-import django_filters as filters
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,14 +13,19 @@ from rest_framework.reverse import reverse
 
 from projects.api.audit import AuditMixin
 from projects.api.views import LookupMixin
+from projects.filtersets import FilterSet, IntegerFilter
 from projects.media import attachment_response
 from projects.models import Attachment, MonthlyReport, Problem
-from projects.services.attachments import attachment_add, attachment_delete
+from projects.services.attachments import DOCUMENT_TYPES, IMAGE_FORMATS, attachment_add, attachment_delete
+
+# What a download answers: the stored file's own type (a photo re-encoded, a document as sent).
+STORED_TYPES = sorted({content_type for _extension, content_type in IMAGE_FORMATS.values()}
+                      | {content_type for content_type, _magic in DOCUMENT_TYPES.values()})
 
 
-class AttachmentFilterSet(filters.FilterSet):
-    year = filters.NumberFilter(field_name="report__year", label=_("Year of the report"))
-    month = filters.NumberFilter(field_name="report__month", label=_("Month of the report"))
+class AttachmentFilterSet(FilterSet):
+    year = IntegerFilter(field_name="report__year", label=_("Year of the report"))
+    month = IntegerFilter(field_name="report__month", label=_("Month of the report"))
 
     class Meta:
         model = Attachment
@@ -84,7 +88,7 @@ class AttachmentViewSet(LookupMixin, AuditMixin, mixins.ListModelMixin, mixins.R
     def perform_destroy(self, instance):
         attachment_delete(attachment=instance, user=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in STORED_TYPES})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The stored file: a photo as re-encoded, a document as sent."""

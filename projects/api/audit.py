@@ -30,6 +30,7 @@ are never changed or deleted in place (409).
 """
 
 import datetime
+import re
 from contextlib import nullcontext
 from urllib.parse import unquote
 
@@ -49,6 +50,7 @@ from projects.choices import Role
 from projects.permissions import sees_history_users
 from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
 from projects.api.pagination import TrackerPagination
+from projects.api.schema import IF_MATCH_PATTERN, OptionalParameter
 from projects.services.archive import delete_refusal
 
 REASON_HEADER = "X-Change-Reason"
@@ -80,13 +82,13 @@ def invalid(field, message, code="invalid"):
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    user = serializers.CharField(required=False, max_length=150)
+    user = serializers.CharField(required=False, allow_blank=True, max_length=150)
     since = serializers.DateField(required=False, input_formats=["iso-8601"])
     until = serializers.DateField(required=False, input_formats=["iso-8601"])
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
-            raise invalid("until", _("The end date is before the start date."))
+            raise invalid("until", _("The end date is before the start date."), code="date_order")
         return attrs
 
 
@@ -126,13 +128,14 @@ class PaginatedHistorySerializer(serializers.Serializer):
 
 
 HISTORY_PARAMETERS = [
-    OpenApiParameter("user", str, description=gettext_lazy(
+    OptionalParameter("user", {"type": "string", "maxLength": 150}, description=gettext_lazy(
         "Only changes by this user (id or username); office staff and auditors only (others: 400).")),
-    OpenApiParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
+    OptionalParameter("since", OpenApiTypes.DATE, description=gettext_lazy(
         "Only changes on or after this day (ISO date, YYYY-MM-DD).")),
-    OpenApiParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
-    OpenApiParameter("page", int, description=gettext_lazy("Page number.")),
-    OpenApiParameter("page_size", int, description=gettext_lazy("Entries per page (default 50, at most 500).")),
+    OptionalParameter("until", OpenApiTypes.DATE, description=gettext_lazy("Only changes on or before this day (ISO date).")),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description=gettext_lazy("Page number.")),
+    OptionalParameter("page_size", {"type": "integer", "minimum": 1},
+                      description=gettext_lazy("Entries per page (default 50, at most 500).")),
 ]
 
 
@@ -141,16 +144,11 @@ HISTORY_PARAMETERS = [
 
 def parse_if_match(value):
     """The versions an If-Match header names ("3", W/"3", 3, a list); None for "*"."""
-    versions = []
-    for item in value.split(","):
-        item = item.strip()
-        if item == "*":
-            return None
-        item = item.removeprefix("W/").strip('"')
-        if not item.isdigit():
-            raise invalid("If-Match", _('If-Match must name a version, e.g. "3".'))
-        versions.append(int(item))
-    return versions
+    if not re.fullmatch(IF_MATCH_PATTERN, value):
+        raise invalid("If-Match", _('If-Match must name a version, e.g. "3".'))
+    if value.strip() == "*":
+        return None
+    return [int(version) for version in re.findall(r"[0-9]+", value)]
 
 
 def start_of(day):
@@ -272,7 +270,7 @@ class AuditMixin:
         user = params.get("user")
         if user:
             by_name = Q(history_user__username=user)
-            records = records.filter(by_name | Q(history_user_id=int(user)) if user.isdigit() else by_name)
+            records = records.filter(by_name | Q(history_user_id=int(user)) if user.isascii() and user.isdigit() else by_name)
         if params.get("since"):
             records = records.filter(history_date__gte=start_of(params["since"]))
         if params.get("until"):

@@ -3,11 +3,12 @@ integrators (the city platform, BI tools). The serializers below both render the
 document it in the OpenAPI schema."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api.schema import OptionalParameter
 from projects.choices import Light, ProblemStatus, Role
 from projects.services.dashboard import (
     MONTH_CURRENT,
@@ -33,7 +34,8 @@ class DashboardQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("year" in attrs) != ("month" in attrs):
             missing = "month" if "year" in attrs else "year"
-            raise serializers.ValidationError({missing: _("Give both the year and the month, or neither.")})
+            raise serializers.ValidationError({missing: [serializers.ErrorDetail(
+                _("Give both the year and the month, or neither."), code="year_and_month")]})
         return attrs
 
 
@@ -196,8 +198,9 @@ class DashboardView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("year", int, description=_("Year; give it with month, or neither.")),
-            OpenApiParameter("month", int, description=_(
+            OptionalParameter("year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                              description=_("Year; give it with month, or neither.")),
+            OptionalParameter("month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
                 "Month 1–12; without year and month, the latest month with an accepted report.")),
         ],
         responses={200: DashboardSerializer},

@@ -16,12 +16,14 @@ someone else since the dry run, one `errors` entry per such row: {"field": "file
 "changed_meanwhile", "sheet", "row", "record", "user", "date", "message"}. The import locks the rows
 it writes, so a concurrent edit either comes before it (and is a conflict) or after it."""
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -50,12 +52,23 @@ def xlsx_response(data, filename):
     return response
 
 
+MONTH_PATTERN = r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"  # 2000-01 … 2100-12
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthField(serializers.CharField):
-    """YYYY-MM → (year, month)."""
+    """YYYY-MM (2000-01 … 2100-12, as the schema's pattern says: no spaces around) → (year, month)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not re.fullmatch(MONTH_PATTERN, value):
+            raise serializers.ValidationError(_("Give the month as YYYY-MM, e.g. 2013-10."), code="invalid")
         try:
-            return parse_month(super().to_internal_value(data))
+            return parse_month(value)
         except DomainError as exc:
             raise serializers.ValidationError(exc.messages) from None
 

@@ -1,9 +1,40 @@
-"""Pagination: page numbers everywhere, a cursor for the big monthly-report collection."""
+"""Pagination: page numbers everywhere, a cursor for the big monthly-report collection.
 
+`page_size` is a whole number from 1; above the list's maximum it gives the maximum (as DRF does).
+Anything else (`page_size=0`, `-5`, `abc`, `1.5`) answers 400 naming it, rather than being ignored
+(DRF's default) so that a client does not silently get 50 rows it did not ask for. An empty value
+means the default."""
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
-class TrackerPagination(PageNumberPagination):
+class StrictPageSize:
+    """`page_size` checked, and stated in the schema (minimum 1, the maximum in the description)."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [exceptions.ErrorDetail(
+                _("Give a whole number of rows per page, from 1 (at most %(max)s are given).")
+                % {"max": self.max_page_size}, code="invalid")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+                parameter["allowEmptyValue"] = True
+            elif parameter["name"] == getattr(self, "page_query_param", None):
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
+
+
+class TrackerPagination(StrictPageSize, PageNumberPagination):
     """`?page=2&page_size=100`; 50 per page by default, at most 500."""
 
     page_size = 50
@@ -17,7 +48,7 @@ class ProjectPagination(TrackerPagination):
     max_page_size = 1000
 
 
-class ReportCursorPagination(CursorPagination):
+class ReportCursorPagination(StrictPageSize, CursorPagination):
     """Stable paging through a collection that grows every month: the newest entered first.
 
     The cursor is the id of the last report read (keyset: `id < cursor`, the primary key's index,

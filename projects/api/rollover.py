@@ -8,10 +8,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api.serializers import JSONTypes
 from projects.services.rollover import year_rollover_apply, year_rollover_preview
 
 
-class RolloverRequestSerializer(serializers.Serializer):
+class RolloverRequestSerializer(JSONTypes, serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2099, help_text=_("The year to carry over from (N)."))
     dry_run = serializers.BooleanField(default=False, help_text=_("Preview only; nothing is written."))
 

@@ -1,8 +1,14 @@
 """OpenAPI generation: every operation documents its error responses with the one error body
 (projects/api/exceptions.py, ErrorSerializer)."""
 
+import re
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 
 from projects import permissions
 
@@ -22,8 +28,15 @@ DESCRIPTIONS = {
     "429": "Too many attempts: wait and try again (login throttling).",
 }
 
+class OptionalParameter(OpenApiParameter):
+    """A query parameter that, given an empty value, is as if not given (allowEmptyValue)."""
+
+
+# One version in If-Match: "3", W/"3" or a bare 3 (ASCII digits: "３" or "²" are not versions); or "*".
+IF_MATCH_ITEM = r'(?:W/)?"[0-9]+"|[0-9]+'
+IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|(?:{IF_MATCH_ITEM})(?:[ \t]*,[ \t]*(?:{IF_MATCH_ITEM}))*)[ \t]*$"
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER,
+    "If-Match", {"type": "string", "pattern": IF_MATCH_PATTERN}, OpenApiParameter.HEADER,
     description='The version you loaded, as sent in the ETag header (e.g. "3"). If the object is at '
                 "another version the write is refused with 412 and the changes made meanwhile.")
 LENIENT = OpenApiParameter(
@@ -35,6 +48,22 @@ CHANGE_REASON = OpenApiParameter(
     "X-Change-Reason", str, OpenApiParameter.HEADER,
     description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
                 "kept in the object's history. The body field `change_reason` does the same.")
+
+
+def decimal_pattern(field):
+    """The strings a DecimalField takes, as a pattern: digits (at most the whole and decimal digits the
+    field allows); a minus sign only if the field takes negatives; not zero if it takes only positives;
+    empty (read as null) if the field takes null."""
+    minimum = field.min_value
+    sign = "" if minimum is not None and minimum >= 0 else "-?"
+    whole = f"[0-9]{{1,{field.max_whole_digits}}}" if field.max_whole_digits else "[0-9]+"
+    fraction = f"[0-9]{{1,{field.decimal_places}}}" if field.decimal_places else "[0-9]+"
+    not_zero = ""
+    if minimum is not None and minimum > 0 and minimum <= Decimal(1).scaleb(-(field.decimal_places or 0)):
+        not_zero = "(?!0*(?:\\.0*)?$)"
+    number = f"{not_zero}{sign}{whole}(?:\\.{fraction})?"
+    # DRF reads "" as null where null is allowed.
+    return f"^(?:{number})?$" if field.allow_null else f"^{number}$"
 
 
 class TrackerAutoSchema(AutoSchema):
@@ -54,6 +83,14 @@ class TrackerAutoSchema(AutoSchema):
         line = permissions.role_line(*permissions.operation_of_view(self.view, self.method))
         operation["description"] = f"{operation['description']}\n\n{line}".strip()
         return operation
+
+    def get_auth(self):
+        """Operations anyone may call (projects/permissions.py: the token, health) say that
+        authentication is optional there (an empty security requirement)."""
+        auths = super().get_auth()
+        if auths and permissions.is_public(*permissions.operation_of_view(self.view, self.method)) and {} not in auths:
+            auths.append({})
+        return auths
 
     def error_codes(self):
         public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
@@ -105,12 +142,96 @@ class TrackerAutoSchema(AutoSchema):
             return False
         return any(backend is KnownQueryParamsFilter for backend in getattr(self.view, "filter_backends", []))
 
+    def map_parsers(self):
+        """Bodies are JSON. The form encodings the API also reads serve the browsable API's forms, which
+        cannot say null or an empty list; only upload views (multipart alone) document multipart."""
+        if self._takes_json():
+            return ["application/json"]
+        return super().map_parsers()
+
+    def _takes_json(self):
+        return any(isinstance(parser, JSONParser) for parser in self.view.get_parsers())
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """What the serializers check, stated in the schema where JSON Schema can state it (for
+        requests; answers are what was stored):
+        - a decimal string has at least one digit, and no minus sign when the field takes no negative;
+        - a text that may not be blank has a character other than whitespace (it is trimmed first);
+        - a list of related records that may not be empty has at least one; a file is not empty;
+        - in a multipart body (uploads), no value is null."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or not isinstance(schema, dict) or field.read_only:
+            return schema
+        if not self._takes_json():
+            schema.pop("nullable", None)  # a form cannot say null: leave the field out
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
+            schema["pattern"] = decimal_pattern(field)
+        elif isinstance(field, serializers.FileField) and not field.allow_empty_file:
+            schema["minLength"] = 1  # an empty file is refused
+        elif (isinstance(field, serializers.CharField) and not field.allow_blank and field.trim_whitespace
+              and "pattern" not in schema and schema.get("type") == "string" and "format" not in schema
+              and not any(isinstance(v, RegexValidator) for v in field.validators)):
+            schema["pattern"] = "\\S"
+        elif isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
+            schema["minItems"] = 1
+        return schema
+
+    def _process_override_parameters(self, direction="request"):
+        """Optional query parameters that a serializer reads, or marked OptionalParameter: given an
+        empty value they are as if not given (DRF reads "" so for a field that is not required)."""
+        result = super()._process_override_parameters(direction)
+        for parameter in self.get_override_parameters():
+            if isinstance(parameter, OptionalParameter):
+                names = [parameter.name]
+            elif isinstance(parameter, type) and issubclass(parameter, serializers.Serializer) or isinstance(
+                    parameter, serializers.Serializer):
+                fields = (parameter() if isinstance(parameter, type) else parameter).fields
+                names = [name for name, field in fields.items() if not field.required]
+            else:
+                continue
+            for name in names:
+                found = result.get((name, OpenApiParameter.QUERY))
+                if found and found.get("schema", {}).get("type") != "array":
+                    found["allowEmptyValue"] = True
+        return result
+
+    def _get_filter_parameters(self):
+        """A filter given an empty value does not filter (projects/filtersets.py): stated with
+        allowEmptyValue, except for lists of choices (`stage`), where an empty value is not a choice."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def get_filter_backends(self):
         # Views answering one document built from a filtered list (the OC4IDS package) document
         # their filters too.
         if getattr(self.view, "filters_in_schema", False):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        """2xx answers carrying one versioned object send its version as ETag (projects/api/audit.py),
+        and a create's 201 says where the new object is (Location): stated as response headers."""
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        code = str(status_code)
+        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        fields = getattr(body() if isinstance(body, type) else body, "fields", None) if body else None
+        if not code.startswith("2") or fields is None:
+            return response
+        one_object = code == "201" or getattr(self.view, "detail", False)
+        headers = {}
+        if one_object and self._versioned() and "version" in fields:
+            headers["ETag"] = {"description": 'The object\'s version, e.g. "3": send it as If-Match when you '
+                                              "change the object.",
+                               "required": True, "schema": {"type": "string", "pattern": '^"[0-9]+"$'}}
+        if code == "201" and "id" in fields and hasattr(self.view, "retrieve"):
+            headers["Location"] = {"description": "The new object's URL.", "required": True,
+                                   "schema": {"type": "string", "format": "uri"}}
+        if headers:
+            response["headers"] = {**response.get("headers", {}), **headers}
+        return response
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -119,3 +240,87 @@ class TrackerAutoSchema(AutoSchema):
                 response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code])
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+
+# --- OpenAPI links --------------------------------------------------------------------------------
+
+PATH_PARAMETER = re.compile(r"^\{([a-z_]+)\}$")
+
+
+def _creates_with_id(operation, components):
+    """True if the operation answers 201 with an object that has an `id`."""
+    content = operation.get("responses", {}).get("201", {}).get("content", {}).get("application/json", {})
+    schema = content.get("schema", {})
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return "id" in schema.get("properties", {})
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an OpenAPI link from each create (POST to a collection,
+    201 with the new object) to every operation on the created object, its id taken from the answer
+    (`$response.body#/id`): read, update, delete, its actions, its history, the lists nested under it.
+    Integrators see what to call next; schemathesis follows them in its stateful tests."""
+    paths = result.get("paths", {})
+    components = result.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        create = item.get("post")
+        if create is None or "{" in path or not _creates_with_id(create, components):
+            continue
+        links = {}
+        for target_path, target_item in paths.items():
+            if not target_path.startswith(path):
+                continue
+            rest = target_path[len(path):].split("/")
+            match = PATH_PARAMETER.match(rest[0]) if rest else None
+            if match is None or "{" in "/".join(rest[1:]):
+                continue
+            for method, target in target_item.items():
+                if method not in ("get", "put", "patch", "delete", "post") or "operationId" not in target:
+                    continue
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": {match.group(1): "$response.body#/id"},
+                    "description": f"新建对象的编号用于 {method.upper()} {target_path}。 / The new object's id, "
+                                   f"for {method.upper()} {target_path}.",
+                }
+        links.update(_links_to_creates_that_refer_to(path, paths))
+        if links:
+            create["responses"]["201"]["links"] = dict(sorted(links.items()))
+    return result
+
+
+def _collections():
+    """{collection path: (model, serializer class)} of the router's resources."""
+    from projects.api.urls import router
+
+    return {f"/api/{prefix}/": (viewset.queryset.model, viewset.serializer_class)
+            for prefix, viewset, _basename in router.registry
+            if getattr(viewset, "queryset", None) is not None and getattr(viewset, "serializer_class", None)}
+
+
+def _links_to_creates_that_refer_to(path, paths):
+    """Links from the create at `path` to the creates whose body refers to the new object by id (a new
+    project → a report, a milestone, a problem of that project): `requestBody` names the field, to be
+    merged into the body (schemathesis reads it so; for an integrator it says which field takes the id)."""
+    collections = _collections()
+    if path not in collections:
+        return {}
+    model = collections[path][0]
+    links = {}
+    for target_path, (_target_model, serializer_class) in collections.items():
+        target = paths.get(target_path, {}).get("post")
+        if target is None or "operationId" not in target:
+            continue
+        fields = serializer_class().fields
+        refs = sorted(name for name, field in fields.items()
+                      if isinstance(field, serializers.PrimaryKeyRelatedField) and not field.read_only
+                      and getattr(field.queryset, "model", None) is model)
+        if refs:
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "requestBody": {name: "$response.body#/id" for name in refs},
+                "description": f"新建对象的编号用于 POST {target_path} 的 {', '.join(refs)}。 / The new object's id, "
+                               f"as {', '.join(refs)} of POST {target_path}.",
+            }
+    return links

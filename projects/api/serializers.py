@@ -79,7 +79,57 @@ def constraint_fields(constraint):
     return []
 
 
-class TrackerSerializer(ReasonSerializerMixin, serializers.ModelSerializer):
+def json_type_error(field, value):
+    """The error for a JSON value not of the type the schema gives the field, or None. DRF reads 5 as
+    the text "5", "5" as the number 5, "yes" as true; the schema says string, integer, boolean, and
+    a request that breaks it is refused (the fuzz's negative mode, test_fuzz_api.py)."""
+    if value is None or field.read_only:
+        return None  # null: the field's own allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        ok = isinstance(value, bool)
+    elif isinstance(field, (serializers.IntegerField, serializers.PrimaryKeyRelatedField)):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(field, serializers.DecimalField):
+        ok = isinstance(value, str)  # COERCE_DECIMAL_TO_STRING: the schema says string
+    elif isinstance(field, (serializers.CharField, serializers.DateField, serializers.DateTimeField)):
+        ok = isinstance(value, str)
+    elif isinstance(field, serializers.ChoiceField):
+        kinds = {type(key) for key in field.choices}
+        ok = not isinstance(value, bool) and (type(value) in kinds or not kinds)
+    elif isinstance(field, serializers.ManyRelatedField):
+        return next((error for item in value if (error := json_type_error(field.child_relation, item))), None) \
+            if isinstance(value, list) else None  # not a list: DRF says so
+    else:
+        return None
+    if ok:
+        return None
+    return ErrorDetail(_("Wrong type: %(kind)s expected.") % {"kind": json_kind(field)}, code="invalid")
+
+
+def json_kind(field):
+    if isinstance(field, serializers.BooleanField):
+        return "true / false"
+    if isinstance(field, (serializers.IntegerField, serializers.PrimaryKeyRelatedField)):
+        return _("a whole number")
+    return _("a string")
+
+
+class JSONTypes:
+    """Serializer mixin: in a JSON body, each value has the JSON type the schema gives its field (forms
+    and multipart bodies carry only text, which the fields parse)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not hasattr(data, "getlist"):
+            errors = {}
+            for name, field in self.fields.items():
+                if name in data and (error := json_type_error(field, data[name])) is not None:
+                    errors[name] = [error]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class TrackerSerializer(JSONTypes, ReasonSerializerMixin, serializers.ModelSerializer):
     """Runs the model's validation on the instance as it would be saved."""
 
     def get_validators(self):
@@ -261,8 +311,8 @@ class ProjectSerializer(TrackerSerializer):
     category_display = display("category")
     stage_display = display("stage")
     key_level_display = display("key_level")
-    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None, allow_null=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None, allow_null=True)
+    zone_name = serializers.CharField(source="zone.name", read_only=True, allow_null=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, allow_null=True)
     progress_year = serializers.SerializerMethodField()
     progress_month = serializers.SerializerMethodField()
     plan_baseline = serializers.DecimalField(**MONEY, read_only=True, allow_null=True,
@@ -320,16 +370,16 @@ class NoInputSerializer(serializers.Serializer):
     """No input: the action takes none (submit, accept, publish)."""
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(JSONTypes, serializers.Serializer):
     reason = serializers.CharField(label=_("reason for return"), max_length=SHORT_TEXT)
 
 
-class ProblemCloseSerializer(serializers.Serializer):
+class ProblemCloseSerializer(JSONTypes, serializers.Serializer):
     resolution = serializers.CharField(label=_("resolution"), max_length=LONG_TEXT)
     resolved_on = serializers.DateField(label=_("resolved on"))
 
 
-class ProblemEscalateSerializer(serializers.Serializer):
+class ProblemEscalateSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(label=_("action"), max_length=LONG_TEXT)
 
 
@@ -656,7 +706,7 @@ class EvaluationResultSerializer(serializers.ModelSerializer):
 # --- accounts ----------------------------------------------------------------------------------
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(JSONTypes, serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
 

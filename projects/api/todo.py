@@ -2,11 +2,13 @@
 shows it. The serializers below render the answer and document it in the OpenAPI schema."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api.schema import OptionalParameter
 from projects.choices import Role
 from projects.services.todo import todo_for
 
@@ -61,7 +63,7 @@ class MyTodoView(APIView):
 
     resource = "todo"
 
-    @extend_schema(parameters=[OpenApiParameter("on", str, description=_("YYYY-MM-DD; default today."))],
+    @extend_schema(parameters=[OptionalParameter("on", OpenApiTypes.DATE, description=_("YYYY-MM-DD; default today."))],
                    responses={200: TodoSerializer})
     def get(self, request):
         query = TodoQuerySerializer(data=request.query_params)

@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers as drf_serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404 as drf_get_object_or_404
@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 
 from projects import filtersets
 from projects import models as m
+from projects.api.schema import OptionalParameter
 from projects.api import serializers as s
 from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
 from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
@@ -155,8 +156,9 @@ class ProgressQuerySerializer(drf_serializers.Serializer):
 
 
 PROGRESS_PARAMETERS = [
-    OpenApiParameter("progress_year", int, description=_("Year of the progress figures (default: this year).")),
-    OpenApiParameter("progress_month", int, description=_(
+    OptionalParameter("progress_year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                      description=_("Year of the progress figures (default: this year).")),
+    OptionalParameter("progress_month", {"type": "integer", "minimum": 1, "maximum": 12}, description=_(
         "Month of the progress figures (default: the latest month of this year with accepted reports, else 12).")),
 ]
 
@@ -526,7 +528,8 @@ class TokenView(APIView):
     session: all of the account's tokens). The database keeps only a hash of each token."""
 
     resource = "auth-token"
-    operations = {"POST": "create", "DELETE": "delete"}
+    # OPTIONS describes the endpoint to whoever may POST to it (anyone); nobody "reads" tokens.
+    operations = {"POST": "create", "DELETE": "delete", "OPTIONS": "create"}
 
     @extend_schema(request=s.TokenRequestSerializer, responses={
         200: s.TokenSerializer,

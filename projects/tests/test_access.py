@@ -133,6 +133,17 @@ def test_delete_revokes_the_callers_token_only(auditor, office):
     assert anonymous.delete(reverse("api:token")).status_code == 401
 
 
+def test_options_describes_the_token_endpoint_to_anyone(office):
+    """Found by the fuzz (test_fuzz_api.py): OPTIONS /api/auth/token/ answered 403 even to office
+    staff (nobody "reads" tokens), while every other path answers OPTIONS with its methods."""
+    anonymous, staff = APIClient(), APIClient()
+    staff.force_authenticate(office)
+    for client in (anonymous, staff):
+        response = client.options(reverse("api:token"))
+        assert response.status_code == 200
+        assert {m.strip() for m in response["Allow"].split(",")} == {"POST", "DELETE", "OPTIONS"}
+
+
 def test_office_staff_revoke_anyones_token_in_the_admin(client, office, auditor):
     token, text = ApiToken.objects.create(user=auditor)
     client.force_login(office)

@@ -3,6 +3,7 @@ light (the bulletin's rule), 412/409 answers that list what changed, 201 answers
 Location."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -241,3 +242,109 @@ def test_every_documented_list_parameter_is_known(api, office, project):
         assert api.get(path, {"no_such_parameter": "1"}).status_code == 400, path
         checked += 1
     assert checked >= 20
+
+
+# --- what the fuzz found (test_fuzz_api.py) --------------------------------------------------------
+
+
+def test_a_patch_answer_keeps_the_names_of_missing_relations_as_null(api, office):
+    """A project without zone or lead unit answered PATCH without `zone_name` and `lead_unit_name`
+    (DRF skips a field's default in a partial update), which the schema says are always there."""
+    from projects.models import Project
+
+    project = Project.objects.create(name="无主项目", stage="new", total_investment=Decimal("100"))
+    api.force_authenticate(office)
+    body = api.patch(f"/api/projects/{project.pk}/", {"name_en": "Orphan"}, format="json").json()
+    assert body["name_en"] == "Orphan" and body["zone_name"] is None and body["lead_unit_name"] is None
+    assert api.get(f"/api/projects/{project.pk}/").json()["lead_unit_name"] is None
+
+
+def test_the_schema_states_what_the_serializers_check(api, office):
+    """What the serializers refuse, the schema says where JSON Schema can: a positive request
+    generated from the schema is then refused only for what no schema can state (a record that does
+    not exist, a duplicate, a rule of the workflow)."""
+    api.force_authenticate(office)
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    components, paths = schema["components"]["schemas"], schema["paths"]
+
+    money = components["MonthlyReportRequest"]["properties"]["completed_ytd"]["pattern"]  # ≥ 0
+    assert [bool(re.fullmatch(money, v)) for v in ("300", "300.25", "", "-1", "1e3", "300.", "1.234")] == [
+        True, True, False, False, False, False, False]
+    weight = components["ReviewCriterionRequest"]["properties"]["weight"]["pattern"]  # ≥ 0.01
+    assert [bool(re.fullmatch(weight, v)) for v in ("0.01", "25", "0", "0.00")] == [True, True, False, False]
+    name = components["PatchedLeaderRequest"]["properties"]["name"]
+    assert not re.search(name["pattern"], "\xa0 ") and re.search(name["pattern"], " 区长 ")  # trimmed first
+    assert components["ZoneRequest"]["properties"]["code"]["pattern"].startswith("^[-a-zA-Z0-9_]+")  # a slug
+    assert components["ReviewRequest"]["properties"]["projects"]["minItems"] == 1
+
+    # Bodies are JSON (forms serve the browsable API and cannot say null); uploads are multipart, no nulls.
+    assert list(paths["/api/leaders/"]["post"]["requestBody"]["content"]) == ["application/json"]
+    assert list(paths["/api/attachments/"]["post"]["requestBody"]["content"]) == ["multipart/form-data"]
+    assert "nullable" not in components["AttachmentRequest"]["properties"]["report"]
+    assert components["ProblemRequest"]["properties"]["report"]["nullable"] is True
+
+    on = [p for p in paths["/api/me/todo/"]["get"]["parameters"] if p["name"] == "on"][0]
+    assert on["schema"] == {"type": "string", "format": "date"} and on["allowEmptyValue"]  # "on=": today
+    template = {p["name"]: p for p in paths["/api/reports/template/"]["get"]["parameters"]}
+    assert template["unit"]["allowEmptyValue"] and "allowEmptyValue" not in template["month"]  # required
+    area = components["ZoneRequest"]["properties"]["area_km2"]["pattern"]  # nullable: "" is null
+    assert re.fullmatch(area, "") and re.fullmatch(area, "3.5") and not re.fullmatch(money, "")
+    assert components["AttachmentRequest"]["properties"]["file"]["minLength"] == 1
+    progress = {p["name"]: p["schema"] for p in paths["/api/projects/"]["get"]["parameters"]}
+    assert progress["progress_month"] == {"type": "integer", "minimum": 1, "maximum": 12}
+
+    # The headers the answers carry (schemathesis' response_headers_conformance checks them).
+    created = paths["/api/reports/"]["post"]["responses"]["201"]["headers"]
+    assert created["ETag"]["required"] and created["ETag"]["schema"]["pattern"] == '^"[0-9]+"$'
+    assert created["Location"]["schema"] == {"type": "string", "format": "uri"}
+    assert "ETag" in paths["/api/reports/{id}/submit/"]["post"]["responses"]["200"]["headers"]
+    assert "headers" not in paths["/api/reports/{id}/history/"]["get"]["responses"]["200"]  # not the object
+    assert "ETag" not in paths["/api/zones/"]["post"]["responses"]["201"]["headers"]  # zones carry no version
+
+    # Anyone may ask for a token (authentication optional), not revoke one.
+    assert {} in paths["/api/auth/token/"]["post"]["security"]
+    assert {} not in paths["/api/auth/token/"]["delete"]["security"]
+    # A download answers the stored file's own type (it said application/octet-stream, answered application/pdf).
+    download = paths["/api/attachments/{id}/download/"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "image/jpeg", "application/vnd.ms-excel"} <= set(download)
+
+
+def test_json_values_have_the_type_the_schema_gives(api, office, project, unit):
+    """Found by the fuzz's negative mode: DRF read the number -25 as the code "-25", "5" as the id 5,
+    "yes" as true. In a JSON body each value has its schema type; forms and uploads carry text."""
+    api.force_authenticate(office)
+    for body, field in (({"code": -25, "name": "数字编码"}, "code"), ({"code": "z1", "name": "一区", "area_km2": 3.5},
+                                                                   "area_km2")):
+        response = api.post("/api/zones/", body, format="json")
+        assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == [field]
+    response = api.patch(f"/api/projects/{project.pk}/", {"lead_unit": str(unit.pk)}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "lead_unit"
+    response = api.post("/api/years/rollover/", {"year": 2013, "dry_run": "yes"}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "dry_run"
+    assert api.post("/api/zones/", {"code": "z2", "name": "二区", "area_km2": "3.5"}, format="json").status_code == 201
+    assert api.post("/api/zones/", {"code": "z3", "name": "三区", "area_km2": ""}, format="json").json()[
+        "area_km2"] is None
+
+
+def test_creates_link_to_what_can_be_done_with_the_new_object(api, office, unit):
+    """OpenAPI links from each create to the operations on the new object (and to the creates that
+    refer to it); the id they name is the one the 201 answer carries."""
+    api.force_authenticate(office)
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    links = schema["paths"]["/api/projects/"]["post"]["responses"]["201"]["links"]
+    assert links["projects_retrieve"]["parameters"] == {"id": "$response.body#/id"}
+    assert links["projects_reports_list"]["parameters"] == {"project_pk": "$response.body#/id"}
+    assert links["reports_create"]["requestBody"] == {"project": "$response.body#/id"}
+    assert {"projects_destroy", "projects_archive_create", "projects_history_retrieve"} <= set(links)
+    assert all(re.search(r"[\u4e00-\u9fff]", link["description"]) for link in links.values())
+    operation_ids = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    every = [link for item in schema["paths"].values() for op in item.values()
+             for response in op["responses"].values() for link in response.get("links", {}).values()]
+    assert len(every) > 100 and {link["operationId"] for link in every} <= operation_ids
+
+    created = api.post("/api/units/", {"name": "新设单位"}, format="json")
+    assert created.status_code == 201
+    target = schema["paths"]["/api/units/{id}/"]["get"]["operationId"]
+    assert schema["paths"]["/api/units/"]["post"]["responses"]["201"]["links"][target]["parameters"] == {
+        "id": "$response.body#/id"}
+    assert api.get(f"/api/units/{created.json()['id']}/").json()["name"] == "新设单位"

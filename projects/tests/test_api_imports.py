@@ -1,6 +1,7 @@
 """Excel in and out through the API: report template and import, library export and import."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -66,6 +67,23 @@ def test_a_bad_month_is_a_400_on_month(api, reporter):
     response = api.get("/api/reports/template/", {"month": "10/2013"})
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["month"]
+
+
+def test_the_month_is_what_the_schemas_pattern_says(api, reporter, september):
+    """Found by the fuzz (test_fuzz_api.py): the schema said any string; "2013-1" and " 2013-10" were
+    read as months. Now the schema gives the pattern and the API takes exactly what it matches."""
+    from projects.api.imports import MONTH_PATTERN
+
+    api.force_authenticate(reporter)
+    for bad in ("2013-1", " 2013-10", "2013-13", "1999-12", "２０１３-10", "2013-10-01"):
+        assert not re.fullmatch(MONTH_PATTERN, bad)
+        response = api.get("/api/reports/template/", {"month": bad})
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "month", bad
+    assert re.fullmatch(MONTH_PATTERN, "2013-10")
+    assert api.get("/api/reports/template/", {"month": "2013-10"}).status_code == 200
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    month = [p for p in schema["paths"]["/api/reports/template/"]["get"]["parameters"] if p["name"] == "month"][0]
+    assert month["schema"]["pattern"] == MONTH_PATTERN
 
 
 def test_dry_run_stores_nothing_then_the_import_stores(api, reporter, september):

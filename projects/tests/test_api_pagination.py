@@ -64,3 +64,27 @@ def test_the_report_cursor_reads_every_report_of_a_big_year_once(api, world):
         url, pages = body["next"], pages + 1
         assert pages < 50, "the cursor does not advance"
     assert seen == expected and len(seen) > 1300
+
+
+def test_page_size_is_a_whole_number_from_one(api, world):
+    """Found by the fuzz (test_fuzz_api.py): `page_size=false` (or 0, -5, 1.5) was ignored and
+    answered 50 rows, as if a client had not asked. Now: 400 naming page_size; above the maximum,
+    the maximum; empty, the default. The schema says so (minimum 1, allowEmptyValue)."""
+    from projects.models import Unit
+
+    api.force_authenticate(world.users["auditor"])
+    for n in range(3):
+        Unit.objects.create(name=f"单位{n}")
+    total = Unit.objects.filter(is_archived=False).count()
+    for bad in ("false", "0", "-5", "1.5", "²", " 2"):
+        for url in ("/api/units/", "/api/reports/", f"/api/units/{world.unit.pk}/history/"):
+            response = api.get(url, {"page_size": bad})
+            assert response.status_code == 400, (url, bad)
+            assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("page_size", "invalid")]
+    assert len(api.get("/api/units/", {"page_size": 2}).json()["results"]) == 2
+    assert len(api.get("/api/units/", {"page_size": ""}).json()["results"]) == total
+    assert api.get("/api/units/", {"page_size": 10**9}).status_code == 200  # the maximum, 500
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path in ("/api/units/", "/api/reports/", "/api/units/{id}/history/"):
+        size = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "page_size"][0]
+        assert size["schema"]["minimum"] == 1 and size["allowEmptyValue"] is True, path

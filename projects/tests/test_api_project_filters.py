@@ -38,3 +38,33 @@ def test_programme_key_level_alias_and_orderings(api, world):
     assert api.get(reverse("api:project-list"), {"key_level": "county"}).status_code == 400
     response = api.get(reverse("api:project-list"), {"ordering": "secret"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "ordering"
+
+
+def test_boolean_and_integer_filters_refuse_what_they_cannot_read(api, world):
+    """Found by the fuzz (test_fuzz_api.py): `include_archived=-92` or `report_missing=maybe` was read
+    as "not given" and answered the unfiltered list; `year=2013.5` or `1e-308` filtered by a fraction.
+    Now: 400 naming the parameter. true/false/1/0 in any case are read; an empty value is no filter
+    (the browsable API's forms send every field), as the schema says with allowEmptyValue."""
+    api.force_authenticate(world.users["auditor"])
+    world.other_project.is_archived = True
+    world.other_project.save()
+    star, jinjiang = world.project.name, world.other_project.name
+    url = reverse("api:project-list")
+    for bad in ({"include_archived": "-92"}, {"include_archived": "maybe"}, {"plan_year": "2013.5"},
+                {"plan_year": "1e3"}):
+        response = api.get(url, bad)
+        assert response.status_code == 400, bad
+        assert [e["field"] for e in response.json()["errors"]] == list(bad)
+    assert sorted(names(api, include_archived="TRUE")) == sorted([star, jinjiang])
+    assert sorted(names(api, include_archived="1")) == sorted([star, jinjiang])
+    assert names(api, include_archived="0") == names(api, include_archived="") == [star]
+    response = api.get("/api/bulletin-entries/", {"report_missing": "maybe"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "report_missing"
+    assert api.get("/api/annual-plans/", {"year": "2013.5"}).status_code == 400
+    assert api.get("/api/annual-plans/", {"year": "", "project": ""}).status_code == 200
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/projects/"]["get"]["parameters"]}
+    assert parameters["include_archived"]["schema"]["type"] == "boolean"
+    assert parameters["plan_year"]["schema"]["type"] == "integer"
+    assert parameters["include_archived"]["allowEmptyValue"] and parameters["zone"]["allowEmptyValue"]
+    assert "allowEmptyValue" not in parameters["stage"]  # a list of choices: empty is not a choice

@@ -1,6 +1,7 @@
 """The audit trail, optimistic locking and archive rules through the API (projects/api/audit.py)."""
 
 import datetime
+import re
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -133,6 +134,19 @@ def test_history_filters_by_user_and_dates(api, world):
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_history_filters_found_by_fuzzing(api, world):
+    """Found by the fuzz (test_fuzz_api.py): `user` in digits other than ASCII ("²" is a digit to
+    str.isdigit but not to int) answered 500; an empty `user` answered 400 although the schema allows
+    it; an end before the start said code "invalid" like a malformed date."""
+    api.force_authenticate(world.users["auditor"])
+    hist = history_url("project", world.project.pk)
+    response = api.get(hist, {"user": "²"})
+    assert response.status_code == 200 and response.json()["results"] == []  # no such user
+    assert [e["type"] for e in api.get(hist, {"user": ""}).json()["results"]] == ["created"]
+    response = api.get(hist, {"since": "2013-10-06", "until": "2013-10-05"})
+    assert response.json()["errors"][0]["code"] == "date_order"
+
+
 def test_the_history_of_a_deleted_object_stays_reachable(api, world):
     zone = Zone.objects.create(code="gone", name="撤销的园区")
     api.force_authenticate(world.users["office"])
@@ -225,6 +239,23 @@ def test_if_match_must_name_a_version(api, world):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "version"
     assert api.patch(url, {"name_en": "x"}, format="json", HTTP_IF_MATCH="*").status_code == 200
     assert api.patch(url, {"name_en": "y"}, format="json", HTTP_IF_MATCH='W/"1", "2"').status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "３", '"3', "3,", "W/3", ""])
+def test_if_match_takes_ascii_versions_as_the_schema_says(api, world, value):
+    """Found by the fuzz (test_fuzz_api.py): If-Match "²" answered 500 (a digit to str.isdigit, not to
+    int). What is refused is what the schema's pattern for If-Match refuses."""
+    from projects.api.schema import IF_MATCH_PATTERN
+
+    api.force_authenticate(world.users["office"])
+    url = reverse("api:project-detail", args=[world.project.pk])
+    response = api.patch(url, {"name_en": "x"}, format="json", HTTP_IF_MATCH=value)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "If-Match"
+    assert not re.fullmatch(IF_MATCH_PATTERN, value)
+    for n, form in enumerate(('{}', '"{}"', 'W/"{}"', ' "0", "{}" ')):
+        good = form.format(api.get(url)["ETag"].strip('"'))
+        assert re.fullmatch(IF_MATCH_PATTERN, good)
+        assert api.patch(url, {"name_en": f"y{n}"}, format="json", HTTP_IF_MATCH=good).status_code == 200
 
 
 # --- archive instead of delete -----------------------------------------------------------------
