@@ -81,6 +81,9 @@ def invalid(field, message, code="invalid"):
 # --- serializers -------------------------------------------------------------------------------
 
 
+HISTORY_EPOCH = datetime.date(1970, 1, 1)
+
+
 class HistoryQuerySerializer(serializers.Serializer):
     user = serializers.CharField(required=False, allow_blank=True, max_length=150)
     since = serializers.DateField(required=False, input_formats=["iso-8601"])
@@ -271,10 +274,13 @@ class AuditMixin:
         if user:
             by_name = Q(history_user__username=user)
             records = records.filter(by_name | Q(history_user_id=int(user)) if user.isascii() and user.isdigit() else by_name)
-        if params.get("since"):
-            records = records.filter(history_date__gte=start_of(params["since"]))
-        if params.get("until"):
-            records = records.filter(history_date__lt=start_of(params["until"] + datetime.timedelta(days=1)))
+        # Every version was written in the tracker's lifetime: a bound before 1970 or in the last
+        # days of year 9999 is no bound (midnight of 0001-01-01 in UTC+8 is not a datetime at all).
+        since, until = params.get("since"), params.get("until")
+        if since and since > HISTORY_EPOCH:
+            records = records.filter(history_date__gte=start_of(since))
+        if until and until < datetime.date.max - datetime.timedelta(days=2):
+            records = records.filter(history_date__lt=start_of(until + datetime.timedelta(days=1)))
         return records
 
 

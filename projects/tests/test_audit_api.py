@@ -134,6 +134,21 @@ def test_history_filters_by_user_and_dates(api, world):
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_history_dates_at_the_ends_of_the_calendar_are_no_bound(api, world):
+    """Found by the stateful fuzz: since=0001-01-01 answered 500 (midnight of year 1 in UTC+8 is
+    before the first datetime); the calendar's first and last days now mean "no bound"."""
+    api.force_authenticate(world.users["auditor"])
+    hist = history_url("project", world.project.pk)
+    everything = api.get(hist).json()["results"]
+    assert everything
+    for params in ({"since": "0001-01-01"}, {"until": "9999-12-31"}, {"since": "0001-01-01", "until": "9999-12-31"},
+                   {"since": "1969-12-31", "until": "9999-12-30"}):
+        response = api.get(hist, {**params, "page": 1, "page_size": 100})
+        assert response.status_code == 200, (params, response.content)
+        assert response.json()["results"] == everything, params
+    assert api.get(hist, {"until": "0001-01-01"}).json()["results"] == []
+
+
 def test_history_filters_found_by_fuzzing(api, world):
     """Found by the fuzz (test_fuzz_api.py): `user` in digits other than ASCII ("²" is a digit to
     str.isdigit but not to int) answered 500; an empty `user` answered 400 although the schema allows
