@@ -256,6 +256,11 @@ class TrackerAdmin(LibraryRoleMixin, AuditAdminMixin, admin.ModelAdmin):
         annotations = self.get_queryset_annotations()
         if annotations:
             qs = qs.annotate(**annotations)
+            if not qs.query.order_by:
+                # An aggregate annotation groups the rows, and a grouped query does not count the
+                # model's default ordering as an order: the autocomplete pickers' pages would not be
+                # stable (UnorderedObjectListWarning). Name the ordering explicitly.
+                qs = qs.order_by(*(self.model._meta.ordering or ["pk"]))
         if self.list_prefetch_related:
             qs = qs.prefetch_related(*self.list_prefetch_related)
         return qs

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -83,6 +84,8 @@ class UnitAdmin(HistoryAdmin):
     list_filter = ("kind", "is_archived")
     search_fields = ("name", "name_en")
     list_select_related = ("parent",)
+    # A group robot's webhook (企业微信, 钉钉) is https; a URL typed without a scheme gets it.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     autocomplete_fields = ("parent",)
     inlines = [SourceInline]
 
