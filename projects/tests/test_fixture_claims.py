@@ -241,6 +241,21 @@ def test_english_names_write_jie_as_street():
             assert "Street" in name_en and not re.search(r"[a-z]jie\b", name_en, re.IGNORECASE), (name, name_en)
 
 
+def test_english_names_write_a_proper_name_one_way():
+    """A zone's English name is written as the zone writes it wherever it appears (Featured Commercial
+    District, Demonstration Zone: title case, also at the head of a programme's name), and an estate's
+    name is pinyin everywhere (锦江·现代城 is Jinjiang Xiandaicheng, as 花和院 is Huaheyuan)."""
+    objects = facts_of("project") + facts_of("unit") + facts_of("zone") + facts_of("programme")
+    proper = [obj["fields"]["name_en"].removeprefix("Jiaozuo ") for obj in facts_of("zone")]
+    for obj in objects:
+        name_en = obj["fields"]["name_en"]
+        for zone in proper:
+            if zone.lower() in name_en.lower():
+                assert zone in name_en, (name_en, zone)
+        if "现代城" in obj["fields"]["name"]:
+            assert "Xiandaicheng" in name_en and "Modern City" not in name_en, name_en
+
+
 def test_every_figure_of_a_description_is_in_the_records_quotes(facts):
     """Generated texts carry no unit slips or invented figures: each number with a unit (亿, 万, 平方, 亩,
     户, 个, %, 套 …) in a description of facts.json is in the quotes stored for that record."""
