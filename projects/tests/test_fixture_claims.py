@@ -204,7 +204,8 @@ def test_the_figures_the_issue_asked_for_are_in_the_library(facts):
     assert stages["治安防控数字化指挥中心"] == "preparation"
     assert stages["万基商会大厦"] == "completed"
     assert stages["电子商务产业园"] == "continuing"
-    assert stages["寨卜昌明清古民居保护开发"] == "reserve"
+    assert stages["寨卜昌明清古民居保护开发"] == "new"  # 启动…保护开发: a start set for 2014, like 117
+    assert stages["民生街、胜利街、原棉一家属院城市棚户区改造"] == "preparation"  # surveyed, plans being drawn
     assert stages["中州南路、河朱线大修工程"] == stages["老牛河社区城中村改造"] == stages["上白作社区城中村改造"] == "new"
     counts = {f["code"]: f["reported_project_count"] or f["planned_project_count"] for f in facts["programme"].values()}
     assert (counts["over-100m-building-2013"], counts["over-100m-attracted-2013"]) == (48, 26)
