@@ -2,9 +2,13 @@
 committed nginx example is what nginx_config writes, the Compose file is valid YAML with nginx, two
 application containers and PostgreSQL, and requirements.lock pins and hashes every package."""
 
+import json
+import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +71,100 @@ def test_nginx_accepts_the_tls_example(tmp_path):
                              str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+NGINX = pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                           reason="nginx is not installed (dev.py test installs it as root)")
+
+
+class Silent:
+    """A loopback port that accepts connections (the kernel's backlog) and never answers."""
+
+    def __enter__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def wait_for_port(port, proc, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "nginx exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nginx does not listen on {port}")
+
+
+@NGINX
+def test_nginx_answers_its_own_413_502_and_504_in_the_trackers_shapes_with_the_request_id(tmp_path, settings):
+    """The real nginx with nginx_config's site: a body over client_max_body_size (413), no server
+    answering (502), a server that never answers (504, proxy_read_timeout shortened to 1 s): the
+    API's JSON error body under /api/, a page like the application's elsewhere, in Chinese or (when
+    asked) English, each with the request id of the X-Request-ID header and nginx's access log."""
+    from projects.management.commands.nginx_config import render
+    from projects.tests import stack
+
+    settings.TRACKER_MAX_UPLOAD_BYTES = 64 * 1024
+    refused, front = stack.free_port(), stack.free_port()  # nothing listens on `refused`
+    with Silent() as silent:
+        site = render(upstreams=[f"127.0.0.1:{refused}"], listen=f"127.0.0.1:{front}",
+                      access_log=str(tmp_path / "access.log"))
+        assert site.count("proxy_read_timeout 75s;") == 1
+        slow = "".join(f"location {prefix} {{ proxy_pass http://127.0.0.1:{silent.port}; }}\n    "
+                       for prefix in ("/api/slow/", "/admin/slow/"))
+        site = site.replace("proxy_read_timeout 75s;", "proxy_read_timeout 1s;").replace(
+            "location / {", slow + "location / {")
+        conf = stack.nginx_conf(tmp_path, site)
+        with stack.process([stack.nginx_binary(), "-c", conf, "-p", tmp_path, "-e", tmp_path / "error.log"],
+                           dict(os.environ), tmp_path / "nginx.out") as nginx:
+            wait_for_port(front, nginx)
+            big = b"x" * (600 * 1024)  # over 64 KiB + the 512 KiB envelope
+            answers = {
+                "413 api": stack.request(front, "POST", "/api/reports/import/", body=big,
+                                         headers={"Content-Type": "application/octet-stream"}),
+                "413 page": stack.request(front, "POST", "/admin/projects/monthlyreport/import/", body=big,
+                                          headers={"X-Request-ID": "client-413-page-1"}),
+                "413 page en": stack.request(front, "POST", "/admin/", body=big,
+                                             headers={"Accept-Language": "en-US,en;q=0.9"}),
+                "502 api": stack.request(front, "GET", "/api/health/", headers={"X-Request-ID": "client-502-api-1"}),
+                "502 page": stack.request(front, "GET", "/admin/"),
+                "504 api": stack.request(front, "GET", "/api/slow/", headers={"Accept-Language": "en"}),
+                "504 page": stack.request(front, "GET", "/admin/slow/"),
+            }
+    for name, (status, headers, body, _) in answers.items():
+        assert status == int(name[:3]), (name, status, body[:300])
+        request_id = headers["x-request-id"]
+        if name in ("413 page", "502 api"):
+            assert request_id.startswith("client-"), name  # the client's valid id is kept
+        if "api" in name:
+            assert headers["content-type"] == "application/json", name
+            error = json.loads(body)
+            assert set(error) == {"status", "code", "detail", "errors", "request_id"}, name
+            assert (error["status"], error["errors"], error["request_id"]) == (status, [], request_id), name
+        else:
+            assert headers["content-type"] == "text/html; charset=utf-8", name
+            page = body.decode()
+            assert f'<code class="request-id">{request_id}</code>' in page, name
+    assert json.loads(answers["413 api"][2])["code"] == "too_large"
+    assert "请求体过大" in json.loads(answers["413 api"][2])["detail"]
+    assert "请求过大 (413)" in answers["413 page"][2].decode() and "64.0" in answers["413 page"][2].decode()
+    assert "Request too large (413)" in answers["413 page en"][2].decode()
+    assert json.loads(answers["502 api"][2])["code"] == "bad_gateway"
+    assert "服务暂时不可用 (502)" in answers["502 page"][2].decode()
+    assert json.loads(answers["504 api"][2])["code"] == "gateway_timeout"
+    assert json.loads(answers["504 api"][2])["detail"].startswith("The application server did not answer in time")
+    assert "服务器响应超时 (504)" in answers["504 page"][2].decode()
+    logged = {line["request_id"]: line["status"] for line in
+              map(json.loads, (tmp_path / "access.log").read_text().splitlines())}
+    assert {answer[1]["x-request-id"]: answer[0] for answer in answers.values()} == logged
 
 
 def test_the_compose_file_runs_nginx_two_app_containers_and_postgresql_after_the_release_step():
