@@ -41,9 +41,12 @@ def test_the_committed_nginx_example_is_what_nginx_config_writes(capsys, setting
     assert text == (DEPLOY / "nginx" / "tracker.conf").read_text()
     assert "client_max_body_size 10752k;" in text  # 10 MiB + 512 KiB of multipart envelope
     assert "proxy_request_buffering on;" in text and "ssl_certificate /etc/ssl/tracker/fullchain.pem;" in text
-    call_command("nginx_config", "--upstream", "app1:8000", "--upstream", "app2:8000", "--listen", "80",
-                 "--access-log", "/var/log/nginx/tracker.access.log")
-    assert capsys.readouterr().out == (DEPLOY / "docker" / "nginx.conf").read_text()
+    call_command("nginx_config", "--upstream", "app1:8000", "--upstream", "app2:8000", "--no-ipv6",
+                 "--tls-cert", "/etc/nginx/certs/fullchain.pem", "--tls-key", "/etc/nginx/certs/privkey.pem",
+                 "--access-log", "/dev/stdout")
+    compose = capsys.readouterr().out
+    assert compose == (DEPLOY / "docker" / "nginx.conf").read_text()
+    assert "listen 443 ssl http2;" in compose and "[::]" not in compose
 
 
 def test_the_body_size_follows_the_upload_limit(capsys, settings):
@@ -176,7 +179,14 @@ def test_the_compose_file_runs_nginx_two_app_containers_and_postgresql_after_the
         assert services[app]["depends_on"]["release"]["condition"] == "service_completed_successfully"
         assert services[app]["command"][:3] == ["python3", "dev.py", "serve"]
     assert services["release"]["command"] == ["python3", "dev.py", "release"]
-    assert services["nginx"]["ports"] == ["80:80"]
+    # HTTPS: production settings redirect plain HTTP and send cookies over HTTPS only.
+    assert services["nginx"]["ports"] == ["80:80", "443:443"]
+    assert "./certs:/etc/nginx/certs:ro" in services["nginx"]["volumes"]
+    assert "./nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]
+    nginx = (DEPLOY / "docker" / "nginx.conf").read_text()
+    assert "ssl_certificate /etc/nginx/certs/fullchain.pem;" in nginx
+    assert "ssl_certificate_key /etc/nginx/certs/privkey.pem;" in nginx
+    assert "server app1:8000" in nginx and "server app2:8000" in nginx
     assert (DEPLOY / "docker" / "Dockerfile").is_file()
 
 
