@@ -190,6 +190,35 @@ def test_the_compose_file_runs_nginx_two_app_containers_and_postgresql_after_the
     assert (DEPLOY / "docker" / "Dockerfile").is_file()
 
 
+def test_every_compose_volume_is_mounted_and_the_app_containers_keep_media_logs_and_backups_on_volumes():
+    """Uploads written by app1 are read by app2 and survive a rebuild: the media root of every
+    container of the application image is the named volume "media" (likewise logs and backups), and
+    the image makes those directories for the tracker user (a new volume copies their owner)."""
+    compose = yaml.safe_load((DEPLOY / "docker" / "compose.yaml").read_text())
+    services = compose["services"]
+    named = {}
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            if not source.startswith((".", "/")):
+                named.setdefault(source, set()).add((name, target))
+    assert set(compose["volumes"]) == set(named), "a declared volume no service mounts, or an undeclared one"
+    dockerfile = (DEPLOY / "docker" / "Dockerfile").read_text()
+    app_services = [name for name, service in services.items() if service.get("image") == "tracker:latest"]
+    assert {"release", "app1", "app2"} <= set(app_services)
+    for name in app_services:
+        environment = services[name]["environment"]
+        for volume, setting in (("media", "TRACKER_MEDIA_ROOT"), ("logs", "TRACKER_LOG_DIR"),
+                                ("backups", "TRACKER_BACKUP_DIR")):
+            assert (name, environment[setting]) in named[volume], (name, setting, environment[setting])
+    for setting in ("TRACKER_MEDIA_ROOT", "TRACKER_LOG_DIR", "TRACKER_BACKUP_DIR"):
+        directory = services["app1"]["environment"][setting]
+        made = re.search(r"mkdir -p ([^\n&]+)", dockerfile).group(1).split()
+        owned = re.search(r"chown -R tracker:tracker ([^\n&]+)", dockerfile).group(1).split()
+        assert directory in made and any(directory.startswith(path) for path in owned), directory
+    assert named["pgdata"] == {("db", "/var/lib/postgresql/data")}
+
+
 def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timers_run_their_commands():
     units = DEPLOY / "systemd"
     app = (units / "tracker@.service").read_text()
