@@ -219,6 +219,71 @@ def test_every_compose_volume_is_mounted_and_the_app_containers_keep_media_logs_
     assert named["pgdata"] == {("db", "/var/lib/postgresql/data")}
 
 
+def dockerignore_regex(pattern):
+    """A .dockerignore pattern (Go's filepath.Match with **) as a regular expression."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def docker_context_excludes(path):
+    """True when `docker build` leaves `path` (relative to the repository root) out of the context:
+    the last pattern matching it or one of its folders decides; "!" patterns take it back in."""
+    excluded = False
+    parts = path.split("/")
+    for line in (ROOT / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        regex = dockerignore_regex(line.lstrip("!").strip("/"))
+        if any(regex.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+            excluded = not negate
+    return excluded
+
+
+SECRET_OR_RUNTIME = [".env", "deploy/docker/.env", "deploy/.env", "deploy/docker/.env.prod", "deploy/docker/certs/privkey.pem",
+                     "deploy/docker/certs/fullchain.pem", "media/attachments/2024/photo.jpg", "backups/tracker-1.dump",
+                     "logs/tracker.log", "staticfiles/staticfiles.json", "db.sqlite3", "db.sqlite3-wal",
+                     ".staticfiles.lock", "wheelhouse/django.whl", "artifacts/deploy/stack-load.json",
+                     ".venv/bin/python", ".git/config"]
+
+
+def test_the_image_gets_no_secrets_and_no_runtime_files():
+    """The build context is the repository root: a filled-in .env (Compose's deploy/docker/.env), TLS
+    keys, uploads, backups, logs and databases of a site run from the checkout stay out of the image."""
+    for path in SECRET_OR_RUNTIME:
+        assert docker_context_excludes(path), path
+    for path in ["manage.py", "dev.py", "requirements.lock", "deploy/.env.example", "deploy/docker/nginx.conf",
+                 "projects/media.py", "projects/media_backup.py", "projects/backup.py", "tracker/logs.py",
+                 "projects/templates/projects/lockout.html", "tracker/templates/error_page.html"]:
+        assert not docker_context_excludes(path), path
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if tracked.returncode == 0:  # nothing the repository holds is left out of the image but bench figures
+        assert [path for path in tracked.stdout.splitlines()
+                if docker_context_excludes(path) and not path.startswith("bench/results/")] == []
+
+
+def test_git_ignores_the_compose_settings_file_and_certificates():
+    if subprocess.run(["git", "rev-parse"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    for path in ["deploy/docker/.env", ".env", "deploy/docker/certs/privkey.pem", "media/attachments/x.jpg",
+                 "backups/tracker-1.dump", "staticfiles/x.css", "db.sqlite3"]:
+        checked = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
+        assert checked.returncode == 0, f"git does not ignore {path}"
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", "deploy/.env.example"], cwd=ROOT).returncode == 1
+
+
 def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timers_run_their_commands():
     units = DEPLOY / "systemd"
     app = (units / "tracker@.service").read_text()
