@@ -295,6 +295,40 @@ def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timer
         assert "OnCalendar=" in (units / f"tracker-{name}.timer").read_text()
 
 
+def unit_settings(path):
+    """{key: [values]} of a systemd unit file (keys may repeat)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", ";", "[")):
+            key, _, value = line.partition("=")
+            values.setdefault(key.strip(), []).append(value.strip())
+    return values
+
+
+def test_the_systemd_units_make_the_log_folder_for_the_tracker_user_and_start_without_optional_paths():
+    """Every unit runs as tracker and imports the settings, which need TRACKER_LOG_DIR writable:
+    systemd makes /var/log/tracker for User= (LogsDirectory=tracker). ReadWritePaths that are
+    missing must not stop a unit ("-"). The backup folder's install step is in both halves of the docs."""
+    env_example = (DEPLOY / ".env.example").read_text()
+    log_dir = re.search(r"^TRACKER_LOG_DIR=(.*)$", env_example, re.M).group(1)
+    backup_dir = re.search(r"^TRACKER_BACKUP_DIR=(.*)$", env_example, re.M).group(1)
+    services = sorted((DEPLOY / "systemd").glob("*.service"))
+    assert len(services) == 5
+    for path in services:
+        unit = unit_settings(path)
+        assert unit["User"] == ["tracker"] and unit["Group"] == ["tracker"], path.name
+        assert unit["LogsDirectory"] == ["tracker"] and f"/var/log/{unit['LogsDirectory'][0]}" == log_dir, path.name
+        for paths in unit.get("ReadWritePaths", []):
+            assert all(entry.startswith("-") for entry in paths.split()), (path.name, paths)
+    assert "ReadWritePaths" in unit_settings(DEPLOY / "systemd" / "tracker@.service")
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    chinese, english = docs.split("## English")
+    for half in (chinese, english):
+        assert f"install -d -o tracker -g tracker -m 700 {backup_dir}" in half
+        assert "LogsDirectory=tracker" in half
+
+
 # --- offline install ------------------------------------------------------------------------------
 
 def lock_entries():
