@@ -201,4 +201,8 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
-    commands[sys.argv[1]](sys.argv[2:])
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        # The command printed why it failed (e.g. a setting to fix); dev.py's traceback adds nothing.
+        sys.exit(exc.returncode)
