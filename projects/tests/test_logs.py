@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
@@ -220,6 +221,65 @@ def test_a_role_change_in_the_admin_names_the_office_user_who_made_it(
     assert (event["actor"], event["account"], event["old_role"], event["new_role"]) == ("office", "auditor",
                                                                                         "auditor", "leader")
     assert (event["request_id"], event["client_ip"]) == ("req-admin-role", "10.4.4.4")
+
+
+def test_removing_a_role_and_deleting_an_account_are_audit_events(db, log_lines, django_capture_on_commit_callbacks):
+    """Taking a role away (deleting the profile) and deleting an account are as much a change of who
+    may do what as giving one: each is an event, written when the deletion commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = make_user("li", Role.AUDITOR)
+        gone = make_user("wang", Role.OFFICE)
+    assert audit(log_lines(), "role.removed") == [] and audit(log_lines(), "user.deleted") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        Profile.objects.get(user=kept).delete()
+    [removed] = audit(log_lines(), "role.removed")
+    assert (removed["account"], removed["old_role"], removed["old_unit_id"], removed["account_deleted"]) == (
+        "li", "auditor", None, False)
+    assert get_user_model().objects.filter(username="li").exists()  # the account stays, without a role
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gone.delete()  # the profile goes with the account
+    removed = audit(log_lines(), "role.removed")[1]
+    assert (removed["account"], removed["old_role"], removed["account_deleted"]) == ("wang", "office", True)
+    [deleted] = audit(log_lines(), "user.deleted")
+    assert (deleted["account"], deleted["old"]) == ("wang", {"is_superuser": False, "is_staff": True,
+                                                              "is_active": True})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                get_user_model().objects.filter(username="li").delete()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert len(audit(log_lines(), "user.deleted")) == 1  # a deletion rolled back is not logged
+
+
+def test_deleting_a_profile_and_an_account_in_the_admin_names_who_did_it(
+        db, office, auditor, reporter, log_lines, django_capture_on_commit_callbacks):
+    get_user_model().objects.filter(pk=office.pk).update(is_superuser=True)
+    client = Client()
+    client.force_login(office)
+    profile = Profile.objects.get(user=auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:projects_profile_delete", args=[profile.pk]), {"post": "yes"},
+                               HTTP_X_REQUEST_ID="req-admin-unrole", REMOTE_ADDR="10.4.4.5")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [event] = audit(log_lines(), "role.removed")
+    assert (event["actor"], event["account"], event["old_role"], event["account_deleted"]) == (
+        "office", "auditor", "auditor", False)
+    assert (event["request_id"], event["client_ip"]) == ("req-admin-unrole", "10.4.4.5")
+
+    unit_id = Profile.objects.get(user=reporter).unit_id
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:auth_user_delete", args=[reporter.pk]), {"post": "yes"},
+                               HTTP_X_REQUEST_ID="req-admin-deluser")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [deleted] = audit(log_lines(), "user.deleted")
+    assert (deleted["actor"], deleted["account"], deleted["request_id"]) == ("office", "reporter", "req-admin-deluser")
+    removed = audit(log_lines(), "role.removed")[1]
+    assert (removed["account"], removed["old_role"], removed["old_unit_id"], removed["account_deleted"]) == (
+        "reporter", "reporter", unit_id, True)
 
 
 # --- files and retention ------------------------------------------------------------------------
