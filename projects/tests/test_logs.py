@@ -95,6 +95,37 @@ def test_the_html_404_page_names_the_request_id(db):
     assert '<code class="request-id">req-404-abcdef</code>' in body
 
 
+def test_a_csrf_failure_is_the_trackers_403_page_with_the_request_id(db):
+    """A form posted without its CSRF token (an expired page, cookies off): Django's CSRF view
+    renders 403_csrf.html, the tracker's error page in the user's language with the request id."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"},
+                           HTTP_X_REQUEST_ID="req-csrf-403-1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403 and response["X-Request-ID"] == "req-csrf-403-1"
+    body = response.content.decode()
+    assert "无权访问 (403)" in body and "表单校验未通过" in body and "允许本网站使用 Cookie" in body
+    assert '<code class="request-id">req-csrf-403-1</code>' in body
+    assert "CSRF verification failed" not in body  # not Django's own page
+
+    client.get(reverse("admin:login"))  # the CSRF cookie is set; the token is still missing
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"},
+                           HTTP_X_REQUEST_ID="req-csrf-403-2", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 403 and "The form could not be verified" in body and "allow cookies" in body
+    assert '<code class="request-id">req-csrf-403-2</code>' in body
+
+
+def test_the_admin_lockout_page_names_the_request_id(settings, office):
+    settings.AXES_FAILURE_LIMIT = 2
+    client = Client()
+    for attempt in range(3):
+        response = client.post(reverse("admin:login"), {"username": "office", "password": "wrong"},
+                               HTTP_X_REQUEST_ID=f"req-lockout-{attempt:04d}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 429 and response["X-Request-ID"] == "req-lockout-0002"
+    body = response.content.decode()
+    assert "已被锁定" in body and '<code class="request-id">req-lockout-0002</code>' in body
+
+
 def broken_view(request):
     raise RuntimeError("boom")
 
