@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -68,7 +69,7 @@ def test_nginx_accepts_the_tls_example(tmp_path):
     site = ((DEPLOY / "nginx" / "tracker.conf").read_text()
             .replace("/etc/ssl/tracker/fullchain.pem", str(tmp_path / "cert.pem"))
             .replace("/etc/ssl/tracker/privkey.pem", str(tmp_path / "key.pem"))
-            .replace("/var/log/nginx/tracker.access.log", str(tmp_path / "access.log")))
+            .replace("/var/log/nginx/tracker/access.log", str(tmp_path / "access.log")))
     conf = nginx_conf(tmp_path, site)
     result = subprocess.run([nginx_binary(), "-t", "-c", str(conf), "-p", str(tmp_path), "-e",
                              str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
@@ -293,6 +294,100 @@ def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timer
                           ("clearsessions", "manage.py clearsessions")):
         assert command in (units / f"tracker-{name}.service").read_text()
         assert "OnCalendar=" in (units / f"tracker-{name}.timer").read_text()
+
+
+# The rotation of /var/log/nginx/*.log that Debian's nginx package installs (/etc/logrotate.d/nginx).
+DEBIAN_NGINX_LOGROTATE = """/var/log/nginx/*.log {
+    daily
+    missingok
+    rotate 14
+    compress
+    delaycompress
+    notifempty
+    sharedscripts
+}
+"""
+
+
+def logrotate_stanzas(text):
+    """[(path patterns, {directive: argument})] of a logrotate configuration (no nesting but scripts)."""
+    stanzas, body = [], None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if body is None and line.endswith("{"):
+            patterns, body, script = line[:-1].split(), {}, False
+        elif line in ("postrotate", "prerotate"):
+            script = True
+        elif line == "endscript":
+            script = False
+        elif line == "}":
+            stanzas.append((patterns, body))
+            body = None
+        elif not script:
+            directive, _, argument = line.partition(" ")
+            body[directive] = argument
+    return stanzas
+
+
+def test_logrotate_keeps_the_trackers_nginx_log_180_days_apart_from_debians_rotation(tmp_path):
+    """deploy/logrotate/tracker keeps nginx's access log of the tracker as long as the application
+    keeps its logs (TRACKER_LOG_RETENTION_DAYS, 180 days), on a path Debian's own nginx rotation
+    (14 days) does not take, and leaves the application's files (it rotates them) alone. With
+    logrotate installed: both configurations together raise no conflict, and a forced rotation
+    rotates the file and signals nginx (a stand-in process) to reopen it."""
+    from pathlib import PurePosixPath
+
+    from projects.management.commands.nginx_config import render
+
+    config = (DEPLOY / "logrotate" / "tracker").read_text()
+    [(patterns, directives)] = logrotate_stanzas(config)
+    retention = int(re.search(r"^TRACKER_LOG_RETENTION_DAYS=(\d+)$", (DEPLOY / ".env.example").read_text(),
+                              re.M).group(1))
+    assert retention == 180 and "daily" in directives
+    assert int(directives["rotate"]) == retention and int(directives["maxage"]) == retention
+    access_log = re.search(r"access_log (\S+) tracker_json;", render(upstreams=["127.0.0.1:8000"])).group(1)
+    assert access_log == "/var/log/nginx/tracker/access.log"
+    assert "access_log /var/log/nginx/tracker/access.log tracker_json;" in (DEPLOY / "nginx" / "tracker.conf").read_text()
+    assert any(PurePosixPath(access_log).match(pattern) for pattern in patterns)
+    assert not PurePosixPath(access_log).match("/var/log/nginx/*.log")  # not Debian's 14 days
+    for name in ("tracker.log", "audit.log"):
+        assert not any(PurePosixPath(f"/var/log/tracker/{name}").match(pattern) for pattern in patterns)
+    for half in (ROOT / "docs" / "deploy.md").read_text().split("## English"):
+        assert "cp deploy/logrotate/tracker /etc/logrotate.d/tracker" in half
+        assert "install -d /var/log/nginx/tracker" in half
+
+    logrotate = shutil.which("logrotate") or ("/usr/sbin/logrotate" if Path("/usr/sbin/logrotate").exists() else None)
+    if logrotate is None:
+        pytest.skip("logrotate is not installed: the configuration was checked as text only")
+    logs = tmp_path / "log"
+    (logs / "nginx" / "tracker").mkdir(parents=True)
+    (logs / "nginx" / "access.log").write_text("debian\n")
+    (logs / "nginx" / "tracker" / "access.log").write_text('{"request_id":"abc"}\n')
+    ours = tmp_path / "tracker.conf"
+    ours.write_text(config.replace("/var/log/", f"{logs}/").replace("/run/nginx.pid", str(tmp_path / "nginx.pid")))
+    debian = tmp_path / "nginx.conf"
+    debian.write_text(DEBIAN_NGINX_LOGROTATE.replace("/var/log/", f"{logs}/"))
+    for path in (ours, debian, tmp_path):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    both = subprocess.run([logrotate, "-d", "-s", str(tmp_path / "state"), str(debian), str(ours)],
+                          capture_output=True, text=True, timeout=60)
+    assert both.returncode == 0 and "duplicate" not in both.stderr + both.stdout, both.stderr
+
+    nginx_stand_in = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "nginx.pid").write_text(f"{nginx_stand_in.pid}\n")
+        rotated = subprocess.run([logrotate, "-f", "-s", str(tmp_path / "state"), str(ours)],
+                                 capture_output=True, text=True, timeout=60)
+        assert rotated.returncode == 0, rotated.stderr
+        assert nginx_stand_in.wait(timeout=10) == -signal.SIGUSR1  # told to reopen its logs
+    finally:
+        if nginx_stand_in.poll() is None:
+            nginx_stand_in.kill()
+    [kept] = [path for path in (logs / "nginx" / "tracker").iterdir() if path.name.startswith("access.log-")]
+    assert kept.read_text() == '{"request_id":"abc"}\n'  # delaycompress: yesterday's stays readable
+    assert (logs / "nginx" / "access.log").read_text() == "debian\n"  # Debian's file is not ours to rotate
 
 
 def unit_settings(path):

@@ -78,6 +78,9 @@ def test_release_then_serve_in_production_mode_answers_through_gunicorn(tmp_path
     served = [line for line in lines if line.get("logger") == "tracker.request" and line["path"] == "/admin/login/"]
     assert served and served[0]["request_id"] == "serve-test-0001" and served[0]["status"] == 200
     assert "Listening at: http://127.0.0.1:" in output
+    # gunicorn's own lines are JSON lines like the application's (tracker/gunicorn-logging.json)
+    assert any(line.get("logger") == "gunicorn.error" and line["message"].startswith("Listening at: http://127.0.0.1:")
+               for line in lines)
 
 
 # --- Docker Compose's nginx (HTTPS) in front of two servers ----------------------------------------

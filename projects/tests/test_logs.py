@@ -341,3 +341,35 @@ def test_a_command_writes_audit_json_lines_to_the_log_dir_with_the_default_reten
     # stderr has the same event as a JSON line
     assert any(json.loads(text).get("event") == "backup.created" for text in result.stderr.splitlines()
                if text.startswith("{"))
+
+
+def test_gunicorns_own_lines_are_json_like_the_applications(tmp_path):
+    """`serve` starts gunicorn with tracker/gunicorn-logging.json: its start, worker and error lines
+    are JSON lines on stderr (logger gunicorn.error, exceptions as one escaped field), set up the way
+    gunicorn's Logger sets up --log-config-json; its access log stays off (the application and nginx
+    keep their own)."""
+    from dev import GUNICORN_LOGGING, serve_command
+
+    command = serve_command("127.0.0.1:8001", 2)
+    assert command[command.index("--log-config-json") + 1] == str(GUNICORN_LOGGING) and GUNICORN_LOGGING.is_file()
+    code = (
+        "from gunicorn.config import Config\n"
+        "from gunicorn.glogging import Logger\n"
+        "cfg = Config()\n"
+        f"cfg.set('logconfig_json', {str(GUNICORN_LOGGING)!r})\n"
+        "log = Logger(cfg)\n"
+        "log.info('Listening at: %s (%s)', 'http://127.0.0.1:8001', 42)\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    log.exception('Error handling request /x')\n"
+        "log.access_log.info('GET / 200')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(line["logger"], line["level"], line["message"]) for line in lines] == [
+        ("gunicorn.error", "INFO", "Listening at: http://127.0.0.1:8001 (42)"),
+        ("gunicorn.error", "ERROR", "Error handling request /x")]
+    assert "ZeroDivisionError" in lines[1]["exc_info"] and "time" in lines[0]

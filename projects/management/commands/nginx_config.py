@@ -140,7 +140,7 @@ map "$status:$tracker_error_lang" $tracker_error_html {{
 """
 
 PROXY = """\
-    access_log {access_log} tracker_json;
+{access_log_note}    access_log {access_log} tracker_json;
 
     # gunicorn's sync workers serve one request at a time: nginx reads the whole request (headers
     # and body) before passing it on and takes the whole response, so a slow or idle client holds
@@ -231,11 +231,15 @@ server {{
 
 
 def render(*, upstreams, server_name="_", tls_cert=None, tls_key=None, listen="80",
-           access_log="/var/log/nginx/tracker.access.log", ipv6=True):
+           access_log="/var/log/nginx/tracker/access.log", ipv6=True):
     if not upstreams:
         raise ValueError("at least one upstream server")
     servers = "\n".join(f"    server {address} max_fails=3 fail_timeout=10s;" for address in upstreams)
-    proxy = PROXY.format(access_log=access_log, upload_bytes=settings.TRACKER_MAX_UPLOAD_BYTES,
+    note = ""
+    if access_log.startswith("/var/log/nginx/tracker/"):
+        note = ("    # Its own folder, made at install (install -d /var/log/nginx/tracker), kept 180 days by\n"
+                "    # deploy/logrotate/tracker (Debian's nginx rotation of /var/log/nginx/*.log keeps 14).\n")
+    proxy = PROXY.format(access_log=access_log, access_log_note=note, upload_bytes=settings.TRACKER_MAX_UPLOAD_BYTES,
                          body_size=body_size_limit())
     error_json, error_html = error_maps()
     text = HTTP_CONTEXT.format(servers=servers, error_json=error_json, error_html=error_html)
@@ -258,7 +262,7 @@ class Command(BaseCommand):
         parser.add_argument("--tls-cert", help="Certificate chain (PEM); with --tls-key: HTTPS on 443, 80 redirects.")
         parser.add_argument("--tls-key")
         parser.add_argument("--listen", default="80", help="Without TLS: nginx's listen argument (default 80).")
-        parser.add_argument("--access-log", default="/var/log/nginx/tracker.access.log")
+        parser.add_argument("--access-log", default="/var/log/nginx/tracker/access.log")
         parser.add_argument("--no-ipv6", action="store_true",
                             help="With TLS: listen on IPv4 only (containers, hosts with IPv6 switched off).")
 
