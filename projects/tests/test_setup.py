@@ -95,3 +95,23 @@ def test_log_files_left_by_another_user_are_named(tmp_path, monkeypatch):
                         else real_access(path, mode))
     assert unusable_directory(tmp_path / "new", files=LOG_FILES) == (
         "tracker.log in it belongs to another user (a command run as root?)")
+
+
+def test_the_release_step_keeps_its_lock_inside_static_root(tmp_path, settings):
+    """collectstatic's lock is a file in STATIC_ROOT: nothing is left beside it (in the checkout: no
+    untracked .staticfiles.lock), and a second release waits for the first."""
+    import fcntl
+
+    from projects.management.commands.release import LOCK, static_lock
+
+    settings.STATIC_ROOT = tmp_path / "site" / "staticfiles"
+    with static_lock():
+        assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["staticfiles"]
+        assert (tmp_path / "site" / "staticfiles" / LOCK).is_file()
+        with open(tmp_path / "site" / "staticfiles" / LOCK) as other:  # another process's attempt
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                raise AssertionError("the lock was free while held")
+            except BlockingIOError:
+                pass
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["staticfiles"]
