@@ -2,6 +2,7 @@
 committed nginx example is what nginx_config writes, the Compose file is valid YAML with nginx, two
 application containers and PostgreSQL, and requirements.lock pins and hashes every package."""
 
+import datetime
 import json
 import os
 import re
@@ -174,7 +175,7 @@ def test_nginx_answers_its_own_413_502_and_504_in_the_trackers_shapes_with_the_r
 def test_the_compose_file_runs_nginx_two_app_containers_and_postgresql_after_the_release_step():
     compose = yaml.safe_load((DEPLOY / "docker" / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "release", "app1", "app2", "nginx"}
+    assert set(services) == {"db", "release", "app1", "app2", "scheduler", "nginx"}
     assert services["db"]["image"].startswith("postgres:")
     for app in ("app1", "app2"):
         assert services[app]["depends_on"]["release"]["condition"] == "service_completed_successfully"
@@ -206,7 +207,7 @@ def test_every_compose_volume_is_mounted_and_the_app_containers_keep_media_logs_
     assert set(compose["volumes"]) == set(named), "a declared volume no service mounts, or an undeclared one"
     dockerfile = (DEPLOY / "docker" / "Dockerfile").read_text()
     app_services = [name for name, service in services.items() if service.get("image") == "tracker:latest"]
-    assert {"release", "app1", "app2"} <= set(app_services)
+    assert {"release", "app1", "app2", "scheduler"} <= set(app_services)
     for name in app_services:
         environment = services[name]["environment"]
         for volume, setting in (("media", "TRACKER_MEDIA_ROOT"), ("logs", "TRACKER_LOG_DIR"),
@@ -283,6 +284,80 @@ def test_git_ignores_the_compose_settings_file_and_certificates():
         checked = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
         assert checked.returncode == 0, f"git does not ignore {path}"
     assert subprocess.run(["git", "check-ignore", "-q", "--no-index", "deploy/.env.example"], cwd=ROOT).returncode == 1
+
+
+def test_compose_runs_the_daily_jobs_of_the_systemd_timers_at_the_same_times():
+    """Compose has no timers: its scheduler service runs manage.py run_schedule, whose jobs are the
+    commands and times of deploy/systemd/tracker-*.timer and their services."""
+    from projects.management.commands.run_schedule import JOBS
+
+    timers = {}
+    for timer in (DEPLOY / "systemd").glob("tracker-*.timer"):
+        calendar = re.search(r"^OnCalendar=\*-\*-\* (\d\d):(\d\d):00$", timer.read_text(), re.M)
+        service = (DEPLOY / "systemd" / timer.name.replace(".timer", ".service")).read_text()
+        command = re.search(r"^ExecStart=\S+ manage\.py (.+)$", service, re.M).group(1)
+        timers[tuple(command.split())] = datetime.time(int(calendar.group(1)), int(calendar.group(2)))
+    assert timers == {job.command: job.at for job in JOBS}
+    assert len(timers) == 3
+    scheduler = yaml.safe_load((DEPLOY / "docker" / "compose.yaml").read_text())["services"]["scheduler"]
+    assert scheduler["command"] == [".venv/bin/python", "manage.py", "run_schedule"]
+    assert scheduler["depends_on"]["release"]["condition"] == "service_completed_successfully"
+    assert scheduler["restart"] == "unless-stopped"
+
+
+def test_the_scheduler_runs_each_job_at_its_local_time_and_stops_when_told(settings):
+    """run_forever with a stand-in clock: from 2026-03-01 02:59 Asia/Shanghai it runs clearsessions
+    at 03:00, send_reminders at 08:00, backup at 23:30 and clearsessions again the next day, each
+    once, sleeping at most a minute at a time, and leaves when stopped."""
+    import threading
+    from zoneinfo import ZoneInfo
+
+    from projects.management.commands.run_schedule import JOBS, next_run, run_forever
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock = [datetime.datetime(2026, 3, 1, 2, 59, tzinfo=shanghai)]
+    ran, waits = [], []
+    stop = threading.Event()
+
+    def wait(seconds):
+        assert 0 < seconds <= 60
+        waits.append(seconds)
+        clock[0] += datetime.timedelta(seconds=seconds)
+
+    def run(job):
+        ran.append((job.name, clock[0].astimezone(shanghai).strftime("%d %H:%M")))
+        clock[0] += datetime.timedelta(minutes=3)  # a job takes time
+        if len(ran) == 4:
+            stop.set()
+
+    run_forever(JOBS, stop, now=lambda: clock[0], wait=wait, run=run)
+    assert ran == [("clearsessions", "01 03:00"), ("reminders", "01 08:00"), ("backup", "01 23:30"),
+                   ("clearsessions", "02 03:00")]
+    # the next run is strictly after now, in local time whatever the clock's zone
+    at_backup = datetime.datetime(2026, 3, 1, 15, 30, tzinfo=datetime.timezone.utc)  # 23:30 in Shanghai
+    backup = [job for job in JOBS if job.name == "backup"][0]
+    assert next_run(backup, at_backup) == datetime.datetime(2026, 3, 2, 23, 30, tzinfo=shanghai)
+    assert next_run(backup, at_backup - datetime.timedelta(seconds=1)) == at_backup
+
+
+def test_a_scheduled_job_runs_manage_py_and_is_logged_with_its_exit_status():
+    import logging
+
+    from projects.management.commands.run_schedule import Job, run_job
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tracker.schedule")
+    logger.addHandler(handler)
+    try:
+        assert run_job(Job("check", datetime.time(0, 0), ("check",))) == 0
+        assert run_job(Job("nonsense", datetime.time(0, 0), ("no_such_command",))) != 0
+    finally:
+        logger.removeHandler(handler)
+    finished = [(r.job, r.exit_status, r.levelname) for r in records if hasattr(r, "exit_status")]
+    assert finished[0] == ("check", 0, "INFO") and finished[1][0] == "nonsense" and finished[1][2] == "ERROR"
 
 
 def test_the_systemd_units_run_the_release_step_before_the_servers_and_the_timers_run_their_commands():
