@@ -154,11 +154,16 @@ def run(args):
     os.execv(str(PY), [str(PY), "manage.py", "runserver", addr])
 
 
+GUNICORN_LOGGING = ROOT / "tracker" / "gunicorn-logging.json"
+
+
 def serve_command(addr="127.0.0.1:8000", workers=None, python=None):
     """The gunicorn command line of `serve` (also used by bench B4 and the deployment test). The
-    application writes its own request log as JSON lines (tracker/logging.py), so gunicorn's access
-    log is off; nginx in front keeps its own. Sync workers must sit behind a buffering proxy: a
-    client that sends half a request holds a worker until --timeout (docs/deploy.md).
+    application writes its own request log as JSON lines (tracker/logs.py), so gunicorn's access
+    log is off; nginx in front keeps its own. gunicorn's own lines (start, workers, timeouts) are
+    JSON lines too, like the application's (tracker/gunicorn-logging.json). Sync workers must sit
+    behind a buffering proxy: a client that sends half a request holds a worker until --timeout
+    (docs/deploy.md).
 
     --no-control-socket: since 25.1 gunicorn opens a control socket (worker count, reload,
     shutdown) at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl); two servers of one
@@ -166,7 +171,8 @@ def serve_command(addr="127.0.0.1:8000", workers=None, python=None):
     workers = workers or 2 * (os.cpu_count() or 1) + 1  # gunicorn's guidance: (2 x cores) + 1
     return [str(python or PY), "-m", "gunicorn", "tracker.wsgi", "--bind", addr, "--workers", str(workers),
             "--worker-class", "sync", "--max-requests", "5000", "--max-requests-jitter", "500",
-            "--graceful-timeout", "20", "--timeout", "60", "--no-control-socket"]
+            "--graceful-timeout", "20", "--timeout", "60", "--no-control-socket",
+            "--log-config-json", str(GUNICORN_LOGGING)]
 
 
 def release(args):
@@ -201,4 +207,8 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
-    commands[sys.argv[1]](sys.argv[2:])
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        # The command printed why it failed (e.g. a setting to fix); dev.py's traceback adds nothing.
+        sys.exit(exc.returncode)

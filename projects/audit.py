@@ -7,12 +7,13 @@ a publication that rolls back is not logged as done.
 
 Events: import.reports, import.library, bulletin.published, review.published,
 evaluation.published, backup.created, backup.restored, backup.restore_refused, login.locked_out,
-role.changed, account.flags_changed, token.issued, token.revoked (projects/models/tokens.py)."""
+role.changed, role.removed, account.flags_changed, user.deleted, token.issued, token.revoked
+(projects/models/tokens.py)."""
 
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from tracker.logs import current_request
@@ -113,6 +114,28 @@ def _connect_roles():
         elif before is not None and before != after:
             audit_event("account.flags_changed", account=instance.get_username(), old=before, new=after,
                         new_account=False)
+
+
+    # Deletions: a profile deleted (the account loses its role; also when its account is deleted,
+    # which deletes the profile with it) and an account deleted. The account's name is read before
+    # the rows go (pre_delete); the event is written once the deletion commits.
+
+    @receiver(pre_delete, sender=Profile, dispatch_uid="tracker_audit_profile_deleting")
+    def profile_deleting(sender, instance, **kwargs):
+        instance._audit_account = User.objects.filter(pk=instance.user_id).values_list(
+            User.USERNAME_FIELD, flat=True).first()
+
+    @receiver(post_delete, sender=Profile, dispatch_uid="tracker_audit_profile_deleted")
+    def profile_deleted(sender, instance, origin=None, using="default", **kwargs):
+        origin_model = getattr(origin, "model", type(origin))  # a model instance or a queryset
+        audit_event("role.removed", using=using, account=getattr(instance, "_audit_account", None),
+                    old_role=instance.role, old_unit_id=instance.unit_id,
+                    account_deleted=isinstance(origin_model, type) and issubclass(origin_model, User))
+
+    @receiver(post_delete, sender=User, dispatch_uid="tracker_audit_user_deleted")
+    def user_deleted(sender, instance, using="default", **kwargs):
+        audit_event("user.deleted", using=using, account=instance.get_username(), user_id=instance.pk,
+                    old={flag: getattr(instance, flag) for flag in ACCOUNT_FLAGS})
 
 
 def connect():

@@ -13,6 +13,7 @@ is about to overwrite, deleted again when the restore fails with the database un
 each backup, old backups are pruned (TRACKER_BACKUP_KEEP, TRACKER_BACKUP_KEEP_DAYS)."""
 
 import datetime
+import getpass
 import hashlib
 import json
 import logging
@@ -200,10 +201,23 @@ def default_backup_dir():
 
 
 def ensure_private_dir(directory):
-    """Create the directory for backups (they hold password hashes: owner only) and keep it out of git."""
+    """Create the directory for backups (they hold password hashes: owner only) and keep it out of git.
+    A folder this user may not make or write is a BackupError that says how to make it."""
     directory = Path(directory)
     created = not directory.exists()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        why = None if os.access(directory, os.W_OK | os.X_OK) else "it is not writable"
+    except OSError as exc:
+        why = f"it cannot be created ({exc.strerror or exc})"
+    if why:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no name for this uid
+            user = str(os.getuid())
+        raise BackupError(f"The backup folder {directory} cannot be used by the user {user}: {why}. Make it once "
+                          f"for that user (as root: install -d -o {user} -m 700 {directory}) or set "
+                          "TRACKER_BACKUP_DIR to a folder it may write.")
     if created:
         directory.chmod(0o700)
         if directory.resolve() == default_backup_dir().resolve():

@@ -58,6 +58,11 @@ class JsonFormatter(_JsonFormatter):
         super().__init__("%(levelname)s %(name)s %(message)s %(request_id)s", *args, **kwargs)
 
 
+# The files under TRACKER_LOG_DIR that every process writes: the logs and the locks under which
+# concurrent-log-handler writes and rotates them.
+LOG_FILES = ("tracker.log", "audit.log", ".__tracker.lock", ".__audit.lock")
+
+
 def logging_config(*, level="WARNING", log_dir=None, retention_days=180):
     """The LOGGING dict of the settings. Records of the logger "tracker" (requests: tracker.request,
     audit events: tracker.audit) are kept from INFO; everything else from `level`."""

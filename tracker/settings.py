@@ -4,6 +4,7 @@ Production mode (TRACKER_ENV=production) refuses to start without a real secret 
 on the HTTPS settings; see README.md, "Production"."""
 
 import datetime
+import getpass
 import os
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tracker.logs import logging_config
+from tracker.logs import LOG_FILES, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,29 @@ def env_int(name, default):
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def unusable_directory(path, files=()):
+    """None when the folder `path` exists (it is made when missing) and this process may write in
+    it and in those of `files` that exist there; else why not, in words."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"it cannot be created ({exc.strerror or exc})"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "it is not writable"
+    taken = [name for name in files if (Path(path) / name).exists() and not os.access(Path(path) / name, os.W_OK)]
+    if taken:
+        return (f"{', '.join(taken)} in it {'belongs' if len(taken) == 1 else 'belong'} to another user "
+                "(a command run as root?)")
+    return None
+
+
+def user_name():
+    try:
+        return getpass.getuser()
+    except Exception:  # no name for this uid (a container run with --user)
+        return str(os.getuid())
 
 
 PRODUCTION = env_str("TRACKER_ENV", "development") == "production"
@@ -383,6 +407,14 @@ TRACKER_BACKUP_KEEP_DAYS = env_int("TRACKER_BACKUP_KEEP_DAYS", 30)
 TRACKER_LOG_DIR = env_str("TRACKER_LOG_DIR") or None
 TRACKER_LOG_RETENTION_DAYS = env_int("TRACKER_LOG_RETENTION_DAYS", 180)
 if TRACKER_LOG_DIR:
-    Path(TRACKER_LOG_DIR).mkdir(parents=True, exist_ok=True)
+    # The log files are opened when logging is configured: a folder this user cannot write is said
+    # here, plainly, rather than as a traceback from deep inside logging.config.
+    _why = unusable_directory(TRACKER_LOG_DIR, files=LOG_FILES)
+    if _why:
+        raise ImproperlyConfigured(
+            f"TRACKER_LOG_DIR={TRACKER_LOG_DIR} cannot be used by the user {user_name()}: {_why}. Give it to that "
+            f"user once (as root: install -d -o {user_name()} -m 750 {TRACKER_LOG_DIR}, and chown the files in it; "
+            "the systemd units of deploy/systemd have LogsDirectory=tracker, which does both), or leave "
+            "TRACKER_LOG_DIR empty to log to stderr only (journald, docker logs).")
 LOGGING = logging_config(level=env_str("DJANGO_LOG_LEVEL", "WARNING"), log_dir=TRACKER_LOG_DIR,
                          retention_days=TRACKER_LOG_RETENTION_DAYS)

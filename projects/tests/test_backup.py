@@ -113,6 +113,29 @@ def test_default_backup_location_is_a_timestamped_file_under_backups(tmp_path, s
     copy.close()
 
 
+def test_a_backup_folder_the_user_cannot_make_is_refused_with_how_to_make_it(tmp_path, settings, monkeypatch):
+    """A backup folder that cannot be made (here: a file in the way; in production: /var/backups
+    owned by root) or written is a clear CommandError naming the folder and the install step."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    (tmp_path / "file").write_text("not a folder")
+    settings.TRACKER_BACKUP_DIR = tmp_path / "file" / "backups"
+    with pytest.raises(CommandError) as refused:
+        call_command("backup")
+    message = str(refused.value)
+    assert f"The backup folder {tmp_path / 'file' / 'backups'} cannot be used" in message
+    assert "install -d -o" in message and "-m 700" in message and "TRACKER_BACKUP_DIR" in message
+
+    settings.TRACKER_BACKUP_DIR = tmp_path / "backups"
+    (tmp_path / "backups").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path / "backups"
+                        else real_access(path, mode))
+    with pytest.raises(CommandError, match="it is not writable"):
+        call_command("backup")
+
+
 def test_sqlite_online_backup_is_consistent_while_the_app_writes(templates, tmp_path):
     """Backups taken while another process writes: each is intact and holds whole transactions only
     (every report has the action that was written in the same transaction)."""

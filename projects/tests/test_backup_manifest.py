@@ -54,6 +54,27 @@ def test_a_changed_byte_refuses_the_restore_and_changes_nothing(backend, templat
         assert "changed since the backup was made" in result.stderr and "nothing was restored" in result.stderr
         assert scratchdb.dump(live) == before
         assert not (tmp_path / "safety").exists()
+        # The refusal is an audit event (a JSON line of tracker.audit on stderr, and in audit.log).
+        [refused] = [event for event in audit_lines(result.stderr) if event["event"] == "backup.restore_refused"]
+        assert refused["path"] == str(path) and "changed since the backup was made" in refused["reason"]
+        assert refused["logger"] == "tracker.audit"
+
+
+def audit_lines(stderr):
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{") and '"event"' in line]
+
+
+def test_a_changed_media_archive_refuses_the_restore_as_an_audit_event(templates, tmp_path):
+    with templates.migrated("sqlite", "mediatamper") as live:
+        path = tmp_path / "tracker.sqlite3"
+        scratchdb.manage("backup", "--output", str(path), url=live)
+        media = tmp_path / "tracker.sqlite3.media.tar"
+        media.write_bytes(media.read_bytes() + b"\0" * 512)
+        result = scratchdb.manage("restore", str(path), "--yes", "--no-safety-backup", url=live, check=False)
+        assert result.returncode == 1, result.stdout + result.stderr
+        [refused] = [event for event in audit_lines(result.stderr) if event["event"] == "backup.restore_refused"]
+        assert (refused["path"], refused["media"]) == (str(path), str(media))
+        assert not [event for event in audit_lines(result.stderr) if event["event"] == "backup.restored"]
 
 
 def test_a_backup_without_manifest_is_refused_unless_asked(templates, tmp_path):

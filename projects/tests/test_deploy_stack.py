@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -77,6 +78,136 @@ def test_release_then_serve_in_production_mode_answers_through_gunicorn(tmp_path
     served = [line for line in lines if line.get("logger") == "tracker.request" and line["path"] == "/admin/login/"]
     assert served and served[0]["request_id"] == "serve-test-0001" and served[0]["status"] == 200
     assert "Listening at: http://127.0.0.1:" in output
+    # gunicorn's own lines are JSON lines like the application's (tracker/gunicorn-logging.json)
+    assert any(line.get("logger") == "gunicorn.error" and line["message"].startswith("Listening at: http://127.0.0.1:")
+               for line in lines)
+
+
+# --- Docker Compose's nginx (HTTPS) in front of two servers ----------------------------------------
+
+ADMIN = """
+from django.contrib.auth import get_user_model
+from projects.models import Profile
+user = get_user_model().objects.create_user("composeadmin", password="x-compose-test-9", is_staff=True)
+Profile.objects.create(user=user, role="office")
+"""
+
+
+def https_request(port, cafile, method, path, body=None, headers=None):
+    """(status, [(name, value)] with lower-case names, body bytes) over TLS, the certificate checked
+    against cafile for the name localhost."""
+    import http.client
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(cafile))
+    connection = http.client.HTTPSConnection("localhost", port, context=context, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, [(k.lower(), v) for k, v in response.getheaders()], response.read()
+    finally:
+        connection.close()
+
+
+def set_cookies(headers):
+    """{name: (value, attributes in lower case)} of the Set-Cookie headers."""
+    cookies = {}
+    for name, value in headers:
+        if name == "set-cookie":
+            first, _, attributes = value.partition(";")
+            key, _, cookie = first.partition("=")
+            cookies[key.strip()] = (cookie.strip(), attributes.lower())
+    return cookies
+
+
+def compose_nginx_site(tmp_path, upstreams, http_port, https_port, cert, key):
+    """deploy/docker/nginx.conf as committed, with what only exists inside Compose replaced: the
+    service names app1/app2 by loopback servers, ports 80/443 by free ones, the certificate mounted
+    at /etc/nginx/certs by a throwaway one, stdout by a file."""
+    site = (stack.ROOT / "deploy" / "docker" / "nginx.conf").read_text()
+    replacements = {
+        "server app1:8000 ": f"server 127.0.0.1:{upstreams[0]} ",
+        "server app2:8000 ": f"server 127.0.0.1:{upstreams[1]} ",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "/etc/nginx/certs/fullchain.pem;": f"{cert};",
+        "/etc/nginx/certs/privkey.pem;": f"{key};",
+        "access_log /dev/stdout ": f"access_log {tmp_path / 'access.log'} ",
+    }
+    for old, new in replacements.items():
+        assert site.count(old) == 1, f"deploy/docker/nginx.conf has {site.count(old)} of {old!r}"
+        site = site.replace(old, new)
+    return site
+
+
+def test_compose_nginx_serves_https_in_front_of_two_servers_and_the_admin_login_works(tmp_path):
+    """The Compose stack's nginx.conf (as committed) with a throwaway self-signed certificate in front
+    of two gunicorn servers in production mode with .env.example's HTTPS settings (plain HTTP is
+    redirected, cookies are Secure): the health check answers 200 over HTTPS, port 80 redirects to
+    HTTPS, and an admin logs in through the login page (CSRF and session cookies over HTTPS)."""
+    nginx = stack.nginx_binary()
+    if nginx is None:
+        pytest.skip("nginx is not installed and could not be (dev.py test installs Debian's nginx as root)")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate to test the TLS server with")
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    ports = [stack.free_port(), stack.free_port()]
+    http_port, https_port = stack.free_port(), stack.free_port()
+    origin = f"https://localhost:{https_port}"
+    templates = scratchdb.Templates(tmp_path)
+    try:
+        with templates.migrated(suite_backend(), "compose") as url:
+            scratchdb.shell(ADMIN, url=url)
+            # .env.example's settings: DJANGO_SECURE_SSL_REDIRECT=1, one proxy, the site's origin trusted
+            env = stack.production_env(url, tmp_path, DJANGO_SECURE_SSL_REDIRECT="1", TRACKER_PROXY_COUNT="1",
+                                       DJANGO_CSRF_TRUSTED_ORIGINS=origin)
+            released = stack.run([sys.executable, "manage.py", "release", "--static-only"], env)
+            assert released.returncode == 0, released.stdout[-2000:] + released.stderr[-2000:]
+            conf = stack.nginx_conf(tmp_path, compose_nginx_site(tmp_path, ports, http_port, https_port, cert, key))
+            checked = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path), "-e",
+                                      str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
+            assert checked.returncode == 0, checked.stderr
+            with stack.gunicorn(ports[0], env, tmp_path / "app1.log", 1) as app1, \
+                    stack.gunicorn(ports[1], env, tmp_path / "app2.log", 1) as app2, \
+                    stack.process([nginx, "-c", conf, "-p", tmp_path, "-e", tmp_path / "error.log"], env,
+                                  tmp_path / "nginx.out") as proxy:
+                for port, proc in ((ports[0], app1), (ports[1], app2)):
+                    stack.wait_until_serving(port, proc, headers=HTTPS)
+                stack.wait_until_serving(http_port, proxy)
+
+                status, headers, _, _ = stack.request(http_port, "GET", "/api/health/", headers={"Host": "localhost"})
+                assert status == 301 and headers["location"] == "https://localhost/api/health/"
+
+                status, headers, body = https_request(https_port, cert, "GET", "/api/health/")
+                assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "database_write": "ok"})
+                assert dict(headers)["strict-transport-security"].startswith("max-age=31536000")
+                assert HEX32.match(dict(headers)["x-request-id"])
+
+                status, headers, body = https_request(https_port, cert, "GET", "/admin/login/?next=/admin/")
+                assert status == 200, body[:500]
+                csrf_cookie, attributes = set_cookies(headers)["csrftoken"]
+                assert "secure" in attributes
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+                form = urlencode({"csrfmiddlewaretoken": token, "username": "composeadmin",
+                                  "password": "x-compose-test-9", "next": "/admin/"})
+                status, headers, body = https_request(https_port, cert, "POST", "/admin/login/?next=/admin/", form, {
+                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}",
+                    "Origin": origin, "Referer": f"{origin}/admin/login/"})
+                assert (status, dict(headers).get("location")) == (302, "/admin/"), body[:2000]
+                session, attributes = set_cookies(headers)["sessionid"]
+                assert "secure" in attributes and "httponly" in attributes
+                status, headers, body = https_request(https_port, cert, "GET", "/admin/", headers={
+                    "Cookie": f"csrftoken={csrf_cookie}; sessionid={session}"})
+                assert status == 200 and "composeadmin" in body.decode(), body[:2000]
+                assert 'id="logout-form"' in body.decode()
+    finally:
+        templates.drop()
+    access = [json.loads(line) for line in (tmp_path / "access.log").read_text().splitlines()]
+    upstreams = {line["upstream"] for line in access if line["upstream"]}
+    assert upstreams == {f"127.0.0.1:{port}" for port in ports}, upstreams
 
 
 # --- nginx + two gunicorn servers + PostgreSQL under load ---------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
@@ -92,6 +93,37 @@ def test_the_html_404_page_names_the_request_id(db):
     assert response.status_code == 404
     assert "Page not found" in body and "/no/such/page/" in body
     assert '<code class="request-id">req-404-abcdef</code>' in body
+
+
+def test_a_csrf_failure_is_the_trackers_403_page_with_the_request_id(db):
+    """A form posted without its CSRF token (an expired page, cookies off): Django's CSRF view
+    renders 403_csrf.html, the tracker's error page in the user's language with the request id."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"},
+                           HTTP_X_REQUEST_ID="req-csrf-403-1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403 and response["X-Request-ID"] == "req-csrf-403-1"
+    body = response.content.decode()
+    assert "无权访问 (403)" in body and "表单校验未通过" in body and "允许本网站使用 Cookie" in body
+    assert '<code class="request-id">req-csrf-403-1</code>' in body
+    assert "CSRF verification failed" not in body  # not Django's own page
+
+    client.get(reverse("admin:login"))  # the CSRF cookie is set; the token is still missing
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"},
+                           HTTP_X_REQUEST_ID="req-csrf-403-2", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 403 and "The form could not be verified" in body and "allow cookies" in body
+    assert '<code class="request-id">req-csrf-403-2</code>' in body
+
+
+def test_the_admin_lockout_page_names_the_request_id(settings, office):
+    settings.AXES_FAILURE_LIMIT = 2
+    client = Client()
+    for attempt in range(3):
+        response = client.post(reverse("admin:login"), {"username": "office", "password": "wrong"},
+                               HTTP_X_REQUEST_ID=f"req-lockout-{attempt:04d}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 429 and response["X-Request-ID"] == "req-lockout-0002"
+    body = response.content.decode()
+    assert "已被锁定" in body and '<code class="request-id">req-lockout-0002</code>' in body
 
 
 def broken_view(request):
@@ -222,6 +254,65 @@ def test_a_role_change_in_the_admin_names_the_office_user_who_made_it(
     assert (event["request_id"], event["client_ip"]) == ("req-admin-role", "10.4.4.4")
 
 
+def test_removing_a_role_and_deleting_an_account_are_audit_events(db, log_lines, django_capture_on_commit_callbacks):
+    """Taking a role away (deleting the profile) and deleting an account are as much a change of who
+    may do what as giving one: each is an event, written when the deletion commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = make_user("li", Role.AUDITOR)
+        gone = make_user("wang", Role.OFFICE)
+    assert audit(log_lines(), "role.removed") == [] and audit(log_lines(), "user.deleted") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        Profile.objects.get(user=kept).delete()
+    [removed] = audit(log_lines(), "role.removed")
+    assert (removed["account"], removed["old_role"], removed["old_unit_id"], removed["account_deleted"]) == (
+        "li", "auditor", None, False)
+    assert get_user_model().objects.filter(username="li").exists()  # the account stays, without a role
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gone.delete()  # the profile goes with the account
+    removed = audit(log_lines(), "role.removed")[1]
+    assert (removed["account"], removed["old_role"], removed["account_deleted"]) == ("wang", "office", True)
+    [deleted] = audit(log_lines(), "user.deleted")
+    assert (deleted["account"], deleted["old"]) == ("wang", {"is_superuser": False, "is_staff": True,
+                                                              "is_active": True})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                get_user_model().objects.filter(username="li").delete()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert len(audit(log_lines(), "user.deleted")) == 1  # a deletion rolled back is not logged
+
+
+def test_deleting_a_profile_and_an_account_in_the_admin_names_who_did_it(
+        db, office, auditor, reporter, log_lines, django_capture_on_commit_callbacks):
+    get_user_model().objects.filter(pk=office.pk).update(is_superuser=True)
+    client = Client()
+    client.force_login(office)
+    profile = Profile.objects.get(user=auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:projects_profile_delete", args=[profile.pk]), {"post": "yes"},
+                               HTTP_X_REQUEST_ID="req-admin-unrole", REMOTE_ADDR="10.4.4.5")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [event] = audit(log_lines(), "role.removed")
+    assert (event["actor"], event["account"], event["old_role"], event["account_deleted"]) == (
+        "office", "auditor", "auditor", False)
+    assert (event["request_id"], event["client_ip"]) == ("req-admin-unrole", "10.4.4.5")
+
+    unit_id = Profile.objects.get(user=reporter).unit_id
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:auth_user_delete", args=[reporter.pk]), {"post": "yes"},
+                               HTTP_X_REQUEST_ID="req-admin-deluser")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [deleted] = audit(log_lines(), "user.deleted")
+    assert (deleted["actor"], deleted["account"], deleted["request_id"]) == ("office", "reporter", "req-admin-deluser")
+    removed = audit(log_lines(), "role.removed")[1]
+    assert (removed["account"], removed["old_role"], removed["old_unit_id"], removed["account_deleted"]) == (
+        "reporter", "reporter", unit_id, True)
+
+
 # --- files and retention ------------------------------------------------------------------------
 
 def test_log_files_rotate_daily_and_keep_the_configured_number_of_days(tmp_path):
@@ -250,3 +341,35 @@ def test_a_command_writes_audit_json_lines_to_the_log_dir_with_the_default_reten
     # stderr has the same event as a JSON line
     assert any(json.loads(text).get("event") == "backup.created" for text in result.stderr.splitlines()
                if text.startswith("{"))
+
+
+def test_gunicorns_own_lines_are_json_like_the_applications(tmp_path):
+    """`serve` starts gunicorn with tracker/gunicorn-logging.json: its start, worker and error lines
+    are JSON lines on stderr (logger gunicorn.error, exceptions as one escaped field), set up the way
+    gunicorn's Logger sets up --log-config-json; its access log stays off (the application and nginx
+    keep their own)."""
+    from dev import GUNICORN_LOGGING, serve_command
+
+    command = serve_command("127.0.0.1:8001", 2)
+    assert command[command.index("--log-config-json") + 1] == str(GUNICORN_LOGGING) and GUNICORN_LOGGING.is_file()
+    code = (
+        "from gunicorn.config import Config\n"
+        "from gunicorn.glogging import Logger\n"
+        "cfg = Config()\n"
+        f"cfg.set('logconfig_json', {str(GUNICORN_LOGGING)!r})\n"
+        "log = Logger(cfg)\n"
+        "log.info('Listening at: %s (%s)', 'http://127.0.0.1:8001', 42)\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    log.exception('Error handling request /x')\n"
+        "log.access_log.info('GET / 200')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(line["logger"], line["level"], line["message"]) for line in lines] == [
+        ("gunicorn.error", "INFO", "Listening at: http://127.0.0.1:8001 (42)"),
+        ("gunicorn.error", "ERROR", "Error handling request /x")]
+    assert "ZeroDivisionError" in lines[1]["exc_info"] and "time" in lines[0]

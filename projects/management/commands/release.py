@@ -3,7 +3,7 @@ the application servers start (`python3 dev.py release` runs it; see docs/deploy
 
 Safe to run from several machines or containers at the same time: on PostgreSQL the migrations run
 under a session advisory lock (the others wait, then find nothing to do), and collectstatic runs under
-an exclusive file lock beside STATIC_ROOT (servers of one machine share that folder), and only when
+an exclusive file lock in STATIC_ROOT (servers of one machine share that folder), and only when
 the static sources changed since the last run (a fingerprint in STATIC_ROOT): collectstatic
 compresses every file and takes tens of seconds."""
 
@@ -39,11 +39,16 @@ def migration_lock(alias="default"):
             cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK_KEY])
 
 
+LOCK = ".release.lock"
+
+
 @contextlib.contextmanager
 def static_lock():
+    """The exclusive lock of collectstatic, a file inside STATIC_ROOT: not beside it, where it was an
+    untracked file in the checkout (.staticfiles.lock) and needed the parent folder to be writable."""
     root = Path(settings.STATIC_ROOT)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".{root.name}.lock", "w") as fh:
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from projects import backup, media_backup
+from projects.audit import audit_event
 
 
 class Command(BaseCommand):
@@ -30,10 +31,16 @@ class Command(BaseCommand):
             media = media_backup.media_archive_path(path)
         try:
             # The files are checked before asking for confirmation: a wrong file is refused either way
-            # (the database file and, through the manifest, the media archive's checksums).
-            backup.check_backup(path, alias=database, verify=not without_manifest)
-            if media and not no_media:
-                media_backup.check_media_archive(media)
+            # (the database file and, through the manifest, the media archive's checksums), and the
+            # refusal is an audit event as it is inside backup.restore().
+            try:
+                backup.check_backup(path, alias=database, verify=not without_manifest)
+                if media and not no_media:
+                    media_backup.check_media_archive(media)
+            except (backup.BackupError, media_backup.MediaBackupError) as exc:
+                audit_event("backup.restore_refused", on_commit=False, path=str(path), reason=str(exc),
+                            media=str(media) if media and not no_media else None)
+                raise
             if not yes:
                 raise CommandError("A restore replaces everything in the database. Run it again with --yes "
                                    "to confirm; nothing was restored.")
