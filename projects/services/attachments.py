@@ -32,6 +32,9 @@ from projects.services.validation import clean_or_raise
 
 # Pillow format -> (extension, content type) of the stored photo.
 IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+# Pillow's name for a JPEG that embeds further images after the first (a depth map, a large preview:
+# many phones and cameras write them): an ordinary .jpg to the user. Its first image is stored as JPEG.
+SAME_AS = {"MPO": "JPEG"}
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif"}
 
 # Documents: extension -> (content type, the bytes such a file starts with).
@@ -113,7 +116,7 @@ def check_image(data):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            fmt = image.format
+            fmt = SAME_AS.get(image.format, image.format)
             if fmt not in IMAGE_FORMATS:
                 raise not_image
             width, height = image.size
@@ -122,7 +125,7 @@ def check_image(data):
                 raise DomainError(
                     _("The image has %(pixels)s pixels, more than the limit of %(limit)s.")
                     % {"pixels": f"{width * height:,}", "limit": f"{limit:,}"}, field="file", code="too_many_pixels")
-            image.load()
+            image.load()  # the first frame only: the images an MPO embeds after it are not decoded
             image = ImageOps.exif_transpose(image)
     except DomainError:
         raise
