@@ -5,7 +5,7 @@ Every upload is checked before anything is stored:
 - a photo must be a real JPEG, PNG or WebP image (Pillow opens and decodes it), of at most
   TRACKER_MAX_IMAGE_PIXELS pixels (checked from the header, before decoding: a decompression bomb
   is refused without being expanded); it is stored re-encoded, turned upright and without its
-  EXIF data (a phone's photo carries the GPS position and the camera's serial), with a JPEG
+  EXIF, XMP and comment (a phone's photo carries the GPS position and the camera's serial), with a JPEG
   thumbnail of at most TRACKER_THUMBNAIL_PX pixels a side;
 - any other file must be one of DOCUMENT_TYPES, recognised by its first bytes as well as its name.
 
@@ -87,7 +87,9 @@ def _encode(image, fmt):
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: EXIF is dropped
+        # No exif= or xmp= argument: EXIF and XMP are dropped. Pillow would copy the comment (COM
+        # segment: an author, a place, the camera's words) from image.info: comment=b"" writes none.
+        image.save(out, "JPEG", quality=85, optimize=True, comment=b"")
     elif fmt == "PNG":
         image.save(out, "PNG", optimize=True)  # text chunks and eXIf are not carried over
     else:
@@ -104,7 +106,7 @@ def _thumbnail(image):
         background.paste(thumb, mask=thumb.convert("RGBA").split()[-1])
         thumb = background
     out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=80, optimize=True)
+    thumb.save(out, "JPEG", quality=80, optimize=True, comment=b"")  # as in _encode: no comment
     return out.getvalue()
 
 

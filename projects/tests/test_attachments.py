@@ -62,6 +62,19 @@ def mpo_bytes(size=(400, 300)):
     return out.getvalue()
 
 
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="35,14.0N"/>'
+       b'</rdf:RDF></x:xmpmeta>')
+COMMENT = b"Zhang San's phone, site of Wulongkou"
+
+
+def jpeg_with_exif_xmp_and_comment(size=(400, 300)):
+    """A JPEG carrying EXIF GPS, an XMP packet and a COM comment segment."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG", exif=phone_exif(), xmp=XMP, comment=COMMENT)
+    return out.getvalue()
+
+
 def png_bytes(size=(50, 40), mode="RGBA"):
     out = io.BytesIO()
     Image.new(mode, size).save(out, "PNG")
@@ -150,6 +163,20 @@ def test_a_phone_jpeg_with_an_embedded_second_image_is_stored_as_its_first_image
     assert b"MPF" not in content and b"PhoneMaker" not in content  # no second image, no EXIF
     assert not {0xE1, 0xE2} & set(jpeg_segments(content))
     assert stored_image(photo.thumbnail).format == "JPEG"
+
+
+def test_a_photo_keeps_no_comment_xmp_or_exif(office, report):
+    data = jpeg_with_exif_xmp_and_comment()
+    assert COMMENT in data and XMP in data and b"PhoneMaker" in data
+    assert {0xE1, 0xFE} <= set(jpeg_segments(data))
+    photo = attachment_add(user=office, report=report, file=upload("IMG_0003.JPG", data))
+    for field in (photo.file, photo.thumbnail):
+        content = stored_bytes(field)
+        assert COMMENT not in content
+        assert not {0xE1, 0xFE} & set(jpeg_segments(content))  # no EXIF or XMP segment, no comment
+        assert b"Exif" not in content and b"PhoneMaker" not in content
+        assert b"xmpmeta" not in content and b"GPSLatitude" not in content
+        assert "comment" not in stored_image(field).info
 
 
 def test_a_png_with_transparency_keeps_png_and_gets_a_jpeg_thumbnail(office, report):
