@@ -9,13 +9,15 @@ the admin home after login, and /admin/todo/) and GET /api/me/todo/.
 - a responsible leader: his projects with a red or yellow light (the dashboard's month), the
   reviews where he has projects left to score, and the problems escalated on his projects;
 - project office staff: reports to accept, the bulletin to compile or publish, overdue problems,
-  and units with missing reports for the reporting month (late once the due day has passed);
+  and units with missing reports for the reporting month (late once the due day has passed), by
+  the units reminded of them (a project's lead unit, or else each cooperating unit);
 - an auditor: nothing to do.
 
 Every section has the exact count and lists at most ITEM_LIMIT items; the query count does not
 depend on the number of records (pinned in test_todo.py)."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -227,12 +229,18 @@ def _office_sections(user, today):
 
     filed = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
                                          status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+    # By reporting unit, as the reminders go (services/reminders.reporting_units): the lead unit, or
+    # else each cooperating unit. A project with a lead unit is counted once, for it, whatever its
+    # cooperating units (the join repeats its row: hence the distinct count).
     missing = (Project.objects.active().filter(annual_plans__year=year).filter(~Exists(filed))
-               .values("lead_unit", "lead_unit__name").annotate(n=Count("pk")).order_by("lead_unit__name"))
+               .values(unit=Coalesce("lead_unit", "cooperating_units"),
+                       unit_name=Coalesce("lead_unit__name", "cooperating_units__name"))
+               .annotate(n=Count("pk", distinct=True)).order_by(F("unit_name").asc(nulls_last=True), "unit"))
     unit_items = [
-        _item(kind="unit_late", id=row["lead_unit"], title=row["lead_unit__name"] or _("(no lead unit)"),
+        _item(kind="unit_late", id=row["unit"], title=row["unit_name"] or _("(no lead or cooperating unit)"),
               detail=_("%(count)s report(s) of %(period)s not submitted") % {"count": row["n"], "period": period},
-              url=admin_url(Unit, "change", row["lead_unit"]) if row["lead_unit"] else admin_url(Project, lead_unit__isnull="True"),
+              url=admin_url(Unit, "change", row["unit"]) if row["unit"] else admin_url(
+                  Project, lead_unit__isnull="True", cooperating_units__isnull="True", plan_year=year),
               due=due, today=today)
         for row in missing
     ]

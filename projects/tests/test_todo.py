@@ -166,6 +166,23 @@ def test_the_office_sees_reports_to_accept_bulletins_overdue_problems_and_late_u
     assert todo["count"] == 1 + 2 + 2 + 2
 
 
+def test_the_late_units_are_those_reminded_the_cooperating_units_without_a_lead_unit(world, office):
+    w = world
+    # G: no lead unit, both units cooperate (either may report); H: no unit at all.
+    g = Project.objects.create(name="牧野路拓宽改造工程", category=Category.INFRASTRUCTURE, stage=Stage.CONTINUING)
+    g.cooperating_units.add(w["unit"], w["other_unit"])
+    h = Project.objects.create(name="龙寺水库", category=Category.INFRASTRUCTURE, stage=Stage.CONTINUING)
+    for p in (g, h):
+        AnnualPlan.objects.create(project=p, year=2013, planned_investment=D("5000"))
+    late = section(todo_for(user=office, today=TODAY), "units_late")
+    # C (led by the other unit, the unit cooperating) counts for its lead unit only.
+    assert [(i["title"], i["detail"]) for i in late["items"]] == [
+        ("王褚街道办事处", "2013-10 有 2 份月报未提交"), ("解放区发改委", "2013-10 有 3 份月报未提交"),
+        ("（无牵头或配合单位）", "2013-10 有 1 份月报未提交")]
+    assert late["items"][2]["url"] == (reverse("admin:projects_project_changelist")
+                                       + "?lead_unit__isnull=True&cooperating_units__isnull=True&plan_year=2013")
+
+
 def test_an_auditor_has_nothing_to_do(world, auditor):
     assert todo_for(user=auditor, today=TODAY)["sections"] == []
 
@@ -262,3 +279,24 @@ def test_the_schema_documents_the_todo(client, office):
                                                                           "sections"}
 
 
+
+
+# The shipped library -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def library(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+def test_the_shipped_library_names_the_unit_late_with_its_report(library, office):
+    # No project of the library has a lead unit; 焦运's cooperating unit never files February.
+    late = section(todo_for(user=office, today=datetime.date(2013, 3, 6)), "units_late")
+    assert [(i["title"], i["detail"]) for i in late["items"]] == [("解放区商务局", "2013-02 有 1 份月报未提交")]
