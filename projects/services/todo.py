@@ -6,15 +6,18 @@ the admin home after login, and /admin/todo/) and GET /api/me/todo/.
 - a unit reporter: its unit's reports due for the reporting month (the month before `today`,
   due by TRACKER_REPORT_DUE_DAY) and those returned to it, and the open problems its unit is
   responsible for, by deadline;
-- a responsible leader: his projects with a red or yellow light (the dashboard's month), the
-  reviews where he has projects left to score, and the problems escalated on his projects;
-- project office staff: reports to accept, the bulletin to compile or publish, overdue problems,
+- a responsible leader: his projects with a red or yellow light (the dashboard's month as of
+  `today`: never after the reporting month), the reviews where he has projects left to score, and
+  the problems escalated on his projects;
+- project office staff: reports to accept, the bulletin to compile (when there are annual plans
+  for the reporting month's year) or publish, overdue problems,
   and units with missing reports for the reporting month (late once the due day has passed), by
   the units reminded of them (a project's lead unit, or else each cooperating unit);
 - an auditor: nothing to do.
 
-Every section has the exact count and lists at most ITEM_LIMIT items; the query count does not
-depend on the number of records (pinned in test_todo.py)."""
+Every month is taken from `today` (GET /api/me/todo/?on=, /admin/todo/?on=): reports and bulletins
+of later months are left out. Every section has the exact count and lists at most ITEM_LIMIT items;
+the query count does not depend on the number of records (pinned in test_todo.py)."""
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -25,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from projects.choices import Light, ProblemStatus, PublicationStatus, ReportStatus, Role
 from projects.exceptions import NotAllowed
-from projects.models import Bulletin, MonthlyReport, Problem, Project, Review, ReviewScore, Unit
+from projects.models import AnnualPlan, Bulletin, MonthlyReport, Problem, Project, Review, ReviewScore, Unit
 from projects.selectors import report_due_date
 from projects.services.roles import leader_of, role_of, unit_of
 
@@ -149,7 +152,8 @@ def _leader_sections(user, today):
     leader = leader_of(user)
     if leader is None:
         return []
-    scoped = dashboard_rows(user)
+    # The dashboard's month as of `today`: months after its reporting month are not shown yet.
+    scoped = dashboard_rows(user, until=reporting_period(today))
     period = f"{scoped.year}-{scoped.month:02d}"
     flagged = sorted((r for r in scoped.rows if r.light in (Light.RED, Light.YELLOW)),
                      key=lambda r: (r.light != Light.RED, r.completion_rate is None, r.completion_rate or 0,
@@ -201,7 +205,8 @@ def _office_sections(user, today):
     due = report_due_date(year, month)
     period = f"{year}-{month:02d}"
 
-    submitted = (MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).select_related("project")
+    up_to_period = Q(year__lt=year) | Q(year=year, month__lte=month)  # nothing of a month after `today`'s
+    submitted = (MonthlyReport.objects.filter(up_to_period, status=ReportStatus.SUBMITTED).select_related("project")
                  .order_by("submitted_at", "id"))
     submitted_count, submitted = _limited(submitted)
     accept_items = [
@@ -212,9 +217,13 @@ def _office_sections(user, today):
     ]
 
     bulletin_items = []
-    drafts = list(Bulletin.objects.filter(status=PublicationStatus.DRAFT).order_by("year", "month"))
-    has_current = Bulletin.objects.filter(year=year, month=month).exists()
-    if not has_current:
+    bulletins = list(Bulletin.objects.filter(up_to_period).filter(Q(status=PublicationStatus.DRAFT)
+                                                                  | Q(year=year, month=month))
+                     .order_by("year", "month"))
+    drafts = [b for b in bulletins if b.status == PublicationStatus.DRAFT]
+    has_current = any((b.year, b.month) == (year, month) for b in bulletins)
+    # A bulletin reports on the projects with an annual plan that year: none, no bulletin to ask for.
+    if not has_current and AnnualPlan.objects.filter(year=year).exists():
         bulletin_items.append(_item(kind="bulletin_to_compile", id=None,
                                     title=_("Bulletin of %(period)s") % {"period": period},
                                     detail=_("Not compiled yet"), url=admin_url(Bulletin, "add", year=year, month=month),
