@@ -5,7 +5,7 @@ Every upload is checked before anything is stored:
 - a photo must be a real JPEG, PNG or WebP image (Pillow opens and decodes it), of at most
   TRACKER_MAX_IMAGE_PIXELS pixels (checked from the header, before decoding: a decompression bomb
   is refused without being expanded); it is stored re-encoded, turned upright and without its
-  EXIF data (a phone's photo carries the GPS position and the camera's serial), with a JPEG
+  EXIF, XMP and comment (a phone's photo carries the GPS position and the camera's serial), with a JPEG
   thumbnail of at most TRACKER_THUMBNAIL_PX pixels a side;
 - any other file must be one of DOCUMENT_TYPES, recognised by its first bytes as well as its name.
 
@@ -32,6 +32,9 @@ from projects.services.validation import clean_or_raise
 
 # Pillow format -> (extension, content type) of the stored photo.
 IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+# Pillow's name for a JPEG that embeds further images after the first (a depth map, a large preview:
+# many phones and cameras write them): an ordinary .jpg to the user. Its first image is stored as JPEG.
+SAME_AS = {"MPO": "JPEG"}
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif"}
 
 # Documents: extension -> (content type, the bytes such a file starts with).
@@ -84,7 +87,9 @@ def _encode(image, fmt):
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: EXIF is dropped
+        # No exif= or xmp= argument: EXIF and XMP are dropped. Pillow would copy the comment (COM
+        # segment: an author, a place, the camera's words) from image.info: comment=b"" writes none.
+        image.save(out, "JPEG", quality=85, optimize=True, comment=b"")
     elif fmt == "PNG":
         image.save(out, "PNG", optimize=True)  # text chunks and eXIf are not carried over
     else:
@@ -101,7 +106,7 @@ def _thumbnail(image):
         background.paste(thumb, mask=thumb.convert("RGBA").split()[-1])
         thumb = background
     out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=80, optimize=True)
+    thumb.save(out, "JPEG", quality=80, optimize=True, comment=b"")  # as in _encode: no comment
     return out.getvalue()
 
 
@@ -113,7 +118,7 @@ def check_image(data):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            fmt = image.format
+            fmt = SAME_AS.get(image.format, image.format)
             if fmt not in IMAGE_FORMATS:
                 raise not_image
             width, height = image.size
@@ -122,7 +127,7 @@ def check_image(data):
                 raise DomainError(
                     _("The image has %(pixels)s pixels, more than the limit of %(limit)s.")
                     % {"pixels": f"{width * height:,}", "limit": f"{limit:,}"}, field="file", code="too_many_pixels")
-            image.load()
+            image.load()  # the first frame only: the images an MPO embeds after it are not decoded
             image = ImageOps.exif_transpose(image)
     except DomainError:
         raise

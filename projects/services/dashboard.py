@@ -88,16 +88,20 @@ def dashboard_scope(user):
     raise NotAllowed(_("Your role does not allow this."), code="wrong_role")
 
 
-def default_month(projects):
+def default_month(projects, until=None):
     """(year, month, how, accepted, planned): the latest month in which most of the reporting
     projects — those of `projects` with an annual plan that year — have an accepted report
     (`accepted` of `planned`), so that one early report of a new month does not move the
-    dashboard there; else the latest month with any accepted report; else today's month. Two
-    queries."""
+    dashboard there; else the latest month with any accepted report; else today's month.
+    `until` (year, month): only months up to it count, and it stands for today's month (the
+    to-do of a given day: the reporting month of that day). Two queries."""
     planned = dict(AnnualPlan.objects.filter(project__in=projects.values("pk")).values("year")
                    .annotate(n=Count("project", distinct=True)).values_list("year", "n"))
     has_plan = AnnualPlan.objects.filter(project=OuterRef("project"), year=OuterRef("year"))
-    months = list(MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED, project__in=projects.values("pk"))
+    accepted_reports = MonthlyReport.objects.filter(status=ReportStatus.ACCEPTED, project__in=projects.values("pk"))
+    if until is not None:
+        accepted_reports = accepted_reports.filter(Q(year__lt=until[0]) | Q(year=until[0], month__lte=until[1]))
+    months = list(accepted_reports
                   .filter(Exists(has_plan)).values("year", "month")
                   .annotate(n=Count("project", distinct=True)).order_by("-year", "-month")
                   .values_list("year", "month", "n"))
@@ -107,6 +111,8 @@ def default_month(projects):
     if months:
         year, month, accepted = months[0]
         return year, month, MONTH_LATEST_ANY, accepted, planned.get(year, 0)
+    if until is not None:
+        return until[0], until[1], MONTH_CURRENT, 0, planned.get(until[0], 0)
     today = timezone.localdate()
     return today.year, today.month, MONTH_CURRENT, 0, planned.get(today.year, 0)
 
@@ -285,13 +291,13 @@ def _missing_reports(projects, year, month):
     return {"count": count, "truncated": listed < count, "units": units}
 
 
-def _resolve_month(projects, year, month):
+def _resolve_month(projects, year, month, until=None):
     if (year is None) != (month is None):
         raise DomainError(_("Give both the year and the month, or neither."),
                           field="month" if month is None else "year")
     basis = None
     if year is None:
-        year, month, how, accepted, planned = default_month(projects)
+        year, month, how, accepted, planned = default_month(projects, until)
         basis = {"accepted": accepted, "planned": planned}
     else:
         how = MONTH_REQUESTED
@@ -302,13 +308,14 @@ def _resolve_month(projects, year, month):
     return year, month, how, basis
 
 
-def dashboard_rows(user, year=None, month=None):
-    """The bulletin rows of `month` of `year` (both or neither) restricted to the user's scope.
+def dashboard_rows(user, year=None, month=None, until=None):
+    """The bulletin rows of `month` of `year` (both or neither: the default month, up to `until`
+    (year, month) when given) restricted to the user's scope.
 
     Returns a namespace: role, scope (label), projects (queryset), scope_ids (None: every project),
     year, month, month_source, bulletin (the whole BulletinData) and rows (the user's rows)."""
     role, scope_label, projects = dashboard_scope(user)
-    year, month, how, basis = _resolve_month(projects, year, month)
+    year, month, how, basis = _resolve_month(projects, year, month, until)
     scope_ids = None if role in (Role.OFFICE, Role.AUDITOR) else set(projects.values_list("pk", flat=True))
     bulletin = bulletin_compute(year=year, month=month)
     rows = [r for r in bulletin.rows if scope_ids is None or r.project_id in scope_ids]

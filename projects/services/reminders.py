@@ -4,8 +4,9 @@ units' group robots (企业微信 / 钉钉). `manage.py send_reminders` runs it 
 What is due on `today`:
 - report_due: a project with an annual plan for the reporting month's year (the month before
   `today`) and no submitted or accepted report, from TRACKER_REMINDER_REPORT_DAYS days before the
-  due day (TRACKER_REPORT_DUE_DAY of this month) to the due day; to its lead unit;
-- report_overdue: the same after the due day; to its lead unit;
+  due day (TRACKER_REPORT_DUE_DAY of this month) to the due day; to its reporting units
+  (`reporting_units`: the lead unit, or else each cooperating unit);
+- report_overdue: the same after the due day; to its reporting units;
 - problem_due: an unresolved problem whose deadline is at most TRACKER_REMINDER_PROBLEM_DAYS days
   away; to its responsible unit;
 - problem_overdue: an unresolved problem past its deadline; to its responsible unit, and to the
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,7 @@ from projects.choices import (
     ReportStatus,
     WebhookKind,
 )
-from projects.models import MonthlyReport, Problem, Project, Reminder, Review, ReviewScore
+from projects.models import MonthlyReport, Problem, Project, Reminder, Review, ReviewScore, Unit
 from projects.selectors import report_due_date
 from projects.services.todo import reporting_period
 
@@ -117,17 +118,30 @@ def _reports_due(today):
     period = f"{year}-{month:02d}"
     filed = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
                                          status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
-    projects = (Project.objects.active().filter(annual_plans__year=year, lead_unit__isnull=False)
-                .filter(~Exists(filed)).select_related("lead_unit").order_by("lead_unit__name", "name"))
+    cooperating = Project.cooperating_units.through.objects.filter(project=OuterRef("pk"))
+    projects = (Project.objects.active().filter(annual_plans__year=year)
+                .filter(Q(lead_unit__isnull=False) | Exists(cooperating)).filter(~Exists(filed))
+                .select_related("lead_unit")
+                .prefetch_related(Prefetch("cooperating_units", queryset=Unit.objects.order_by("name", "pk")))
+                .order_by("name", "pk"))
     drafts = dict(MonthlyReport.objects.filter(year=year, month=month, status=ReportStatus.DRAFT,
                                                project__in=projects.values("pk")).values_list("project", "pk"))
     if kind == ReminderKind.REPORT_DUE:
         text = _("[Report due] %(project)s: the report of %(period)s is due by %(date)s.")
     else:
         text = _("[Report overdue] %(project)s: the report of %(period)s was due by %(date)s and is not in.")
-    return [Due(kind=kind, period=period, project=p, report_id=drafts.get(p.pk), unit=p.lead_unit,
+    return [Due(kind=kind, period=period, project=p, report_id=drafts.get(p.pk), unit=unit,
                 line=text % {"project": p.name, "period": period, "date": due.isoformat()})
-            for p in projects]
+            for p in projects for unit in reporting_units(p)]
+
+
+def reporting_units(project):
+    """The units reminded of a project's monthly report: its lead unit, or else (the documents name
+    none for most projects) each of its cooperating units, who may write the report as well
+    (`can_write_for_project`). Reads `cooperating_units` through a prefetch when there is one."""
+    if project.lead_unit_id is not None:
+        return [project.lead_unit]
+    return list(project.cooperating_units.all())
 
 
 def _problems_due(today):

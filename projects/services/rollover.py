@@ -13,8 +13,10 @@ For every project with an annual plan in year N (archived projects aside):
   planned to complete in N+1, their total investment and the sum of the draft plans, and lists them.
 
 `year_rollover_preview` computes all of it without writing; `year_rollover_apply` writes it in one
-transaction (a failure leaves nothing) and refuses when year N+1 is already opened (a programme or
-any annual plan of N+1 exists), so running it twice changes nothing."""
+transaction (a failure leaves nothing) and refuses when year N+1 is already opened (the rollover's
+own draft programme or any annual plan of N+1 exists), so running it twice changes nothing. Other
+programmes of N+1 do not open it: the library holds official ones from the documents (the 2014
+programmes the district adopted in advance) without any plan of 2014."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -78,7 +80,9 @@ def _programme_code(next_year):
 
 
 def _is_opened(next_year):
-    return Programme.objects.filter(year=next_year).exists() or AnnualPlan.objects.filter(year=next_year).exists()
+    """The rollover's draft programme of `next_year` or an annual plan of that year exists."""
+    return (Programme.objects.filter(code=_programme_code(next_year)).exists()
+            or AnnualPlan.objects.filter(year=next_year).exists())
 
 
 def _completed_so_far(project_ids, year):
@@ -151,8 +155,8 @@ def _compute(year):
 
 def _refuse_if_opened(next_year):
     if _is_opened(next_year):
-        raise Conflict(_("Year %(year)s is already opened (it has a programme or annual plans); nothing was "
-                         "changed.") % {"year": next_year}, code="already_opened")
+        raise Conflict(_("Year %(year)s is already opened (it has the draft programme of a rollover or annual "
+                         "plans); nothing was changed.") % {"year": next_year}, code="already_opened")
 
 
 def year_rollover_preview(*, year, user):

@@ -175,6 +175,7 @@ def project_sheet(*, project, year, years=None):
 
     return SimpleNamespace(
         project=project, year=year, years=years, plans=plans, plan=plan,
+        other_plans=[p for p in plans if p.year != year],  # newest first
         revisions=list(plan.revisions.all()) if plan else [],
         months=months, latest=latest, reports=reports,
         open_problems=open_problems, problem_count=len(problems),

@@ -6,16 +6,21 @@ the admin home after login, and /admin/todo/) and GET /api/me/todo/.
 - a unit reporter: its unit's reports due for the reporting month (the month before `today`,
   due by TRACKER_REPORT_DUE_DAY) and those returned to it, and the open problems its unit is
   responsible for, by deadline;
-- a responsible leader: his projects with a red or yellow light (the dashboard's month), the
-  reviews where he has projects left to score, and the problems escalated on his projects;
-- project office staff: reports to accept, the bulletin to compile or publish, overdue problems,
-  and units with missing reports for the reporting month (late once the due day has passed);
+- a responsible leader: his projects with a red or yellow light (the dashboard's month as of
+  `today`: never after the reporting month), the reviews where he has projects left to score, and
+  the problems escalated on his projects;
+- project office staff: reports to accept, the bulletin to compile (when there are annual plans
+  for the reporting month's year) or publish, overdue problems,
+  and units with missing reports for the reporting month (late once the due day has passed), by
+  the units reminded of them (a project's lead unit, or else each cooperating unit);
 - an auditor: nothing to do.
 
-Every section has the exact count and lists at most ITEM_LIMIT items; the query count does not
-depend on the number of records (pinned in test_todo.py)."""
+Every month is taken from `today` (GET /api/me/todo/?on=, /admin/todo/?on=): reports and bulletins
+of later months are left out. Every section has the exact count and lists at most ITEM_LIMIT items;
+the query count does not depend on the number of records (pinned in test_todo.py)."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from projects.choices import Light, ProblemStatus, PublicationStatus, ReportStatus, Role
 from projects.exceptions import NotAllowed
-from projects.models import Bulletin, MonthlyReport, Problem, Project, Review, ReviewScore, Unit
+from projects.models import AnnualPlan, Bulletin, MonthlyReport, Problem, Project, Review, ReviewScore, Unit
 from projects.selectors import report_due_date
 from projects.services.roles import leader_of, role_of, unit_of
 
@@ -147,7 +152,8 @@ def _leader_sections(user, today):
     leader = leader_of(user)
     if leader is None:
         return []
-    scoped = dashboard_rows(user)
+    # The dashboard's month as of `today`: months after its reporting month are not shown yet.
+    scoped = dashboard_rows(user, until=reporting_period(today))
     period = f"{scoped.year}-{scoped.month:02d}"
     flagged = sorted((r for r in scoped.rows if r.light in (Light.RED, Light.YELLOW)),
                      key=lambda r: (r.light != Light.RED, r.completion_rate is None, r.completion_rate or 0,
@@ -199,7 +205,8 @@ def _office_sections(user, today):
     due = report_due_date(year, month)
     period = f"{year}-{month:02d}"
 
-    submitted = (MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).select_related("project")
+    up_to_period = Q(year__lt=year) | Q(year=year, month__lte=month)  # nothing of a month after `today`'s
+    submitted = (MonthlyReport.objects.filter(up_to_period, status=ReportStatus.SUBMITTED).select_related("project")
                  .order_by("submitted_at", "id"))
     submitted_count, submitted = _limited(submitted)
     accept_items = [
@@ -210,9 +217,13 @@ def _office_sections(user, today):
     ]
 
     bulletin_items = []
-    drafts = list(Bulletin.objects.filter(status=PublicationStatus.DRAFT).order_by("year", "month"))
-    has_current = Bulletin.objects.filter(year=year, month=month).exists()
-    if not has_current:
+    bulletins = list(Bulletin.objects.filter(up_to_period).filter(Q(status=PublicationStatus.DRAFT)
+                                                                  | Q(year=year, month=month))
+                     .order_by("year", "month"))
+    drafts = [b for b in bulletins if b.status == PublicationStatus.DRAFT]
+    has_current = any((b.year, b.month) == (year, month) for b in bulletins)
+    # A bulletin reports on the projects with an annual plan that year: none, no bulletin to ask for.
+    if not has_current and AnnualPlan.objects.filter(year=year).exists():
         bulletin_items.append(_item(kind="bulletin_to_compile", id=None,
                                     title=_("Bulletin of %(period)s") % {"period": period},
                                     detail=_("Not compiled yet"), url=admin_url(Bulletin, "add", year=year, month=month),
@@ -227,12 +238,18 @@ def _office_sections(user, today):
 
     filed = MonthlyReport.objects.filter(project=OuterRef("pk"), year=year, month=month,
                                          status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+    # By reporting unit, as the reminders go (services/reminders.reporting_units): the lead unit, or
+    # else each cooperating unit. A project with a lead unit is counted once, for it, whatever its
+    # cooperating units (the join repeats its row: hence the distinct count).
     missing = (Project.objects.active().filter(annual_plans__year=year).filter(~Exists(filed))
-               .values("lead_unit", "lead_unit__name").annotate(n=Count("pk")).order_by("lead_unit__name"))
+               .values(unit=Coalesce("lead_unit", "cooperating_units"),
+                       unit_name=Coalesce("lead_unit__name", "cooperating_units__name"))
+               .annotate(n=Count("pk", distinct=True)).order_by(F("unit_name").asc(nulls_last=True), "unit"))
     unit_items = [
-        _item(kind="unit_late", id=row["lead_unit"], title=row["lead_unit__name"] or _("(no lead unit)"),
+        _item(kind="unit_late", id=row["unit"], title=row["unit_name"] or _("(no lead or cooperating unit)"),
               detail=_("%(count)s report(s) of %(period)s not submitted") % {"count": row["n"], "period": period},
-              url=admin_url(Unit, "change", row["lead_unit"]) if row["lead_unit"] else admin_url(Project, lead_unit__isnull="True"),
+              url=admin_url(Unit, "change", row["unit"]) if row["unit"] else admin_url(
+                  Project, lead_unit__isnull="True", cooperating_units__isnull="True", plan_year=year),
               due=due, today=today)
         for row in missing
     ]

@@ -17,7 +17,7 @@ from PIL import Image
 from projects.models import Attachment, MonthlyReport
 from projects.services.attachments import attachment_add
 from projects.tests.api_utils import api, fast_passwords, results, users, world  # noqa: F401
-from projects.tests.test_attachments import jpeg_with_exif, media_root  # noqa: F401
+from projects.tests.test_attachments import jpeg_with_exif, media_root, mpo_bytes  # noqa: F401
 
 URL = "/api/attachments/"
 
@@ -75,6 +75,17 @@ def test_an_upload_answers_with_the_stored_photo_and_its_links(api, world, repor
     assert dict(image.getexif()) == {} and image.size == (400, 300)
     thumbnail = api.get(body["thumbnail_url"])
     assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+
+
+def test_a_phone_jpeg_pillow_calls_mpo_is_accepted_as_a_jpeg(api, world, reports):
+    api.force_authenticate(world.users["reporter"])
+    response = post(api, reports[0], name="IMG_20131012.jpg", data=mpo_bytes())
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["content_type"], body["width"], body["height"]) == ("image/jpeg", 400, 300)
+    download = api.get(body["download_url"])
+    image = Image.open(io.BytesIO(b"".join(download.streaming_content)))
+    assert (image.format, image.size, dict(image.getexif())) == ("JPEG", (400, 300), {})
 
 
 @pytest.mark.parametrize("name, data, field, code", [

@@ -45,6 +45,36 @@ def jpeg_with_exif(size=(400, 300), orientation=None):
     return out.getvalue()
 
 
+def phone_exif():
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif.get_ifd(0x8825)[2] = (35.0, 14.0, 0.0)  # GPSLatitude
+    return exif
+
+
+def mpo_bytes(size=(400, 300)):
+    """A JPEG as many phones and cameras write it: a second image (a depth map, a preview) embedded
+    after the first, which Pillow reads as format "MPO"."""
+    first = Image.new("RGB", size, (200, 30, 30))
+    second = Image.new("RGB", (size[0] // 2, size[1] // 2), (30, 30, 200))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second], exif=phone_exif())
+    return out.getvalue()
+
+
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="35,14.0N"/>'
+       b'</rdf:RDF></x:xmpmeta>')
+COMMENT = b"Zhang San's phone, site of Wulongkou"
+
+
+def jpeg_with_exif_xmp_and_comment(size=(400, 300)):
+    """A JPEG carrying EXIF GPS, an XMP packet and a COM comment segment."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG", exif=phone_exif(), xmp=XMP, comment=COMMENT)
+    return out.getvalue()
+
+
 def png_bytes(size=(50, 40), mode="RGBA"):
     out = io.BytesIO()
     Image.new(mode, size).save(out, "PNG")
@@ -100,6 +130,53 @@ def test_a_photo_is_stored_reencoded_without_exif_and_upright(office, report, me
     assert photo.file.name.startswith("attachments/") and "IMG_0001" not in photo.file.name
     assert (media_root / photo.file.name).is_file()
     assert photo.size == (media_root / photo.file.name).stat().st_size
+
+
+def stored_bytes(field):
+    with default_storage.open(field.name, "rb") as fh:
+        return fh.read()
+
+
+def jpeg_segments(data):
+    """The markers of a JPEG's header segments, up to the image data: 0xE0 JFIF, 0xE1 EXIF or XMP,
+    0xE2 ICC or MPF, 0xFE comment, 0xDB quantisation tables..."""
+    assert data[:2] == b"\xff\xd8"
+    markers, at = [], 2
+    while data[at + 1] != 0xDA:  # start of scan
+        markers.append(data[at + 1])
+        at += 2 + struct.unpack(">H", data[at + 2:at + 4])[0]
+    return markers
+
+
+def test_a_phone_jpeg_with_an_embedded_second_image_is_stored_as_its_first_image(office, report):
+    data = mpo_bytes()
+    assert Image.open(io.BytesIO(data)).format == "MPO"  # what Pillow calls it
+    photo = attachment_add(user=office, report=report, file=upload("IMG_0002.JPG", data), caption="桩基施工")
+    assert (photo.kind, photo.content_type, photo.width, photo.height) == (AttachmentKind.PHOTO, "image/jpeg",
+                                                                           400, 300)
+    assert photo.file.name.endswith(".jpg")
+    stored = stored_image(photo.file)
+    assert (stored.format, stored.size) == ("JPEG", (400, 300))
+    assert stored.getpixel((10, 10))[2] < 100  # the red first image, not the blue second one
+    assert dict(stored.getexif()) == {}
+    content = stored_bytes(photo.file)
+    assert b"MPF" not in content and b"PhoneMaker" not in content  # no second image, no EXIF
+    assert not {0xE1, 0xE2} & set(jpeg_segments(content))
+    assert stored_image(photo.thumbnail).format == "JPEG"
+
+
+def test_a_photo_keeps_no_comment_xmp_or_exif(office, report):
+    data = jpeg_with_exif_xmp_and_comment()
+    assert COMMENT in data and XMP in data and b"PhoneMaker" in data
+    assert {0xE1, 0xFE} <= set(jpeg_segments(data))
+    photo = attachment_add(user=office, report=report, file=upload("IMG_0003.JPG", data))
+    for field in (photo.file, photo.thumbnail):
+        content = stored_bytes(field)
+        assert COMMENT not in content
+        assert not {0xE1, 0xFE} & set(jpeg_segments(content))  # no EXIF or XMP segment, no comment
+        assert b"Exif" not in content and b"PhoneMaker" not in content
+        assert b"xmpmeta" not in content and b"GPSLatitude" not in content
+        assert "comment" not in stored_image(field).info
 
 
 def test_a_png_with_transparency_keeps_png_and_gets_a_jpeg_thumbnail(office, report):

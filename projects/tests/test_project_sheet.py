@@ -121,6 +121,33 @@ def test_the_year_defaults_to_the_dashboards_and_can_be_chosen(client, example, 
     assert "2014" in text_of(html)
 
 
+def test_plans_of_other_years_are_listed_without_a_trailing_separator_and_drafts_say_so(client, example, office):
+    from projects.services.rollover import year_rollover_apply
+    from projects.tests.page_text import page_text
+
+    def other_plans(html):
+        lines = page_text(html, "trk-sheet-plan").splitlines()
+        return next((line for line in lines if line.startswith("其他年度的计划")), "")
+
+    a = example.a
+    client.force_login(office)
+    html = client.get(sheet_url(a, 2013)).content.decode()
+    assert other_plans(html) == ""  # the 2013 plan only: no line
+    year_rollover_apply(year=2013, user=office)  # a draft plan of 2014
+    draft = a.annual_plans.get(year=2014)
+    assert draft.is_draft
+    html = client.get(sheet_url(a, 2013)).content.decode()
+    assert other_plans(html) == f"其他年度的计划: 2014 ({draft.planned_investment:,.2f} 万元，草案)"
+    a.annual_plans.create(year=2012, planned_investment=D("40000"))
+    html = client.get(sheet_url(a, 2013)).content.decode()
+    assert other_plans(html) == (
+        f"其他年度的计划: 2014 ({draft.planned_investment:,.2f} 万元，草案)、2012 (40,000.00 万元)")
+    html = client.get(sheet_url(a, 2014)).content.decode()
+    assert page_text(html, "trk-sheet-plan").splitlines()[1] == (
+        f"计划投资（初始）: {draft.planned_investment:,.2f} 万元 （草案，待确认）")
+    assert other_plans(html) == "其他年度的计划: 2013 (60,000.00 万元)、2012 (40,000.00 万元)"
+
+
 @pytest.mark.parametrize("persona, status", [
     ("office", 200), ("reporter", 200), ("outsider", 200), ("leader_user", 200), ("auditor", 200),
     ("no_role", 403), ("anonymous", 302),

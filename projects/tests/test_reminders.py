@@ -268,3 +268,84 @@ def test_the_reminder_list_runs_a_fixed_number_of_queries(world, client, office,
     with django_assert_max_num_queries(11):  # session, user, role, counts, filters, the page: not per row
         response = client.get(reverse("admin:projects_reminder_changelist"))
     assert response.content.decode().count('class="field-kind"') == 18
+
+
+# Projects without a lead unit ---------------------------------------------------------------------
+
+
+def test_a_project_without_a_lead_unit_reminds_each_cooperating_unit_once(world):
+    # The documents name no lead unit for most projects: the cooperating units write the report.
+    g = Project.objects.create(name="牧野路拓宽改造工程", category=Category.INFRASTRUCTURE)
+    g.cooperating_units.add(world["other_unit"], world["silent"])
+    AnnualPlan.objects.create(project=g, year=2013, planned_investment=D("5000"))
+    reminders_send(today=TODAY)
+    wangchu = next(m for m in mail.outbox if m.to == ["wangchu@example.org"]).body.splitlines()
+    assert wangchu == [
+        "王褚街道办事处 重点项目提醒（2013-11-03）：2 项",
+        "1. 【月报提醒】牧野路拓宽改造工程：2013-10 月报请于 2013-11-05 前报送。",
+        "2. 【问题逾期】星凯国际城市综合体：“征地拆迁未完成”已超过期限 2013-10-31。",
+    ]
+    assert rows(project=g, kind="report_due") == [
+        ("report_due", "文化旅游局", "none", "no_contact"),
+        ("report_due", "王褚街道办事处", "dingtalk", "failed"),
+        ("report_due", "王褚街道办事处", "email", "sent"),
+    ]
+    assert "牧野路" not in next(m for m in mail.outbox if m.to == ["fgw@example.org"]).body
+    # Never twice: the next run only retries the refused robot; after the due day, chased once each.
+    mail.outbox.clear()
+    reminders_send(today=TODAY)
+    assert mail.outbox == [] and Reminder.objects.filter(project=g).count() == 3
+    reminders_send(today=datetime.date(2013, 11, 6))
+    assert rows(project=g, kind="report_overdue") == [
+        ("report_overdue", "文化旅游局", "none", "no_contact"),
+        ("report_overdue", "王褚街道办事处", "dingtalk", "failed"),
+        ("report_overdue", "王褚街道办事处", "email", "sent"),
+    ]
+    reminders_send(today=datetime.date(2013, 11, 7))
+    assert Reminder.objects.filter(project=g, channel__in=["email", "none"]).count() == 4
+
+
+def test_a_project_with_a_lead_unit_reminds_the_lead_unit_only(world):
+    world["e"].cooperating_units.add(world["other_unit"])
+    reminders_send(today=TODAY)
+    assert {r.unit.name for r in Reminder.objects.filter(project=world["e"], kind="report_due")} == {"解放区发改委"}
+
+
+def test_what_is_due_takes_a_fixed_number_of_queries(world, django_assert_num_queries):
+    from projects.services.reminders import reminders_due
+
+    for n in range(10):
+        p = Project.objects.create(name=f"项目{n}")
+        p.cooperating_units.add(world["other_unit"], world["silent"])
+        AnnualPlan.objects.create(project=p, year=2013, planned_investment=D("100"))
+    # Reports: the projects, their cooperating units, the drafts; problems; reviews, their reviewers,
+    # the scores.
+    with django_assert_num_queries(8):
+        due = reminders_due(today=TODAY)
+    assert sum(d.kind == "report_due" for d in due) == 3 + 2 * 10
+
+
+# The shipped library ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def library(django_db_setup, django_db_blocker):
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+def test_the_shipped_library_chases_a_missing_report_at_its_cooperating_unit(library, db):
+    # No project of the library has a lead unit; 焦运 never files February (fixtures/README.md).
+    assert not Project.objects.filter(lead_unit__isnull=False).exists()
+    reminders_send(today=datetime.date(2013, 3, 6))
+    reports = Reminder.objects.filter(kind__in=["report_due", "report_overdue"]).select_related("project", "unit")
+    assert [(r.kind, r.project.name, r.unit.name, r.channel, r.status) for r in reports] == [
+        ("report_overdue", "焦运集团商业中心", "解放区商务局", "none", "no_contact")]
+    assert reports[0].message.splitlines()[1:] == [
+        "1. 【月报催报】焦运集团商业中心：2013-02 月报已过截止日 2013-03-05，尚未报送。"]
+    assert reminders_send(today=datetime.date(2013, 3, 6)) == []

@@ -234,3 +234,50 @@ def test_draft_plans_are_marked_in_the_api_and_filtered_in_the_admin(library, of
     client.force_login(office)
     page = client.get("/admin/projects/annualplan/", {"is_draft__exact": "1"}).content.decode()
     assert page.count('class="field-is_draft"') == 4
+
+
+def test_programmes_of_the_next_year_from_the_documents_do_not_open_it(library, office):
+    Programme.objects.create(code="432211", year=2014, name="“432211”项目计划")
+    preview = year_rollover_preview(year=2013, user=office)
+    assert preview.counts["carried"] == 4
+    year_rollover_apply(year=2013, user=office)
+    assert sorted(Programme.objects.filter(year=2014).values_list("code", flat=True)) == ["2014-draft", "432211"]
+
+
+# The shipped library --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+def test_the_shipped_library_rolls_2013_into_2014_once(shipped, office, client):
+    # The facts hold the 2014 programmes the documents give (432211, 十项民生工程（2014）…) and no
+    # plan of 2014: the year is not opened yet.
+    assert Programme.objects.filter(year=2014).count() == 10
+    assert not AnnualPlan.objects.filter(year=2014).exists()
+    client.force_login(office)
+    page = client.post("/admin/rollover/", {"year": 2013, "preview": "1"}).content.decode()
+    assert "2014 年已开启" not in page
+    preview = year_rollover_preview(year=2013, user=office)
+    assert "开启 2014 年：结转项目 %d 个，关闭 %d 个，新建转续建 %d 个。" % (
+        preview.counts["carried"], preview.counts["closed"], preview.counts["new_to_continuing"]) in page
+    assert preview.counts["carried"] + preview.counts["closed"] == 12  # the 12 projects with a 2013 plan
+    response = client.post("/admin/rollover/", {"year": 2013, "confirm": "1"})
+    assert response.status_code == 302
+    assert AnnualPlan.objects.filter(year=2014, is_draft=True).count() == preview.counts["carried"]
+    assert Programme.objects.filter(year=2014).count() == 11
+    # A second run is refused and changes nothing.
+    page = client.post("/admin/rollover/", {"year": 2013, "confirm": "1"}).content.decode()
+    assert "2014 年已开启（已有年度结转生成的推进计划草案或年度计划），未做任何修改。" in page
+    with pytest.raises(Conflict):
+        year_rollover_apply(year=2013, user=office)
+    assert Programme.objects.filter(year=2014).count() == 11

@@ -166,6 +166,56 @@ def test_the_office_sees_reports_to_accept_bulletins_overdue_problems_and_late_u
     assert todo["count"] == 1 + 2 + 2 + 2
 
 
+def test_the_late_units_are_those_reminded_the_cooperating_units_without_a_lead_unit(world, office):
+    w = world
+    # G: no lead unit, both units cooperate (either may report); H: no unit at all.
+    g = Project.objects.create(name="牧野路拓宽改造工程", category=Category.INFRASTRUCTURE, stage=Stage.CONTINUING)
+    g.cooperating_units.add(w["unit"], w["other_unit"])
+    h = Project.objects.create(name="龙寺水库", category=Category.INFRASTRUCTURE, stage=Stage.CONTINUING)
+    for p in (g, h):
+        AnnualPlan.objects.create(project=p, year=2013, planned_investment=D("5000"))
+    late = section(todo_for(user=office, today=TODAY), "units_late")
+    # C (led by the other unit, the unit cooperating) counts for its lead unit only.
+    assert [(i["title"], i["detail"]) for i in late["items"]] == [
+        ("王褚街道办事处", "2013-10 有 2 份月报未提交"), ("解放区发改委", "2013-10 有 3 份月报未提交"),
+        ("（无牵头或配合单位）", "2013-10 有 1 份月报未提交")]
+    assert late["items"][2]["url"] == (reverse("admin:projects_project_changelist")
+                                       + "?lead_unit__isnull=True&cooperating_units__isnull=True&plan_year=2013")
+
+
+def test_the_day_given_sets_the_month_of_every_section(world, leader_user, office, accepted_report):
+    # What exists by now of later months: A's December report accepted, B's submitted, December's
+    # bulletin drafted. The to-do of 2013-11-07 shows none of it.
+    w = world
+    accepted_report(w["a"], 2013, 12, "61000")
+    MonthlyReport.objects.create(project=w["b"], year=2013, month=12, completed_ytd=D("56000"), status="submitted")
+    Bulletin.objects.create(year=2013, month=12, title="2013年12月通报")
+    flagged = section(todo_for(user=leader_user, today=TODAY), "projects_flagged")
+    assert flagged["title"] == "您分包的红灯、黄灯项目（2013-09）"
+    assert titles(flagged) == ["星凯国际城市综合体"]
+    office_todo = todo_for(user=office, today=TODAY)
+    assert titles(section(office_todo, "reports_to_accept")) == ["锦江国际商业广场 2013-10"]
+    assert [(i["kind"], i["title"]) for i in section(office_todo, "bulletins")["items"]] == [
+        ("bulletin_to_compile", "2013-10 月通报"), ("bulletin_to_publish", "2013年9月通报")]
+    # A month later, December is the reporting month: all of it shows.
+    later = todo_for(user=office, today=datetime.date(2014, 1, 7))
+    assert sorted(titles(section(later, "reports_to_accept"))) == ["锦江国际商业广场 2013-10", "锦江国际商业广场 2013-12"]
+    assert [i["title"] for i in section(later, "bulletins")["items"]] == ["2013年9月通报", "2013年12月通报"]
+    assert section(todo_for(user=leader_user, today=datetime.date(2014, 1, 7)),
+                   "projects_flagged")["title"] == "您分包的红灯、黄灯项目（2013-12）"
+
+
+def test_no_bulletin_is_asked_for_a_year_without_annual_plans(world, office):
+    # No project has a 2014 plan: no January bulletin to compile; the September draft still waits.
+    todo = todo_for(user=office, today=datetime.date(2014, 2, 10))
+    assert [(i["kind"], i["title"]) for i in section(todo, "bulletins")["items"]] == [
+        ("bulletin_to_publish", "2013年9月通报")]
+    AnnualPlan.objects.create(project=world["a"], year=2014, planned_investment=D("50000"))
+    todo = todo_for(user=office, today=datetime.date(2014, 2, 10))
+    assert [(i["kind"], i["title"], i["days_overdue"]) for i in section(todo, "bulletins")["items"]] == [
+        ("bulletin_to_compile", "2014-01 月通报", 5), ("bulletin_to_publish", "2013年9月通报", 0)]
+
+
 def test_an_auditor_has_nothing_to_do(world, auditor):
     assert todo_for(user=auditor, today=TODAY)["sections"] == []
 
@@ -262,3 +312,49 @@ def test_the_schema_documents_the_todo(client, office):
                                                                           "sections"}
 
 
+
+
+# The shipped library -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def library(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("load_library", verbosity=0)
+            yield
+            transaction.set_rollback(True)
+
+
+def test_the_shipped_library_names_the_unit_late_with_its_report(library, office):
+    # No project of the library has a lead unit; 焦运's cooperating unit never files February.
+    late = section(todo_for(user=office, today=datetime.date(2013, 3, 6)), "units_late")
+    assert [(i["title"], i["detail"]) for i in late["items"]] == [("解放区商务局", "2013-02 有 1 份月报未提交")]
+
+
+def test_the_shipped_library_on_a_day_of_2013_shows_that_days_month(library, client):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    client.force_login(users.get(username="demo_leader3"))
+    body = client.get("/api/me/todo/", {"on": "2013-11-12"}).json()
+    flagged = next(s for s in body["sections"] if s["key"] == "projects_flagged")
+    assert flagged["title"] == "您分包的红灯、黄灯项目（2013-10）"
+    assert [i["title"] for i in flagged["items"]] == ["和平街市场改造"]
+    assert flagged["items"][0]["detail"].startswith("2013-10 红灯: 计划于 2013-08-31 完成的时间节点“完成一期商户征迁”未按期完成。")
+    # The office on that day: October's bulletin is published; December's draft is not yet made.
+    client.force_login(users.get(username="demo_office"))
+    body = client.get("/api/me/todo/", {"on": "2013-11-12"}).json()
+    assert next(s for s in body["sections"] if s["key"] == "bulletins")["items"] == []
+
+
+def test_the_shipped_library_today_asks_for_no_bulletin_of_a_year_without_plans(library, client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="demo_office"))
+    page = client.get(reverse("tracker_todo"), {"on": "2026-12-06"}).content.decode()
+    assert "2026-11 月通报" not in page and "尚未编制" not in page
+    assert "2013年1-12月全区重点项目建设进展情况通报" in page  # December 2013's draft still waits
