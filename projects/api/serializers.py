@@ -21,6 +21,7 @@ from projects.api.audit import ReasonSerializerMixin
 from projects.choices import Light
 from projects.permissions import STATUS_FIELDS, resource_of_model
 from projects.services import bulletins as bulletin_services
+from projects.services import reports as report_services
 from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
     AnnualPlan,
@@ -463,8 +464,26 @@ class MonthlyReportSerializer(TrackerSerializer):
         # The unit, the reporter's name and the version are set by report_save.
         read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
                             "accepted_by", "reporting_unit", "reporter_name", "version"]
+        # FIXED_FIELDS of the role table (docs/roles.md): another value answers 400, code "fixed".
+        extra_kwargs = {
+            "project": {"help_text": "月报所属项目，创建后不可更改。 / The project reported on; it never changes "
+                                     "after the report is created (another value: 400, code fixed)."},
+            "year": {"help_text": "报告年份。草稿可改；已报送期间以及审核通过之后（包括改为更正草稿）不可更改。 / The year "
+                                  "reported. A draft may be re-dated; while submitted, and once accepted (also as "
+                                  "a draft correction), the period is fixed (another value: 400, code fixed)."},
+            "month": {"help_text": "报告月份（1–12），规则同 year。 / The month reported (1–12); fixed like year."},
+        }
 
     def validate(self, attrs):
+        # The project, and once submitted or accepted the period, never change (FIXED_FIELDS of the
+        # role table): 400 for every role, before the role's own checks (projects/permissions.py).
+        if self.instance is not None:
+            fixed = report_services.report_fixed_fields(
+                self.instance, **{name: attrs.get(name, getattr(self.instance, name))
+                                  for name in ("project", "year", "month")})
+            if fixed:
+                raise serializers.ValidationError({name: [ErrorDetail(message, code="fixed")]
+                                                   for name, message in fixed.items()})
         # Name the field to fill (the model's constraint would name is_correction).
         is_correction = attrs.get("is_correction", getattr(self.instance, "is_correction", False))
         reason = attrs.get("correction_reason", getattr(self.instance, "correction_reason", ""))
