@@ -159,6 +159,12 @@ class TrackerAutoSchema(AutoSchema):
         - a text that may not be blank has a character other than whitespace (it is trimmed first);
         - a list of related records that may not be empty has at least one; a file is not empty;
         - in a multipart body (uploads), no value is null."""
+        if direction == "response" and getattr(field, "answer_choices", None) is not None:
+            # A choice whose writes take fewer values than its answers show (a problem action's status_after).
+            answer = serializers.ChoiceField(choices=field.answer_choices, allow_blank=field.allow_blank,
+                                             allow_null=field.allow_null, label=field.label, help_text=field.help_text)
+            answer.bind(field.field_name, field.parent)
+            field = answer
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or not isinstance(schema, dict) or field.read_only:
             return schema

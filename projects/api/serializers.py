@@ -18,7 +18,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
-from projects.choices import Light
+from projects.choices import Light, ProblemStatus
 from projects.permissions import STATUS_FIELDS, resource_of_model
 from projects.services import bulletins as bulletin_services
 from projects.services import reports as report_services
@@ -658,8 +658,32 @@ class ProblemSerializer(TrackerSerializer):
         read_only_fields = ["status", "resolution", "resolved_on"]
 
 
+class StepStatusField(serializers.ChoiceField):
+    """A problem action's status_after. A new step moves the problem to open or in progress only
+    (projects/services/problems.py, problem_act); escalating and resolving are the problem's own
+    actions. Answers show every step's status, escalations and resolutions too (`answer_choices`,
+    stated for answers by projects/api/schema.py); an update may resend the step's own status."""
+
+    def __init__(self, **kwargs):
+        from projects.services.problems import ACT_STATUSES
+
+        self.answer_choices = ProblemStatus.choices
+        super().__init__(choices=[(s.value, s.label) for s in ACT_STATUSES], **kwargs)
+
+    def to_internal_value(self, data):
+        instance = getattr(self.parent, "instance", None)
+        if instance is not None and not isinstance(instance, list) and data == instance.status_after:
+            return data
+        return super().to_internal_value(data)
+
+
 class ProblemActionSerializer(TrackerSerializer):
     status_after_display = display("status_after")
+    status_after = StepStatusField(
+        required=False, allow_blank=True, label=ProblemAction._meta.get_field("status_after").verbose_name,
+        help_text="记录后问题的状态：open 待办或 in_progress 办理中，留空则不变；提级和销号请用问题的 escalate、close "
+                  "操作。 / The problem's status after this step: open or in_progress, or blank to leave it; "
+                  "escalate and close are the problem's own actions.")
 
     class Meta:
         model = ProblemAction
