@@ -1,6 +1,7 @@
-"""Request body parsers with limits: the size limit Django applies to forms
-(DATA_UPLOAD_MAX_MEMORY_SIZE; DRF's own JSON parser reads any size) → 413, and a nesting limit
-(MAX_JSON_DEPTH; Python's decoder would otherwise recurse until RecursionError) → 400."""
+"""Request body parsers with limits: a size limit of its own for JSON (TRACKER_MAX_JSON_BYTES, 1 MiB
+by default, far below the uploads' DATA_UPLOAD_MAX_MEMORY_SIZE; DRF's own JSON parser reads any
+size) → 413, and a nesting limit (MAX_JSON_DEPTH; Python's decoder would otherwise recurse until
+RecursionError) → 400."""
 
 import json
 
@@ -43,9 +44,16 @@ def too_deep():
                                  % {"limit": MAX_JSON_DEPTH})
 
 
+def json_limit():
+    """The largest JSON body taken, in bytes: TRACKER_MAX_JSON_BYTES, never above Django's own limit."""
+    limits = [value for value in (getattr(settings, "TRACKER_MAX_JSON_BYTES", None),
+                                  settings.DATA_UPLOAD_MAX_MEMORY_SIZE) if value is not None]
+    return min(limits) if limits else None
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = json_limit()
         request = (parser_context or {}).get("request")
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0

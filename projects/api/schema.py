@@ -24,7 +24,8 @@ DESCRIPTIONS = {
            "meanwhile (a stale `version`; `errors` lists what changed).",
     "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
            "changed meanwhile.",
-    "413": "The request body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "413": "The request body is too large: JSON bodies at most TRACKER_MAX_JSON_BYTES (1 MiB by default), "
+           "uploads at most TRACKER_MAX_UPLOAD_BYTES.",
     "429": "Too many attempts: wait and try again (login throttling).",
 }
 
@@ -178,8 +179,11 @@ class TrackerAutoSchema(AutoSchema):
               and "pattern" not in schema and schema.get("type") == "string" and "format" not in schema
               and not any(isinstance(v, RegexValidator) for v in field.validators)):
             schema["pattern"] = "\\S"
-        elif isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
-            schema["minItems"] = 1
+        elif isinstance(field, serializers.ManyRelatedField):
+            if not field.allow_empty:
+                schema["minItems"] = 1
+            if getattr(field, "max_items", None):
+                schema["maxItems"] = field.max_items  # a longer list of ids: 400 max_length
         return schema
 
     def _process_override_parameters(self, direction="request"):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
@@ -115,6 +116,58 @@ def json_kind(field):
     return _("a string")
 
 
+# The most ids a list of related records takes (a project's cooperating units, a review's projects):
+# far more than any record has, few enough that a request cannot tie up a worker.
+MAX_IDS = 200
+
+
+class IdListField(serializers.ManyRelatedField):
+    """A list of ids of related records: at most MAX_IDS (400 max_length, before any query),
+    duplicates counted once (in the order first given), looked up in one query (DRF's own looks up
+    each id on its own)."""
+
+    max_items = MAX_IDS
+    default_error_messages = {"max_length": serializers.ListField.default_error_messages["max_length"]}
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, dict)) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        if len(data) > self.max_items:
+            self.fail("max_length", max_length=self.max_items)
+        child = self.child_relation
+        queryset = child.get_queryset()
+        pk_field = queryset.model._meta.pk
+        ids = []
+        for item in data:
+            try:
+                if isinstance(item, bool) or not isinstance(item, (int, str)):
+                    raise TypeError(item)
+                ids.append(pk_field.to_python(item))
+            except (TypeError, DjangoValidationError):
+                child.fail("incorrect_type", data_type=type(item).__name__)
+        ids = list(dict.fromkeys(ids))
+        # An id beyond 64 bits names no record (and SQLite cannot even bind it).
+        possible = [pk for pk in ids if not isinstance(pk, int) or -(2 ** 63) <= pk < 2 ** 63]
+        found = {obj.pk: obj for obj in queryset.filter(pk__in=possible)} if possible else {}
+        missing = next((pk for pk in ids if pk not in found), None)
+        if missing is not None:
+            child.fail("does_not_exist", pk_value=missing)
+        return [found[pk] for pk in ids]
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id; `many=True` is an IdListField."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return IdListField(**list_kwargs)
+
+
 class JSONTypes:
     """Serializer mixin: in a JSON body, each value has the JSON type the schema gives its field (forms
     and multipart bodies carry only text, which the fields parse)."""
@@ -132,6 +185,8 @@ class JSONTypes:
 
 class TrackerSerializer(JSONTypes, ReasonSerializerMixin, serializers.ModelSerializer):
     """Runs the model's validation on the instance as it would be saved."""
+
+    serializer_related_field = IdRelatedField
 
     def get_validators(self):
         # Unique-together checks run with the model's constraints in validate(), with their messages.

@@ -136,3 +136,81 @@ def test_a_body_in_a_charset_that_is_not_text_answers_400(api, world, charset):
     response = api.generic("POST", "/api/zones/", body, content_type=f"application/json; charset={charset}")
     assert_error_shape(response, 400, "parse_error")
     assert not Zone.objects.filter(code="x").exists()
+
+
+# --- long lists of ids, big JSON bodies ---------------------------------------------------------------
+
+
+def test_a_long_list_of_ids_is_refused_at_once_naming_the_field(api, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api.force_authenticate(world.users["office"])
+    url = f"/api/projects/{world.project.pk}/"
+    with CaptureQueriesContext(connection) as queries:
+        response = api.patch(url, {"cooperating_units": [world.other_unit.pk] * 100_000}, format="json")
+    body = assert_error_shape(response, 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("cooperating_units", "max_length")]
+    assert "200" in body["errors"][0]["message"]
+    assert len(queries) < 20
+    assert not world.project.cooperating_units.exists()
+
+
+def test_ids_are_looked_up_in_one_query_and_duplicates_count_once(api, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import Unit
+
+    api.force_authenticate(world.users["office"])
+    url = f"/api/projects/{world.project.pk}/"
+    units = [Unit.objects.create(name=f"配合单位{i}") for i in range(150)]
+
+    def unit_lookups(ids):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.patch(url, {"cooperating_units": ids}, format="json")
+        assert response.status_code == 200, response.content[:300]
+        return response, [q["sql"] for q in queries.captured_queries if 'FROM "projects_unit"' in q["sql"]
+                          and "projects_project_cooperating_units" not in q["sql"]]
+
+    response, few = unit_lookups([units[0].pk, units[1].pk, units[0].pk] * 10)
+    assert response.json()["cooperating_units"] == [units[0].pk, units[1].pk]
+    response, many = unit_lookups([unit.pk for unit in units] + [units[0].pk] * 50)
+    assert sorted(response.json()["cooperating_units"]) == sorted(unit.pk for unit in units)
+    assert len(many) == len(few) == 1, many
+
+
+def test_an_id_that_does_not_exist_is_named(api, world):
+    api.force_authenticate(world.users["office"])
+    response = api.patch(f"/api/projects/{world.project.pk}/", {"cooperating_units": [world.unit.pk, 987654]},
+                         format="json")
+    body = assert_error_shape(response, 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("cooperating_units", "does_not_exist")]
+    assert "987654" in body["errors"][0]["message"]
+    response = api.patch(f"/api/projects/{world.project.pk}/", {"cooperating_units": [10 ** 20]}, format="json")
+    body = assert_error_shape(response, 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("cooperating_units", "does_not_exist")]
+    response = api.patch(f"/api/projects/{world.project.pk}/", {"cooperating_units": [world.unit.pk, "x"]},
+                         format="json")
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("cooperating_units", "invalid")]
+
+
+def test_the_schema_states_how_many_ids_a_list_takes(api, world):
+    api.force_authenticate(world.users["office"])
+    schemas = api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    lists = {f"{name}.{prop}": spec.get("maxItems") for name, schema in schemas.items() if name.endswith("Request")
+             for prop, spec in schema.get("properties", {}).items()
+             if spec.get("type") == "array" and spec.get("items", {}).get("type") == "integer"}
+    assert lists and set(lists.values()) == {200}, lists
+    assert "ProjectRequest.cooperating_units" in lists
+
+
+def test_a_json_body_has_its_own_limit_below_the_uploads(api, world, settings):
+    settings.TRACKER_MAX_JSON_BYTES = 1_000
+    api.force_authenticate(world.users["office"])
+    body = json.dumps({"description": "x" * 1_500})
+    response = api.generic("PATCH", f"/api/zones/{world.zone.pk}/", body, content_type="application/json")
+    error = assert_error_shape(response, 413, "too_large")
+    assert "1000" in error["detail"]
+    response = api.patch(f"/api/zones/{world.zone.pk}/", {"description": "x" * 900}, format="json")
+    assert response.status_code == 200, response.content[:300]
