@@ -208,6 +208,34 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+def bad_request(request, exception=None):
+    """handler400: requests Django refuses itself (SuspiciousOperation), before or inside a view: too
+    many query parameters or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), too many files, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413), a bad Host header. Under /api/ the one error shape in JSON;
+    elsewhere Django's page."""
+    from django.conf import settings
+    from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+    from django.views.defaults import bad_request as page
+
+    if not request.path.startswith("/api/"):
+        return page(request, exception)
+    status = 400
+    if isinstance(exception, TooManyFieldsSent):
+        code, detail = "too_many_fields", _("The request has too many query parameters or form fields (at most "
+                                            "%(limit)s).") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+    elif isinstance(exception, TooManyFilesSent):
+        code, detail = "too_many_files", _("The request has too many files (at most %(limit)s).") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    elif isinstance(exception, RequestDataTooBig):
+        status, code = 413, RequestTooLarge.default_code
+        detail = _("The request body is too large (at most %(limit)s bytes).") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    else:
+        code, detail = "bad_request", _("Bad request.")
+    body = error_body(request, status, code, detail)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def server_error(request):
     """handler500: what escaped every view and middleware. A database outage answers 503 with
     Retry-After (JSON under /api/, a short page elsewhere), anything else 500; under /api/ always in

@@ -214,3 +214,31 @@ def test_a_json_body_has_its_own_limit_below_the_uploads(api, world, settings):
     assert "1000" in error["detail"]
     response = api.patch(f"/api/zones/{world.zone.pk}/", {"description": "x" * 900}, format="json")
     assert response.status_code == 200, response.content[:300]
+
+
+# --- requests Django itself refuses (SuspiciousOperation: too many fields, …) ---------------------------
+
+
+def test_too_many_query_parameters_answer_400_in_the_error_shape(api, world):
+    api.force_authenticate(world.users["office"])
+    query = "&".join(f"p{i}=1" for i in range(5000))
+    body = assert_error_shape(api.get(f"/api/projects/?{query}"), 400, "too_many_fields")
+    assert body["errors"] == [] and "1000" in body["detail"]
+
+
+def test_a_form_with_too_many_fields_answers_400_in_the_error_shape(api, world):
+    from urllib.parse import urlencode
+
+    api.force_authenticate(world.users["office"])
+    form = urlencode({f"f{i}": "x" for i in range(2000)})
+    response = api.generic("POST", "/api/zones/", form, content_type="application/x-www-form-urlencoded")
+    assert_error_shape(response, 400, "too_many_fields")
+    assert not Zone.objects.filter(code="x").exists()
+
+
+def test_outside_the_api_a_bad_request_is_still_a_page(client, world):
+    query = "&".join(f"p{i}=1" for i in range(5000))
+    client.force_login(world.users["office"])
+    response = client.get(f"/admin/projects/project/?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
