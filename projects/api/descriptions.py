@@ -107,7 +107,7 @@ SUFFIXES = {
     "before": ("{zh}不晚于该日（YYYY-MM-DD）。", "{en} on or before this date (YYYY-MM-DD)."),
     "min": ("{zh}不小于该值。", "{en} at least this value."),
     "max": ("{zh}不大于该值。", "{en} at most this value."),
-    "name": ("{zh}名称包含此文字。", "{en}: its name contains this text."),
+    "name": ("{zh}名称与此文字完全一致（最多 200 字）。", "{en}: its name, exactly this text (at most 200 characters)."),
     "code": ("{zh}代码。", "{en}: its code."),
 }
 

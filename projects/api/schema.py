@@ -209,9 +209,16 @@ class TrackerAutoSchema(AutoSchema):
         """A filter given an empty value does not filter (projects/filtersets.py): stated with
         allowEmptyValue, except for lists of choices (`stage`), where an empty value is not a choice."""
         parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        base_filters = getattr(filterset_class, "base_filters", {})
         for parameter in parameters:
             if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") != "array":
                 parameter["allowEmptyValue"] = True
+            # Text filters say how long a text they take (projects/filtersets.py, TextFilter).
+            filter_ = base_filters.get(parameter.get("name"))
+            max_length = getattr(filter_, "extra", {}).get("max_length")
+            if max_length and parameter.get("schema", {}).get("type") == "string":
+                parameter["schema"] = {**parameter["schema"], "maxLength": max_length}
         return parameters
 
     def get_filter_backends(self):

@@ -242,3 +242,33 @@ def test_outside_the_api_a_bad_request_is_still_a_page(client, world):
     response = client.get(f"/admin/projects/project/?{query}")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- text filters are bounded ------------------------------------------------------------------------------
+
+
+def test_a_search_text_longer_than_the_filters_limit_is_refused_not_an_outage(api, world):
+    api.force_authenticate(world.users["office"])
+    body = assert_error_shape(api.get("/api/projects/", {"q": "%_" * 30_000}), 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("q", "max_length")]
+    body = assert_error_shape(api.get("/api/problems/", {"project_name": "名" * 201}), 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("project_name", "max_length")]
+    assert api.get("/api/projects/", {"q": "名" * 200}).status_code == 200
+
+
+def test_the_schema_bounds_every_text_filter(api, world):
+    api.force_authenticate(world.users["office"])
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    unbounded, bounded = [], 0
+    for path, item in paths.items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] != "query" or schema.get("type") != "string" or "enum" in schema \
+                        or "format" in schema or "pattern" in schema:
+                    continue
+                if parameter["name"] in ("q", "search") or parameter["name"].endswith(("_name", "_code", "name")):
+                    if schema.get("maxLength") != 200:
+                        unbounded.append(f"{method.upper()} {path} {parameter['name']}")
+                    bounded += 1
+    assert unbounded == [] and bounded > 30
