@@ -24,6 +24,9 @@ DESCRIPTIONS = {
            "meanwhile (a stale `version`; `errors` lists what changed).",
     "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
            "changed meanwhile.",
+    "412-unversioned": "Precondition failed: this kind of record has no version, so any If-Match but * is "
+                       "refused (code precondition_failed, errors: If-Match not_versioned); its ETag is weak, a "
+                       "hash of the answer, and is not a version to match.",
     "413": "The request body is too large: JSON bodies at most TRACKER_MAX_JSON_BYTES (1 MiB by default), "
            "uploads at most TRACKER_MAX_UPLOAD_BYTES.",
     "429": "Too many attempts: wait and try again (login throttling).",
@@ -105,7 +108,7 @@ class TrackerAutoSchema(AutoSchema):
         codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
-        if self._precondition():
+        if self._checks_if_match():
             codes.append("412")
         if writes:
             codes.append("413")
@@ -113,11 +116,25 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("429")
         return codes
 
-    def _precondition(self):
-        """Writes that honour If-Match: PUT/PATCH and the actions on one versioned object."""
-        if not self._versioned():
+    def _checks_if_match(self):
+        """Writes that read If-Match: PUT/PATCH/DELETE and the actions on one record of a viewset (for a
+        record without a version, to refuse any If-Match but *)."""
+        from projects.api.audit import AuditMixin
+
+        if not isinstance(self.view, AuditMixin) or "{" not in self.path:
             return False
-        return self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path)
+        return self.method in ("PUT", "PATCH", "DELETE") or (self.method == "POST" and getattr(
+            self.view, "detail", False))
+
+    def _precondition(self):
+        """Writes that honour If-Match with a version: those of _checks_if_match on a versioned record."""
+        return self._versioned() and self._checks_if_match()
+
+    def _etags(self):
+        """Views whose answers carry ETags (projects/api/audit.py, AuditMixin)."""
+        from projects.api.audit import AuditMixin
+
+        return isinstance(self.view, AuditMixin)
 
     def _versioned(self):
         from projects.locking import is_versioned
@@ -243,6 +260,11 @@ class TrackerAutoSchema(AutoSchema):
             headers["ETag"] = {"description": 'The object\'s version, e.g. "3": send it as If-Match when you '
                                               "change the object.",
                                "required": True, "schema": {"type": "string", "pattern": '^"[0-9]+"$'}}
+        elif one_object and "id" in fields and self._etags():
+            headers["ETag"] = {"description": "A weak tag of this answer (a hash of it): it changes when the "
+                                              "record does. The record has no version, so it is not for If-Match "
+                                              "(any If-Match but * is refused with 412).",
+                               "required": True, "schema": {"type": "string", "pattern": '^W/"[0-9a-f]{16}"$'}}
         if code == "201" and "id" in fields and hasattr(self.view, "retrieve"):
             headers["Location"] = {"description": "The new object's URL.", "required": True,
                                    "schema": {"type": "string", "format": "uri"}}
@@ -254,7 +276,8 @@ class TrackerAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         for code in self.error_codes():
             if code not in responses:
-                response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code])
+                key = "412-unversioned" if code == "412" and not self._versioned() else code
+                response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[key])
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
 

@@ -38,13 +38,12 @@ from projects import filtersets
 from projects import models as m
 from projects.api.schema import OptionalParameter
 from projects.api import serializers as s
-from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
+from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin, check_preconditions
 from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
 from projects.api import project_list
 from projects.api.pagination import ProjectPagination, ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
-from projects.locking import is_versioned
 from projects.permissions import check_target
 from projects.services import archive as archive_services
 from projects.services import bulletins as bulletin_services
@@ -67,9 +66,9 @@ def service_action(view, request, service, serializer_class=None):
         data = serializer.validated_data
     entity = service.__name__.split("_", 1)[0]
     with transaction.atomic():
-        if is_versioned(type(obj)):
-            # Like PUT/PATCH: If-Match (412) or `version` in the body (409) naming an older version.
-            view._check_preconditions(request, type(obj), obj)
+        # Like PUT/PATCH: If-Match (412) or `version` in the body (409) naming an older version; any
+        # If-Match but * on a record without a version (412).
+        check_preconditions(request, type(obj), obj)
         service(**{entity: obj}, user=request.user, **data)
     return Response(view.get_serializer(view.get_object()).data)
 

@@ -164,7 +164,10 @@ def test_201_answers_carry_etag_and_location(api, office, project, path, body, v
         assert response["ETag"] == '"1"' == f'"{created["version"]}"'
         assert api.patch(response["Location"], {}, format="json", HTTP_IF_MATCH=response["ETag"]).status_code == 200
     else:
-        assert "ETag" not in response
+        # No version: a weak tag of the answer, which If-Match never matches (412, not ignored).
+        assert re.fullmatch(r'W/"[0-9a-f]{16}"', response["ETag"]), response["ETag"]
+        response = api.patch(response["Location"], {}, format="json", HTTP_IF_MATCH=response["ETag"])
+        assert response.status_code == 412 and response.json()["errors"][0]["code"] == "not_versioned"
 
 
 # --- bulletins: totals and reasons have a structure -------------------------------------------------
@@ -299,7 +302,8 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     assert created["Location"]["schema"] == {"type": "string", "format": "uri"}
     assert "ETag" in paths["/api/reports/{id}/submit/"]["post"]["responses"]["200"]["headers"]
     assert "headers" not in paths["/api/reports/{id}/history/"]["get"]["responses"]["200"]  # not the object
-    assert "ETag" not in paths["/api/zones/"]["post"]["responses"]["201"]["headers"]  # zones carry no version
+    zone_etag = paths["/api/zones/"]["post"]["responses"]["201"]["headers"]["ETag"]  # zones carry no version
+    assert zone_etag["schema"]["pattern"] == '^W/"[0-9a-f]{16}"$' and "If-Match" in zone_etag["description"]
 
     # Anyone may ask for a token (authentication optional), not revoke one.
     assert {} in paths["/api/auth/token/"]["post"]["security"]
