@@ -60,6 +60,7 @@ from projects.choices import Role
 from projects.permissions import sees_history_users
 from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
 from projects.api.pagination import TrackerPagination
+from projects.api.query import check_known_params
 from projects.api.schema import IF_MATCH_PATTERN, OptionalParameter
 from projects.services.archive import delete_refusal
 
@@ -140,6 +141,7 @@ class PaginatedHistorySerializer(serializers.Serializer):
     results = HistoryEntrySerializer(many=True)
 
 
+HISTORY_QUERY_PARAMS = ("user", "since", "until", "page", "page_size")
 HISTORY_PARAMETERS = [
     OptionalParameter("user", {"type": "string", "maxLength": 150}, description=gettext_lazy(
         "Only changes by this user (id or username); office staff and auditors only (others: 400).")),
@@ -291,6 +293,11 @@ class AuditMixin:
                     pass
         return response
 
+    def retrieve(self, request, *args, **kwargs):
+        # One record reads no query parameter but those the view names (a project's progress month).
+        check_known_params(request, getattr(self, "extra_query_params", ()))
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(parameters=HISTORY_PARAMETERS, request=None, responses=PaginatedHistorySerializer,
                    summary="History of one object: who changed what, when and why (newest first).")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -300,6 +307,7 @@ class AuditMixin:
         office staff and auditors; other roles see that person's role only. Filter by dates (and,
         office staff and auditors, by user)."""
         model = self.queryset.model
+        check_known_params(request, HISTORY_QUERY_PARAMS)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         names = sees_history_users(request.user)

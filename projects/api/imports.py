@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from projects import filtersets
 from projects.excel.conflicts import read_seen_token, seen_token
 from projects.api.exceptions import ErrorSerializer
+from projects.api.query import KnownQueryParamsMixin
 from projects.choices import Role
 from projects.excel.library import library_export, library_import, library_preview
 from projects.excel.reports import parse_month, reports_import, reports_preview, reports_template
@@ -253,12 +254,13 @@ IMPORT_RESPONSES = {
 XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
 
 
-class ReportTemplateView(APIView):
+class ReportTemplateView(KnownQueryParamsMixin, APIView):
     """The monthly report template (台账) for a month: one row per project the user reports for, with
     code, names, the plan in force and last month's YTD filled in. Office staff may narrow it to a
     unit; a reporter always gets its own unit's projects."""
 
     resource = "reports"
+    takes_query_params = ("month", "unit")
     operations = {"GET": "template"}
 
     @extend_schema(parameters=[ReportTemplateQuerySerializer], responses=XLSX_RESPONSE)

@@ -45,9 +45,9 @@ IF_MATCH = OpenApiParameter(
                 "another version the write is refused with 412 and the changes made meanwhile.")
 LENIENT = OpenApiParameter(
     "lenient", bool, OpenApiParameter.QUERY,
-    description="true：忽略本列表不认识的查询参数；默认（false）时，未知参数返回 400，errors 逐个列出其名称（code "
-                "unknown_parameter）。 / true: ignore query parameters this list does not know; by default (false) "
-                "an unknown parameter answers 400 naming it in `errors` (code unknown_parameter).")
+    description="true：忽略本操作不认识的查询参数；默认（false）时，未知参数返回 400，errors 逐个列出其名称（code "
+                "unknown_parameter）。 / true: ignore query parameters this operation does not know; by default "
+                "(false) an unknown parameter answers 400 naming it in `errors` (code unknown_parameter).")
 CHANGE_REASON = OpenApiParameter(
     "X-Change-Reason", str, OpenApiParameter.HEADER,
     description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
@@ -153,10 +153,19 @@ class TrackerAutoSchema(AutoSchema):
         return parameters
 
     def _checks_query_params(self):
-        """Lists (and documents built from a filtered list) refuse unknown query parameters."""
-        from projects.api.query import KnownQueryParamsFilter
+        """Operations that refuse unknown query parameters (projects/api/query.py): lists (and documents
+        built from a filtered list), one record of a viewset and its history, and the views that name
+        the parameters they take (the dashboard, the report template, the to-do list)."""
+        from projects.api.audit import AuditMixin
+        from projects.api.query import KnownQueryParamsFilter, KnownQueryParamsMixin
 
-        if self.method != "GET" or not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
+        if self.method != "GET":
+            return False
+        if isinstance(self.view, KnownQueryParamsMixin):
+            return True
+        if isinstance(self.view, AuditMixin) and getattr(self.view, "action", None) in ("retrieve", "history"):
+            return True
+        if not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
             return False
         return any(backend is KnownQueryParamsFilter for backend in getattr(self.view, "filter_backends", []))
 

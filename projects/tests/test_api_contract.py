@@ -247,6 +247,31 @@ def test_every_documented_list_parameter_is_known(api, office, project):
     assert checked >= 20
 
 
+@pytest.mark.parametrize("path", ["/api/projects/{project}/history/", "/api/dashboard/",
+                                  "/api/reports/template/?month=2013-10", "/api/me/todo/",
+                                  "/api/projects/{project}/", "/api/zones/{zone}/"])
+def test_an_unknown_parameter_outside_the_lists_answers_400_too(api, office, project, path):
+    api.force_authenticate(office)
+    url = path.format(project=project.pk, zone=project.zone_id)
+    joiner = "&" if "?" in url else "?"
+    response = api.get(f"{url}{joiner}foo=1")
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("foo", "unknown_parameter")]
+    assert "lenient=true" in body["errors"][0]["message"]
+    assert api.get(f"{url}{joiner}foo=1&lenient=true").status_code == 200
+    assert api.get(url).status_code == 200
+
+
+def test_the_operations_that_check_their_parameters_document_lenient(api, office):
+    api.force_authenticate(office)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path in ("/api/projects/{id}/history/", "/api/dashboard/", "/api/reports/template/", "/api/me/todo/",
+                 "/api/projects/{id}/", "/api/reports/{id}/"):
+        assert "lenient" in {p["name"] for p in paths[path]["get"]["parameters"]}, path
+
+
 # --- what the fuzz found (test_fuzz_api.py) --------------------------------------------------------
 
 
