@@ -27,16 +27,21 @@ XLSX_RESPONSE = {
 }
 
 
-class XlsxView(generics.GenericAPIView):
-    """Answers the workbook itself (a plain HttpResponse); errors are rendered as JSON, whatever the
-    client's Accept header says (a client asking for the xlsx media type gets its errors as JSON
-    rather than a 406)."""
+class WorkbookDownload:
+    """A view answering a workbook itself (a plain HttpResponse): errors are rendered as JSON, whatever
+    the client's Accept header says, so a client asking for the xlsx media type gets the workbook, or
+    its errors as JSON, never a 406 (the schema declares no 406 for these)."""
 
     renderer_classes = [JSONRenderer]
-    pagination_class = None
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)
+
+
+class XlsxView(WorkbookDownload, generics.GenericAPIView):
+    """A workbook download of one record, or of a filtered list."""
+
+    pagination_class = None
 
 
 class BulletinXlsxView(XlsxView):

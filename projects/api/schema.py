@@ -15,22 +15,37 @@ from projects import permissions
 from projects.api.exceptions import ErrorSerializer
 
 DESCRIPTIONS = {
-    "400": "Invalid input: `errors` names each bad field and why.",
-    "401": "Not authenticated: send a token or log in.",
-    "403": "Your role or unit does not allow this.",
-    "404": "No such object.",
-    "405": "Method not allowed on this path (the Allow header lists those that are).",
-    "409": "Conflict: others depend on the object (archive it instead), it is published, or it changed "
-           "meanwhile (a stale `version`; `errors` lists what changed).",
-    "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
-           "changed meanwhile.",
-    "412-unversioned": "Precondition failed: this kind of record has no version, so any If-Match but * is "
-                       "refused (code precondition_failed, errors: If-Match not_versioned); its ETag is weak, a "
-                       "hash of the answer, and is not a version to match.",
-    "413": "The request body is too large: JSON bodies at most TRACKER_MAX_JSON_BYTES (1 MiB by default), "
-           "uploads at most TRACKER_MAX_UPLOAD_BYTES.",
-    "429": "Too many attempts: wait and try again (login throttling).",
+    "400": "输入无效：errors 逐个列出有误的字段或参数及原因。 / Invalid input: `errors` names each bad field or "
+           "parameter and why.",
+    "401": "未登录：请发送令牌或先登录。 / Not authenticated: send a token or log in.",
+    "403": "您的角色或单位不允许此操作。 / Your role or unit does not allow this.",
+    "404": "没有这条记录（或这一页）。 / No such object (or page).",
+    "405": "此路径不支持该方法（Allow 头列出支持的方法）。 / Method not allowed on this path (the Allow header lists "
+           "those that are).",
+    "406": "无法按 Accept 头给出答复（本 API 答复 JSON）。 / The answer cannot be given in a type the Accept header "
+           "takes (this API answers JSON).",
+    "409": "冲突：有其他记录依赖它（请改为归档）、它已发布，或期间已被他人修改（body 中的 version 已过期，errors 列出改动）。 / "
+           "Conflict: others depend on the object (archive it instead), it is published, or it changed meanwhile "
+           "(a stale `version`; `errors` lists what changed).",
+    "412": "前提条件不成立：If-Match 所给的版本已不是当前版本；errors 列出期间的改动。 / Precondition failed: If-Match "
+           "names a version that is no longer current; `errors` lists what changed meanwhile.",
+    "412-unversioned": "前提条件不成立：此类记录没有版本号，除 * 以外的 If-Match 一律拒绝（code precondition_failed，errors："
+                       "If-Match not_versioned）；它的 ETag 是答复内容的弱校验值，不是可核对的版本。 / Precondition failed: "
+                       "this kind of record has no version, so any If-Match but * is refused (code "
+                       "precondition_failed, errors: If-Match not_versioned); its ETag is weak, a hash of the answer, "
+                       "and is not a version to match.",
+    "413": "请求体过大：JSON 最多 TRACKER_MAX_JSON_BYTES（默认 1 MiB），上传文件最多 TRACKER_MAX_UPLOAD_BYTES。 / The "
+           "request body is too large: JSON bodies at most TRACKER_MAX_JSON_BYTES (1 MiB by default), uploads at "
+           "most TRACKER_MAX_UPLOAD_BYTES.",
+    "415": "请求体的类型不受支持：请发送 JSON（上传用 multipart/form-data）。 / The body's media type is not read "
+           "here: send JSON (uploads: multipart/form-data).",
+    "429": "尝试次数过多：请稍后再试（登录限制，见 Retry-After）。 / Too many attempts: wait and try again (login "
+           "throttling; see Retry-After).",
+    "503": "数据库暂时不可用（连接中断、只读、磁盘已满等）：请按 Retry-After 所给的秒数后重试。 / The database is "
+           "unavailable for now (connection lost, read-only, disk full…): try again after Retry-After seconds.",
 }
+RETRY_AFTER = {"description": "重试前等待的秒数。 / Seconds to wait before trying again.", "required": True,
+               "schema": {"type": "string", "pattern": "^[0-9]+$"}}
 
 class OptionalParameter(OpenApiParameter):
     """A query parameter that, given an empty value, is as if not given (allowEmptyValue)."""
@@ -112,9 +127,20 @@ class TrackerAutoSchema(AutoSchema):
             codes.append("412")
         if writes:
             codes.append("413")
+        if writes and self.view.get_parsers():
+            codes.append("415")  # a body of a type the view does not parse
+        if not self._answers_whatever_accept_says():
+            codes.append("406")  # content negotiation: nothing the Accept header takes
         if self.view.get_throttles():
             codes.append("429")
+        codes.append("503")  # the database unavailable (projects/api/exceptions.py), with Retry-After
         return codes
+
+    def _answers_whatever_accept_says(self):
+        """Workbook downloads answer whatever Accept says (projects/api/exports.py, WorkbookDownload)."""
+        from projects.api.exports import WorkbookDownload
+
+        return isinstance(self.view, WorkbookDownload)
 
     def _checks_if_match(self):
         """Writes that read If-Match: PUT/PATCH/DELETE and the actions on one record of a viewset (for a
@@ -259,6 +285,9 @@ class TrackerAutoSchema(AutoSchema):
         and a create's 201 says where the new object is (Location): stated as response headers."""
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         code = str(status_code)
+        if code in ("503", "429"):
+            response["headers"] = {**response.get("headers", {}), "Retry-After": RETRY_AFTER}
+            return response
         body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
         fields = getattr(body() if isinstance(body, type) else body, "fields", None) if body else None
         if not code.startswith("2") or fields is None:

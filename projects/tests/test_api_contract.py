@@ -377,3 +377,50 @@ def test_creates_link_to_what_can_be_done_with_the_new_object(api, office, unit)
     assert schema["paths"]["/api/units/"]["post"]["responses"]["201"]["links"][target]["parameters"] == {
         "id": "$response.body#/id"}
     assert api.get(f"/api/units/{created.json()['id']}/").json()["name"] == "新设单位"
+
+
+# --- what every operation can answer ---------------------------------------------------------------------
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_every_operation_documents_503_406_and_415_where_it_can_answer_them(api, office):
+    api.force_authenticate(office)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    missing = []
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation["responses"]
+            unavailable = responses.get("503", {})
+            if unavailable.get("headers", {}).get("Retry-After", {}).get("required") is not True:
+                missing.append(f"{method.upper()} {path} 503 with Retry-After")
+            workbook = {media for code, r in responses.items() if code.startswith("2")
+                        for media in r.get("content", {})} == {XLSX}  # answered whatever Accept says
+            if ("406" in responses) is workbook:
+                missing.append(f"{method.upper()} {path} 406")
+            if method in ("post", "put", "patch") and "415" not in responses:
+                missing.append(f"{method.upper()} {path} 415")
+    assert missing == []
+
+
+def test_a_body_of_a_type_the_api_does_not_read_answers_415_in_the_error_shape(api, office, project):
+    api.force_authenticate(office)
+    response = api.generic("PATCH", f"/api/projects/{project.pk}/", "name_en=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type" and response.json()["status"] == 415
+
+
+def test_a_client_asking_for_the_workbook_gets_it_not_406(api, office, project):
+    """The report template and the library export answered 406 to Accept: <the xlsx media type> (their
+    errors are JSON, their answer a workbook), unlike the other downloads."""
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    api.force_authenticate(office)
+    for url in ("/api/reports/template/?month=2013-10", "/api/projects/xlsx/", "/api/problems/xlsx/"):
+        response = api.get(url, HTTP_ACCEPT=xlsx)
+        assert response.status_code == 200, (url, response.content[:200])
+        assert response["Content-Type"] == xlsx
+    response = api.get("/api/reports/template/?month=2013-13", HTTP_ACCEPT=xlsx)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "month"
