@@ -21,8 +21,9 @@ from projects.excel.exports import (
 XLSX_RESPONSE = {
     (200, XLSX_CONTENT_TYPE): OpenApiResponse(
         OpenApiTypes.BINARY,
-        description="An Excel workbook (.xlsx), sent as an attachment; Content-Disposition carries an ASCII "
-                    "file name and the Chinese one as filename* (RFC 5987).",
+        description="Excel 工作簿（.xlsx），作为附件下载；Content-Disposition 带 ASCII 文件名，中文文件名在 filename* 中"
+                    "（RFC 5987）。 / An Excel workbook (.xlsx), sent as an attachment; Content-Disposition carries an "
+                    "ASCII file name and the Chinese one as filename* (RFC 5987).",
     ),
 }
 

@@ -252,7 +252,8 @@ IMPORT_RESPONSES = {
         "Records of the file were saved by someone else after the preview (preview_token) and nothing was "
         "stored: one `errors` entry per row (row, record, user, date, message).")),
 }
-XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
+XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=(
+    "Excel 工作簿（.xlsx），作为附件下载。 / An Excel workbook (.xlsx), sent as an attachment."))}
 
 
 class ReportTemplateView(WorkbookDownload, KnownQueryParamsMixin, APIView):

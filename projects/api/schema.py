@@ -47,6 +47,9 @@ DESCRIPTIONS = {
 RETRY_AFTER = {"description": "重试前等待的秒数。 / Seconds to wait before trying again.", "required": True,
                "schema": {"type": "string", "pattern": "^[0-9]+$"}}
 
+CJK_SENTENCE = re.compile(r"[\u4e00-\u9fff][^\n]*?[。；：，、！？]")
+
+
 class OptionalParameter(OpenApiParameter):
     """A query parameter that, given an empty value, is as if not given (allowEmptyValue)."""
 
@@ -312,6 +315,9 @@ class TrackerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        done = responses.get("204")
+        if done is not None and "content" not in done and not CJK_SENTENCE.search(str(done.get("description", ""))):
+            done["description"] = "成功，无答复内容。 / Done; no response body."
         for code in self.error_codes():
             if code not in responses:
                 key = "412-unversioned" if code == "412" and not self._versioned() else code
