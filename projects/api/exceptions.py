@@ -213,6 +213,9 @@ def exception_handler(exc, context):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.get_full_details())
+        for error in errors:
+            if error["code"] == "null" and error["message"] == "No data provided":  # DRF's, untranslated
+                error["message"] = _("No data provided: the body must be a JSON object.")
         code = "invalid"
         detail = _("Invalid input: %(fields)s.") % {
             "fields": ", ".join(sorted({e["field"] or _("the request") for e in errors}))

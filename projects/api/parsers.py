@@ -67,8 +67,13 @@ class BoundedJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError(_("The body is not valid %(encoding)s text: byte %(position)s cannot be "
+                                          "read.") % {"encoding": _charset_name(encoding), "position": exc.start + 1}
+                                        ) from None
+        except LookupError:
+            raise exceptions.ParseError(_("The body's charset (%(charset)s) is not a text encoding the API reads: "
+                                          "send UTF-8.") % {"charset": str(encoding)[:40]}) from None
         # Cheap before parsing: only bodies with many brackets are scanned.
         if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth_exceeds(text, MAX_JSON_DEPTH):
             raise too_deep()
@@ -78,6 +83,13 @@ class BoundedJSONParser(JSONParser):
             raise too_deep() from None
         except ValueError as exc:
             raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+
+
+def _charset_name(encoding):
+    import codecs
+
+    name = codecs.lookup(encoding).name
+    return "UTF-8" if name == "utf-8" else name
 
 
 def _no_constants(name):

@@ -272,3 +272,52 @@ def test_the_schema_bounds_every_text_filter(api, world):
                         unbounded.append(f"{method.upper()} {path} {parameter['name']}")
                     bounded += 1
     assert unbounded == [] and bounded > 30
+
+
+# --- messages a person can read, naming what is wrong --------------------------------------------------
+
+
+def test_a_null_character_is_refused_in_proper_chinese(api, world):
+    api.force_authenticate(world.users["office"])
+    response = api.patch(f"/api/zones/{world.zone.pk}/", {"name": "新\x00区"}, format="json",
+                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = assert_error_shape(response, 400, "invalid")
+    [error] = body["errors"]
+    assert (error["field"], error["code"]) == ("name", "null_characters_not_allowed")
+    assert error["message"] == "不允许包含空字符（NUL）。"
+
+
+@pytest.mark.parametrize("language,text", [("zh-hans", "请求体为空"), ("en", "No data provided")])
+def test_a_null_body_is_refused_in_the_callers_language(api, world, language, text):
+    api.force_authenticate(world.users["office"])
+    response = api.generic("POST", "/api/zones/", "null", content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE=language)
+    body = assert_error_shape(response, 400, "invalid")
+    [error] = body["errors"]
+    assert (error["field"], error["code"]) == (None, "null")
+    assert error["message"].startswith(text), error["message"]
+    assert "JSON" in error["message"]
+
+
+def test_a_body_that_is_not_utf8_says_so_without_pythons_words(api, world):
+    api.force_authenticate(world.users["office"])
+    response = api.generic("POST", "/api/zones/", b'{"code": "\xff\xfe"}', content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    body = assert_error_shape(response, 400, "parse_error")
+    assert "UTF-8" in body["detail"] and "byte 11" in body["detail"]
+    assert "codec" not in body["detail"] and "0xff" not in body["detail"]
+
+
+@pytest.mark.parametrize("url,parameter", [("/api/reports/?cursor=junk", "cursor"), ("/api/zones/?page=0", "page"),
+                                           ("/api/zones/?page=abc", "page"),
+                                           ("/api/projects/1/history/?page=-1", "page")])
+def test_a_page_or_cursor_that_cannot_be_one_answers_400_naming_it(api, world, url, parameter):
+    api.force_authenticate(world.users["office"])
+    body = assert_error_shape(api.get(url.replace("/1/", f"/{world.project.pk}/")), 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [(parameter, "invalid")]
+
+
+def test_a_page_past_the_last_is_still_404(api, world):
+    api.force_authenticate(world.users["office"])
+    assert_error_shape(api.get("/api/zones/?page=99"), 404, "not_found")
+    assert api.get("/api/zones/?page=last").status_code == 200
