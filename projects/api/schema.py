@@ -118,8 +118,9 @@ class TrackerAutoSchema(AutoSchema):
         public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
         codes = [] if public else ["401", "403"]
         writes = self.method in ("POST", "PUT", "PATCH")
-        if writes or self.method == "GET":
-            codes.append("400")  # invalid input or invalid filter values
+        if writes or self.method == "GET" or (self.method == "DELETE" and self._etags()):
+            # invalid input or filter values; on a delete, an If-Match that names no version, a reason too long
+            codes.append("400")
         if ("{" in self.path or getattr(self.view, "filters_in_schema", False)
                 or (self.method == "GET" and self._is_list_view() and self._get_paginator())):
             codes.append("404")  # no such object, no such page of a list, a package of no project

@@ -538,3 +538,15 @@ def test_the_schema_says_what_if_match_and_etag_mean_for_each_kind(api, world):
     assert missing == []
     zone = paths["/api/zones/"]["post"]["responses"]["201"]["headers"]["ETag"]
     assert zone["schema"]["pattern"].startswith("^W/")
+
+
+def test_a_delete_with_an_if_match_that_names_no_version_answers_400_as_documented(api, world):
+    """Found by the fuzz: DELETE with If-Match: LPT1 answered 400, which the schema did not declare."""
+    report = MonthlyReport.objects.create(project=world.project, year=2013, month=10, completed_ytd=Decimal("100"))
+    api.force_authenticate(world.users["office"])
+    response = api.delete(reverse("api:report-detail", args=[report.pk]), HTTP_IF_MATCH="LPT1")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "If-Match"
+    assert MonthlyReport.objects.filter(pk=report.pk).exists()
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert "400" in paths["/api/reports/{id}/"]["delete"]["responses"]
+    assert "400" in paths["/api/zones/{id}/"]["delete"]["responses"]  # a reason over 100 characters
