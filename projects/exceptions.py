@@ -5,16 +5,18 @@ from django.core.exceptions import ValidationError
 
 
 class DomainError(ValidationError):
-    """A rule of the mechanism refused the operation (400). `field` names the input at fault."""
+    """A rule of the mechanism refused the operation (400). `field` names the input at fault (or a
+    list of names: the message applies to each; `field` is then the first)."""
 
     status_code = 400
 
     def __init__(self, message, *, code="invalid", field=None, params=None):
-        if field:
-            super().__init__({field: [ValidationError(message, code=code, params=params)]})
+        names = [field] if isinstance(field, str) else list(field or ())
+        if names:
+            super().__init__({name: [ValidationError(message, code=code, params=params)] for name in names})
         else:
             super().__init__(message, code=code, params=params)
-        self.field = field
+        self.field = names[0] if names else None
         self.code = code
 
 

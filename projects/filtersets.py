@@ -82,12 +82,28 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+# The longest text a text filter takes (names, codes, the search text `q`): longer than any name the
+# library holds, short enough that no filter makes the database do much work. Longer: 400 max_length
+# (stated as the schema's maxLength, projects/api/schema.py), never a query the database refuses.
+TEXT_FILTER_MAX_LENGTH = 200
+
+
+class TextFilter(filters.CharFilter):
+    """A text filter of at most TEXT_FILTER_MAX_LENGTH characters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", TEXT_FILTER_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+
 STRICT_DEFAULTS = deepcopy(FILTER_FOR_DBFIELD_DEFAULTS)
 for _field in (models.AutoField, models.BigAutoField, models.BigIntegerField, models.IntegerField,
                models.PositiveBigIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
                models.SmallAutoField, models.SmallIntegerField):
     STRICT_DEFAULTS[_field] = {"filter_class": IntegerFilter}
 STRICT_DEFAULTS[models.BooleanField] = {"filter_class": BooleanFilter}
+for _field in (models.CharField, models.TextField, models.SlugField, models.EmailField, models.URLField):
+    STRICT_DEFAULTS[_field] = {"filter_class": TextFilter}
 
 
 class FilterSet(filters.FilterSet):
@@ -101,11 +117,11 @@ def by_id(field, model, label):
 
 
 def by_name(field, label):
-    return filters.CharFilter(field_name=field, label=label)
+    return TextFilter(field_name=field, label=label)
 
 
 class ProjectFilterSet(FilterSet):
-    q = filters.CharFilter(method="search", label=_("Text in the name, English name or aliases"))
+    q = TextFilter(method="search", label=_("Text in the name, English name or aliases"))
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
     category = filters.MultipleChoiceFilter(choices=Category.choices)
     key_level = filters.MultipleChoiceFilter(choices=KeyLevel.choices)
@@ -113,7 +129,7 @@ class ProjectFilterSet(FilterSet):
     zone_code = by_name("zone__code", _("Zone (code)"))
     unit = filters.ModelChoiceFilter(field_name="lead_unit", queryset=Unit.objects.all(), method="filter_unit",
                                      label=_("Lead or cooperating unit (id)"))
-    unit_name = filters.CharFilter(method="filter_unit_name", label=_("Lead or cooperating unit (name)"))
+    unit_name = TextFilter(method="filter_unit_name", label=_("Lead or cooperating unit (name)"))
     lead_unit = by_id("lead_unit", Unit, _("Lead unit (id)"))
     lead_unit_name = by_name("lead_unit__name", _("Lead unit (name)"))
     leader = by_id("leaders", Leader, _("Responsible leader (id)"))
@@ -162,7 +178,7 @@ class ProjectFilterSet(FilterSet):
 
 
 class ZoneFilterSet(FilterSet):
-    q = filters.CharFilter(method="search", label=_("Text in the name"))
+    q = TextFilter(method="search", label=_("Text in the name"))
 
     class Meta:
         model = Zone
@@ -189,7 +205,7 @@ class ArchivedHidden(FilterSet):
 
 
 class UnitFilterSet(ArchivedHidden):
-    q = filters.CharFilter(method="search", label=_("Text in the name"))
+    q = TextFilter(method="search", label=_("Text in the name"))
     parent_name = by_name("parent__name", _("Parent unit (name)"))
 
     class Meta:
@@ -249,7 +265,7 @@ class MilestoneFilterSet(FilterSet):
 
 
 class SourceFilterSet(FilterSet):
-    record_type = filters.CharFilter(field_name="content_type__model", label=_("Kind of record"))
+    record_type = TextFilter(field_name="content_type__model", label=_("Kind of record"))
     record_id = IntegerFilter(field_name="object_id", label=_("Record id"))
 
     class Meta:
@@ -328,7 +344,7 @@ class ProblemFilterSet(FilterSet):
     responsible_unit_name = by_name("responsible_unit__name", _("Responsible unit (name)"))
     raised_on = filters.DateFromToRangeFilter()
     deadline = filters.DateFromToRangeFilter()
-    q = filters.CharFilter(method="search", label=_("Text in the title or description"))
+    q = TextFilter(method="search", label=_("Text in the title or description"))
 
     class Meta:
         model = Problem

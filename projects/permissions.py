@@ -16,6 +16,7 @@ Scopes say which records a role may touch:
 
 `FIELDS` lists the fields a role other than office may set; office sets every writable field.
 `STATUS_FIELDS` change only through actions, for every role (a body naming another value → 400).
+`FIXED_FIELDS` stop changing at some point of a record's life, for every role (another value → 400).
 `STATE_RULES` are refusals that hold for every role (409). `docs/roles.md` is generated from this
 module (`python manage.py roles --write`, checked by projects/tests/test_role_table.py), and every
 operation's description in the OpenAPI schema ends with its row (projects/api/schema.py).
@@ -148,7 +149,8 @@ FIELDS = {
     ("reports", REPORTER): {
         "create": {"project", "year", "month", "completed_ytd", "progress_note", "problems_raised",
                    "is_correction", "correction_reason"},
-        "update": {"project", "year", "month", "completed_ytd", "progress_note", "problems_raised",
+        # The project never changes and the period only while a draft (FIXED_FIELDS, every role).
+        "update": {"year", "month", "completed_ytd", "progress_note", "problems_raised",
                    "is_correction", "correction_reason"},
     },
     # A reporter logs a problem for any responsible unit; reassigning it is the office's.
@@ -182,6 +184,16 @@ STATUS_FIELDS = {
     "projects": {"is_archived": "archive, unarchive"},
     "reviews": {"status": "publish", "published_at": "publish"},
     "evaluations": {"status": "publish", "published_at": "publish"},
+}
+
+# Fields that stop changing, whoever writes: {resource: {field: from when}}. A write naming another
+# value answers 400 naming the field (code "fixed"); projects/services/reports.py (report_fixed_fields)
+# checks it for the API and the admin alike. A report's period is fixed while it is submitted and once
+# it has been accepted (a correction of an accepted month stays in that month, even as a draft); a
+# draft never accepted (new, or returned) may be re-dated by whoever may write it.
+ALWAYS, ONCE_SUBMITTED = "always", "while submitted, and once accepted"
+FIXED_FIELDS = {
+    "reports": {"project": ALWAYS, "year": ONCE_SUBMITTED, "month": ONCE_SUBMITTED},
 }
 
 # Refusals that hold for every role (409), checked by projects.services.archive.delete_refusal and
@@ -553,6 +565,16 @@ def as_markdown():
     for name, fields in STATUS_FIELDS.items():
         for f, by in fields.items():
             lines.append(f"| {name} | {f} | {by} |")
+    lines += ["", "## Fields that stop changing (every role)", "",
+              "Sending another value for one of these answers 400 naming the field (code `fixed`), whoever "
+              "writes. A report never moves to another project. Its period (year, month) is fixed while it is "
+              "submitted and once it has been accepted, also when an accepted report is edited into a draft "
+              "correction: another month is a report of its own. A draft never accepted (new, or returned) may "
+              "be re-dated by whoever may write it.", "",
+              "| resource | field | fixed |", "| --- | --- | --- |"]
+    for name, fields in FIXED_FIELDS.items():
+        for f, when in fields.items():
+            lines.append(f"| {name} | {f} | {when} |")
     lines += ["", "## Rules that hold for every role (409)", "", "| resource | operation | rule |",
               "| --- | --- | --- |"]
     for name, op, text in STATE_RULES:

@@ -258,6 +258,10 @@ TRACKER_PROXY_COUNT = env_int("TRACKER_PROXY_COUNT", 0)
 TRACKER_MAX_UPLOAD_BYTES = env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = min(5 * 1024 * 1024, TRACKER_MAX_UPLOAD_BYTES)
+# A JSON body (every API write but the uploads) has a limit of its own, far below the uploads': the
+# largest record the API takes is a few tens of KB, so that a client cannot make a worker parse and
+# check megabytes of JSON. Beyond it the API answers 413 naming the limit (projects/api/parsers.py).
+TRACKER_MAX_JSON_BYTES = env_int("TRACKER_MAX_JSON_BYTES", 1024 * 1024)
 
 # Photos: an image larger than this many pixels is refused before it is decoded (decompression
 # bombs); accepted photos are re-encoded without their EXIF data (GPS position, camera serial).

@@ -18,5 +18,6 @@ urlpatterns = [
     path("files/attachments/", include(media.urlpatterns)),
 ]
 
+handler400 = "projects.api.exceptions.bad_request"
 handler404 = "projects.api.exceptions.not_found"
 handler500 = "projects.api.exceptions.server_error"

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.reverse import reverse
 
-from projects.api.audit import AuditMixin
+from projects.api.audit import AuditMixin, check_preconditions
 from projects.api.views import LookupMixin
 from projects.filtersets import FilterSet, IntegerFilter
 from projects.media import attachment_response
@@ -86,6 +86,7 @@ class AttachmentViewSet(LookupMixin, AuditMixin, mixins.ListModelMixin, mixins.R
                                                  caption=data.get("caption", ""))
 
     def perform_destroy(self, instance):
+        check_preconditions(self.request, Attachment, instance)  # no version: If-Match other than * → 412
         attachment_delete(attachment=instance, user=self.request.user)
 
     @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in STORED_TYPES})

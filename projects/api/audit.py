@@ -15,10 +15,18 @@ Reasons
     write creates.
 
 No lost updates (projects, annual plans, monthly reports, problems)
-    Responses carrying one object send `ETag: "<version>"`. PUT/PATCH with `If-Match` naming
-    another version → 412; with a stale `version` in the body → 409. Both list what changed
-    meanwhile in `errors` ({field, code: "changed_meanwhile", message}). Without either the
-    write is applied to the current version.
+    Responses carrying one object (a read, a write, an action, a create's 201) send
+    `ETag: "<version>"`. PUT/PATCH/DELETE and the actions with `If-Match` naming another version
+    → 412; with a stale `version` in the body → 409. Both list what changed meanwhile in `errors`
+    ({field, code: "changed_meanwhile", message}). Without either the write is applied to the
+    current version; `If-Match: *` asks only that the record exists.
+
+Records without a version (every other kind)
+    Responses carrying one of them send a weak `ETag: W/"<hash of the representation>"`: it
+    tells a client whether what it holds is still what the API answers, no more. A write cannot be
+    made conditional on it: If-Match compares strong tags (RFC 9110), so any If-Match other than
+    `*` on PUT/PATCH/DELETE or an action answers 412 precondition_failed (errors: If-Match,
+    not_versioned) rather than being ignored.
 
 Archive instead of delete
     A project, unit or leader that others depend on is not deleted (409, "archive it instead");
@@ -30,6 +38,8 @@ are never changed or deleted in place (409).
 """
 
 import datetime
+import hashlib
+import json
 import re
 from contextlib import nullcontext
 from urllib.parse import unquote
@@ -50,6 +60,7 @@ from projects.choices import Role
 from projects.permissions import sees_history_users
 from projects.locking import StaleVersion, check_version, describe, is_versioned, lock_version, stale
 from projects.api.pagination import TrackerPagination
+from projects.api.query import check_known_params
 from projects.api.schema import IF_MATCH_PATTERN, OptionalParameter
 from projects.services.archive import delete_refusal
 
@@ -130,6 +141,7 @@ class PaginatedHistorySerializer(serializers.Serializer):
     results = HistoryEntrySerializer(many=True)
 
 
+HISTORY_QUERY_PARAMS = ("user", "since", "until", "page", "page_size")
 HISTORY_PARAMETERS = [
     OptionalParameter("user", {"type": "string", "maxLength": 150}, description=gettext_lazy(
         "Only changes by this user (id or username); office staff and auditors only (others: 400).")),
@@ -143,6 +155,45 @@ HISTORY_PARAMETERS = [
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def representation_etag(data):
+    """A weak ETag of a record without a version: the SHA-256 of its JSON representation."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return f'W/"{hashlib.sha256(text.encode()).hexdigest()[:16]}"'
+
+
+def check_preconditions(request, model, obj):
+    """If-Match (412) and a `version` in the body (409) of a write or an action on `obj`. A record
+    without a version cannot be written conditionally: any If-Match but * answers 412."""
+    if_match = request.headers.get("If-Match")
+    if not is_versioned(model):
+        if if_match is not None and if_match.strip() != "*":
+            error = exceptions.APIException(_("This record has no version, so If-Match cannot be checked: send "
+                                              "the write without it (or with If-Match: *)."),
+                                            code="precondition_failed")
+            error.status_code = 412
+            error.error_items = [{"field": "If-Match", "code": "not_versioned", "message": _(
+                "Only projects, annual plans, monthly reports and problems have a version to match.")}]
+            raise error
+        return
+    if if_match is not None:
+        versions = parse_if_match(if_match)
+        if versions is not None:
+            current = lock_version(model, obj.pk)
+            if current not in versions:
+                raise StaleVersionError(stale(model, obj.pk, versions[-1], code="precondition_failed"),
+                                        status_code=412)
+    body_version = request.data.get("version") if hasattr(request.data, "get") else None
+    if body_version is not None:
+        try:
+            expected = int(body_version)
+        except (TypeError, ValueError):
+            raise invalid("version", _("A valid integer is required.")) from None
+        try:
+            check_version(model, obj.pk, expected)
+        except StaleVersion as error:
+            raise StaleVersionError(error, status_code=409) from None
 
 
 def parse_if_match(value):
@@ -223,9 +274,13 @@ class AuditMixin:
         model = getattr(getattr(self, "queryset", None), "model", None)
         one_object = getattr(self, "detail", False) or response.status_code == 201
         data = getattr(response, "data", None)
-        if (model is not None and is_versioned(model) and one_object and 200 <= response.status_code < 300
-                and isinstance(data, dict) and data.get("version") is not None):
-            response["ETag"] = f'"{data["version"]}"'
+        if (model is not None and one_object and 200 <= response.status_code < 300 and isinstance(data, dict)
+                and data.get("id") is not None and "ETag" not in response):
+            if is_versioned(model):
+                if data.get("version") is not None:
+                    response["ETag"] = f'"{data["version"]}"'
+            else:
+                response["ETag"] = representation_etag(data)
         if response.status_code == 201 and isinstance(data, dict) and data.get("id") is not None:
             basename = getattr(self, "basename", None)
             if basename and "Location" not in response:
@@ -238,6 +293,11 @@ class AuditMixin:
                     pass
         return response
 
+    def retrieve(self, request, *args, **kwargs):
+        # One record reads no query parameter but those the view names (a project's progress month).
+        check_known_params(request, getattr(self, "extra_query_params", ()))
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(parameters=HISTORY_PARAMETERS, request=None, responses=PaginatedHistorySerializer,
                    summary="History of one object: who changed what, when and why (newest first).")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -247,6 +307,7 @@ class AuditMixin:
         office staff and auditors; other roles see that person's role only. Filter by dates (and,
         office staff and auditors, by user)."""
         model = self.queryset.model
+        check_known_params(request, HISTORY_QUERY_PARAMS)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         names = sees_history_users(request.user)
@@ -293,39 +354,24 @@ class WriteRulesMixin:
         with transaction.atomic():
             obj = self.get_object()
             refuse_if_frozen(obj)
-            if is_versioned(model):
-                self._check_preconditions(request, model, obj)
+            self._check_preconditions(request, model, obj)
             return super().update(request, *args, **kwargs)
 
     def _check_preconditions(self, request, model, obj):
-        if_match = request.headers.get("If-Match")
-        if if_match is not None:
-            versions = parse_if_match(if_match)
-            if versions is not None:
-                current = lock_version(model, obj.pk)
-                if current not in versions:
-                    raise StaleVersionError(stale(model, obj.pk, versions[-1], code="precondition_failed"),
-                                            status_code=412)
-        body_version = request.data.get("version") if hasattr(request.data, "get") else None
-        if body_version is not None:
-            try:
-                expected = int(body_version)
-            except (TypeError, ValueError):
-                raise invalid("version", _("A valid integer is required.")) from None
-            try:
-                check_version(model, obj.pk, expected)
-            except StaleVersion as error:
-                raise StaleVersionError(error, status_code=409) from None
+        check_preconditions(request, model, obj)
 
     def destroy(self, request, *args, **kwargs):
         from projects.api.exceptions import ConflictError
 
-        obj = self.get_object()
-        refuse_if_frozen(obj)
-        message = delete_refusal(obj)
-        if message:
-            raise ConflictError(message, code="protected")
-        return super().destroy(request, *args, **kwargs)
+        with transaction.atomic():
+            obj = self.get_object()
+            refuse_if_frozen(obj)
+            self._check_preconditions(request, self.queryset.model, obj)
+            message = delete_refusal(obj)
+            if message:
+                raise ConflictError(message, code="protected")
+            return super().destroy(request, *args, **kwargs)
+
 
 class ArchiveActionsMixin:
     """POST …/{id}/archive/ and …/{id}/unarchive/ for archivable records (units, leaders).

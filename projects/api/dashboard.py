@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api.query import KnownQueryParamsMixin
 from projects.api.schema import OptionalParameter
 from projects.choices import Light, ProblemStatus, Role
 from projects.services.dashboard import (
@@ -190,11 +191,12 @@ class DashboardSerializer(serializers.Serializer):
     missing_reports = DashboardMissingSerializer()
 
 
-class DashboardView(APIView):
+class DashboardView(KnownQueryParamsMixin, APIView):
     """The month's standing of the projects you are responsible for: office staff and auditors see
     every project, a leader his projects, a unit reporter its unit's (lead or cooperating)."""
 
     resource = "dashboard"
+    takes_query_params = ("year", "month")
 
     @extend_schema(
         parameters=[

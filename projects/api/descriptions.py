@@ -14,11 +14,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# Chinese written as Chinese, not a Chinese term quoted in English ("the template (台账)"): Chinese
+# characters, then Chinese punctuation on the same line.
+CHINESE_SENTENCE = re.compile(r"[\u4e00-\u9fff][^\n]*?[。；：，、！？]")
 LATIN = re.compile(r"\b[a-z]{3,}\b")  # an English word (not an acronym such as ISO)
 # Phrases of notes for developers that must not reach an integrator.
 DEVELOPER_NOTES = ("projects/permissions", "projects/services", "projects/api/", "projects/excel", "projects/models",
                    "projects/tests", ".py", "role_actions", "project_path", "recorded_by", "CRUD with", "bench B",
-                   "viewset", "ViewSet", "queryset", "serializer", "TODO")
+                   "viewset", "ViewSet", "queryset", "serializer", "TODO", "archive_services", "goes through",
+                   "service_action", "_services", "Mixin")
 
 STANDARD = {
     "list": ("列出{zh}（分页；可用下列参数筛选）。", "List {en_plural} (paged; filter with the parameters below)."),
@@ -54,14 +58,20 @@ VIEWS = {
     "ReportTemplateView": "下载月报模板（Excel）：调用者负责填报的项目各占一行，已填好项目代码、名称、有效计划和上月累计；项目办可限定单位。",
     "ReportImportView": "导入填好的月报模板：全部行无误才写入，否则一行不写。dry_run=true 只预览；带上预览返回的 preview_token，"
                         "预览之后被他人修改过的行会作为冲突返回 409。",
-    "LibraryExportView": "导出项目库工作簿（项目库、年度计划、时间节点三张表），筛选条件同 /api/projects/。",
+    "LibraryExportView": "导出项目库工作簿（项目库、年度计划、时间节点三张表），筛选条件同 /api/projects/；已归档的项目只在 "
+                         "include_archived=true 时导出。",
     "LibraryImportView": "导入项目库工作簿（仅项目办）：全部行无误才写入。dry_run=true 只预览；preview_token 用法同月报导入。",
-    "BulletinXlsxView": "下载通报工作簿（汇总以亿元计，明细用单元格颜色表示红黄绿灯，A4 横向）。",
+    "BulletinXlsxView": "下载通报工作簿：汇总（以亿元计）、明细（每个项目一行，以万元计，红黄绿灯以文字和单元格颜色表示）和排名靠后"
+                        "（各类别末位）三张表，A4 横向；已发布的通报导出发布时冻结的数字，草稿即时计算。",
     "ProblemXlsxView": "下载问题台账工作簿，筛选条件同 /api/problems/。",
-    "ReviewRankingXlsxView": "下载观摩排名工作簿。",
-    "EvaluationXlsxView": "下载考评结果工作簿。",
+    "ReviewRankingXlsxView": "下载观摩排名工作簿：按项目类别排名，列出各评分项的加权得分、总分和名次，并标出前列（激励先进）和末位"
+                             "（鞭策后进）的项目。",
+    "EvaluationXlsxView": "下载考评结果工作簿：“项目”和“单位”两张表，列出四个分项得分和总分及名次；已发布的考评为冻结的结果，"
+                          "草稿即时计算。",
     "MeView": "当前用户：账号、角色、单位和关联的分包领导。",
-    "MyTodoView": "我的待办：调用者按其角色需要处理的事项。",
+    "MyTodoView": "我的待办：调用者按其角色需要处理的事项。单位填报员：本单位应报和被退回的月报、本单位负责的问题；分包领导：其红灯"
+                  "和黄灯项目、待评分的观摩、已提交领导协调的问题；项目办：待审核的月报、待编制或待发布的通报、逾期问题、迟报的单位；"
+                  "审计员：无。每个角色只读取自己的待办。",
     "YearRolloverView": "年度结转（仅项目办）：开启下一年度，已竣工项目关闭、其余项目带入下一年并生成草稿年度计划；dry_run=true "
                         "只预览，确认后一次性写入。",
     "SpectacularAPIView": "本 API 的 OpenAPI 3 说明（YAML；?format=json 返回 JSON）。",
@@ -107,13 +117,13 @@ SUFFIXES = {
     "before": ("{zh}不晚于该日（YYYY-MM-DD）。", "{en} on or before this date (YYYY-MM-DD)."),
     "min": ("{zh}不小于该值。", "{en} at least this value."),
     "max": ("{zh}不大于该值。", "{en} at most this value."),
-    "name": ("{zh}名称包含此文字。", "{en}: its name contains this text."),
+    "name": ("{zh}名称与此文字完全一致（最多 200 字）。", "{en}: its name, exactly this text (at most 200 characters)."),
     "code": ("{zh}代码。", "{en}: its code."),
 }
 
 
 def bilingual(text):
-    return bool(CJK.search(text or "")) and bool(LATIN.search(text or ""))
+    return bool(CHINESE_SENTENCE.search(text or "")) and bool(LATIN.search(text or ""))
 
 
 def _names(model):
@@ -183,7 +193,7 @@ def describe_operation(view, action, method, description):
     zh = zh or VIEWS.get(type(view).__name__)
     english = description if description and not _is_developer_note(description) else VIEW_EN.get(
         type(view).__name__, "")
-    if zh and not CJK.search(english or ""):
+    if zh and not CHINESE_SENTENCE.search(english or ""):
         return f"{zh} / {english}".strip(" /") if english else zh
     return english or zh or ""
 

@@ -7,8 +7,8 @@
 (zh-hans by default). Every body also carries `request_id` (the X-Request-ID of the request, when
 the request-id middleware set one), so that a report from an integrator finds the server's log line.
 
-The database failing (down, read-only, disk full: OperationalError, InterfaceError, InternalError
-or a bare DatabaseError) answers 503 with `Retry-After`, logged with the request id; so do pages
+The database failing (down, read-only, disk full, locked: the OperationalErrors that say so (see
+is_database_outage), InterfaceError, InternalError or a bare DatabaseError) answers 503 with `Retry-After`, logged with the request id; so do pages
 outside the API (an HTML page saying the service is unavailable), through `server_error`. Domain errors from projects.exceptions keep their own status (DomainError
 400 with its field, NotAllowed 403, Conflict 409); a delete that others depend on and a lost race
 on a unique constraint are conflicts (409).
@@ -61,12 +61,40 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+# PostgreSQL's SQLSTATEs of a database that cannot serve now (psycopg sets `sqlstate` on the error that
+# Django's wraps): classes 08 connection, 53 insufficient resources (disk full, out of memory, too many
+# connections), 57 operator intervention (shutdown, cancelled by a timeout), 58 system error (I/O);
+# and a read-only transaction, a deadlock, a serialization failure, a lock not available.
+OUTAGE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+OUTAGE_SQLSTATES = {"25006", "40001", "40P01", "55P03"}
+# What the drivers say when the database itself fails (SQLite's messages; libpq's when no SQLSTATE
+# came back: a connection refused or lost before the server answered).
+OUTAGE_MESSAGES = (
+    "database is locked", "table is locked", "schema is locked", "disk i/o error", "disk is full",
+    "readonly database", "read-only", "unable to open database", "locking protocol", "interrupted",
+    "could not connect", "connection refused", "connection timed out", "timeout expired", "server closed",
+    "connection already closed", "connection is closed", "connection to server", "terminating connection",
+    "the database system is", "too many clients", "remaining connection slots", "no space left",
+    "could not extend file", "ssl syscall", "ssl error", "network is unreachable", "could not translate host",
+    "no route to host", "consuming input failed", "server conn crashed", "canceling statement",
+    "deadlock detected", "could not serialize access", "could not obtain lock", "lock timeout",
+)
+
+
 def is_database_outage(exc):
-    """True for the database errors that mean "not now" rather than "bad request" or "bug":
-    connection lost or refused, read-only database, disk full, transaction aborted."""
-    if isinstance(exc, (OperationalError, InterfaceError, InternalError)):
+    """True for the database errors that mean "not now" rather than "bad request" or "bug": the
+    connection lost or refused, a read-only database, a full disk, a lock or deadlock, an aborted
+    transaction. A statement the database refuses for what it says (SQLite's "LIKE or GLOB pattern
+    too complex", "no such table", "too many SQL variables") is a fault of the server, not an outage."""
+    if isinstance(exc, (InterfaceError, InternalError)) or type(exc) is DatabaseError:
         return True
-    return type(exc) is DatabaseError
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    if sqlstate:
+        return sqlstate in OUTAGE_SQLSTATES or sqlstate.startswith(OUTAGE_SQLSTATE_CLASSES)
+    message = str(exc).lower()
+    return any(phrase in message for phrase in OUTAGE_MESSAGES)
 
 
 def request_id_of(request):
@@ -185,6 +213,9 @@ def exception_handler(exc, context):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.get_full_details())
+        for error in errors:
+            if error["code"] == "null" and error["message"] == "No data provided":  # DRF's, untranslated
+                error["message"] = _("No data provided: the body must be a JSON object.")
         code = "invalid"
         detail = _("Invalid input: %(fields)s.") % {
             "fields": ", ".join(sorted({e["field"] or _("the request") for e in errors}))
@@ -206,6 +237,34 @@ def not_found(request, exception=None):
         body = error_body(request, 404, "not_found", exceptions.NotFound.default_detail)
         return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: requests Django refuses itself (SuspiciousOperation), before or inside a view: too
+    many query parameters or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), too many files, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413), a bad Host header. Under /api/ the one error shape in JSON;
+    elsewhere Django's page."""
+    from django.conf import settings
+    from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+    from django.views.defaults import bad_request as page
+
+    if not request.path.startswith("/api/"):
+        return page(request, exception)
+    status = 400
+    if isinstance(exception, TooManyFieldsSent):
+        code, detail = "too_many_fields", _("The request has too many query parameters or form fields (at most "
+                                            "%(limit)s).") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+    elif isinstance(exception, TooManyFilesSent):
+        code, detail = "too_many_files", _("The request has too many files (at most %(limit)s).") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    elif isinstance(exception, RequestDataTooBig):
+        status, code = 413, RequestTooLarge.default_code
+        detail = _("The request body is too large (at most %(limit)s bytes).") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    else:
+        code, detail = "bad_request", _("Bad request.")
+    body = error_body(request, status, code, detail)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def server_error(request):

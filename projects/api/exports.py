@@ -21,22 +21,28 @@ from projects.excel.exports import (
 XLSX_RESPONSE = {
     (200, XLSX_CONTENT_TYPE): OpenApiResponse(
         OpenApiTypes.BINARY,
-        description="An Excel workbook (.xlsx), sent as an attachment; Content-Disposition carries an ASCII "
-                    "file name and the Chinese one as filename* (RFC 5987).",
+        description="Excel 工作簿（.xlsx），作为附件下载；Content-Disposition 带 ASCII 文件名，中文文件名在 filename* 中"
+                    "（RFC 5987）。 / An Excel workbook (.xlsx), sent as an attachment; Content-Disposition carries an "
+                    "ASCII file name and the Chinese one as filename* (RFC 5987).",
     ),
 }
 
 
-class XlsxView(generics.GenericAPIView):
-    """Answers the workbook itself (a plain HttpResponse); errors are rendered as JSON, whatever the
-    client's Accept header says (a client asking for the xlsx media type gets its errors as JSON
-    rather than a 406)."""
+class WorkbookDownload:
+    """A view answering a workbook itself (a plain HttpResponse): errors are rendered as JSON, whatever
+    the client's Accept header says, so a client asking for the xlsx media type gets the workbook, or
+    its errors as JSON, never a 406 (the schema declares no 406 for these)."""
 
     renderer_classes = [JSONRenderer]
-    pagination_class = None
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)
+
+
+class XlsxView(WorkbookDownload, generics.GenericAPIView):
+    """A workbook download of one record, or of a filtered list."""
+
+    pagination_class = None
 
 
 class BulletinXlsxView(XlsxView):

@@ -33,6 +33,8 @@ from rest_framework.views import APIView
 from projects import filtersets
 from projects.excel.conflicts import read_seen_token, seen_token
 from projects.api.exceptions import ErrorSerializer
+from projects.api.exports import WorkbookDownload
+from projects.api.query import KnownQueryParamsMixin
 from projects.choices import Role
 from projects.excel.library import library_export, library_import, library_preview
 from projects.excel.reports import parse_month, reports_import, reports_preview, reports_template
@@ -250,15 +252,17 @@ IMPORT_RESPONSES = {
         "Records of the file were saved by someone else after the preview (preview_token) and nothing was "
         "stored: one `errors` entry per row (row, record, user, date, message).")),
 }
-XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="An Excel workbook (.xlsx).")}
+XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=(
+    "Excel 工作簿（.xlsx），作为附件下载。 / An Excel workbook (.xlsx), sent as an attachment."))}
 
 
-class ReportTemplateView(APIView):
+class ReportTemplateView(WorkbookDownload, KnownQueryParamsMixin, APIView):
     """The monthly report template (台账) for a month: one row per project the user reports for, with
     code, names, the plan in force and last month's YTD filled in. Office staff may narrow it to a
     unit; a reporter always gets its own unit's projects."""
 
     resource = "reports"
+    takes_query_params = ("month", "unit")
     operations = {"GET": "template"}
 
     @extend_schema(parameters=[ReportTemplateQuerySerializer], responses=XLSX_RESPONSE)
@@ -304,7 +308,7 @@ class ReportImportView(APIView):
         return Response({**preview.as_dict(), "imported": not dry_run, "preview_token": token})
 
 
-class LibraryExportView(generics.GenericAPIView):
+class LibraryExportView(WorkbookDownload, generics.GenericAPIView):
     """The project library workbook (项目库, 年度计划, 时间节点 sheets) of the projects the filters of
     /api/projects/ select; archived projects only with include_archived=true."""
 

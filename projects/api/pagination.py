@@ -35,11 +35,21 @@ class StrictPageSize:
 
 
 class TrackerPagination(StrictPageSize, PageNumberPagination):
-    """`?page=2&page_size=100`; 50 per page by default, at most 500."""
+    """`?page=2&page_size=100`; 50 per page by default, at most 500. A page that cannot be one (`0`,
+    `-1`, `abc`) answers 400 naming `page`; a page past the last, 404 (DRF answers 404 for both)."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        number = super().get_page_number(request, paginator)
+        if number in self.last_page_strings:
+            return number
+        if not (str(number).isascii() and str(number).isdigit() and int(number) >= 1):
+            raise exceptions.ValidationError({self.page_query_param: [exceptions.ErrorDetail(
+                _("Give a page number, a whole number from 1."), code="invalid")]})
+        return number
 
 
 class ProjectPagination(TrackerPagination):
@@ -61,3 +71,12 @@ class ReportCursorPagination(StrictPageSize, CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = ("-id",)
+
+    def decode_cursor(self, request):
+        """A cursor that is not one of ours answers 400 naming `cursor` (DRF answers 404)."""
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({self.cursor_query_param: [exceptions.ErrorDetail(
+                _("Not a cursor of this list: send back the value of a next or previous link as it is."),
+                code="invalid")]}) from None

@@ -1,6 +1,7 @@
-"""Request body parsers with limits: the size limit Django applies to forms
-(DATA_UPLOAD_MAX_MEMORY_SIZE; DRF's own JSON parser reads any size) → 413, and a nesting limit
-(MAX_JSON_DEPTH; Python's decoder would otherwise recurse until RecursionError) → 400."""
+"""Request body parsers with limits: a size limit of its own for JSON (TRACKER_MAX_JSON_BYTES, 1 MiB
+by default, far below the uploads' DATA_UPLOAD_MAX_MEMORY_SIZE; DRF's own JSON parser reads any
+size) → 413, and a nesting limit (MAX_JSON_DEPTH; Python's decoder would otherwise recurse until
+RecursionError) → 400."""
 
 import json
 
@@ -43,9 +44,16 @@ def too_deep():
                                  % {"limit": MAX_JSON_DEPTH})
 
 
+def json_limit():
+    """The largest JSON body taken, in bytes: TRACKER_MAX_JSON_BYTES, never above Django's own limit."""
+    limits = [value for value in (getattr(settings, "TRACKER_MAX_JSON_BYTES", None),
+                                  settings.DATA_UPLOAD_MAX_MEMORY_SIZE) if value is not None]
+    return min(limits) if limits else None
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = json_limit()
         request = (parser_context or {}).get("request")
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
@@ -59,8 +67,13 @@ class BoundedJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError(_("The body is not valid %(encoding)s text: byte %(position)s cannot be "
+                                          "read.") % {"encoding": _charset_name(encoding), "position": exc.start + 1}
+                                        ) from None
+        except LookupError:
+            raise exceptions.ParseError(_("The body's charset (%(charset)s) is not a text encoding the API reads: "
+                                          "send UTF-8.") % {"charset": str(encoding)[:40]}) from None
         # Cheap before parsing: only bodies with many brackets are scanned.
         if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth_exceeds(text, MAX_JSON_DEPTH):
             raise too_deep()
@@ -70,6 +83,13 @@ class BoundedJSONParser(JSONParser):
             raise too_deep() from None
         except ValueError as exc:
             raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+
+
+def _charset_name(encoding):
+    import codecs
+
+    name = codecs.lookup(encoding).name
+    return "UTF-8" if name == "utf-8" else name
 
 
 def _no_constants(name):

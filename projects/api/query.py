@@ -1,10 +1,12 @@
-"""Unknown query parameters on lists answer 400 naming them, so that a typo (`?stag=continuing`)
-does not silently return the whole unfiltered list. Clients that send parameters of their own
-opt out with `?lenient=true`.
+"""Unknown query parameters answer 400 naming them, so that a typo (`?stag=continuing`) does not
+silently return the whole unfiltered list, nor a typo in `?monht=` the default month. Clients that
+send parameters of their own opt out with `?lenient=true`.
 
-Known parameters: the view's filters (range filters with their suffixes), its pagination
-(`page`, `page_size`, `cursor`), `format`, `lenient`, and a view's `extra_query_params`
-(the project list's `progress_year`, `progress_month`)."""
+Known parameters of a list: the view's filters (range filters with their suffixes), its pagination
+(`page`, `page_size`, `cursor`), `format`, `lenient`, and a view's `extra_query_params` (the project
+list's `progress_year`, `progress_month`). Elsewhere (one record, its history, the dashboard, the
+report template, the to-do list): what the operation reads, named where it reads it
+(`check_known_params`), plus `format` and `lenient`."""
 
 from django.utils.translation import gettext as _
 from django_filters.widgets import SuffixedMultiWidget
@@ -50,15 +52,39 @@ def is_lenient(request):
 
 def check_query_params(request, view):
     """ValidationError (400) naming every query parameter the list does not understand."""
+    _refuse_unknown(request, known_query_params(view), _(
+        "Unknown query parameter. This list takes: %(known)s (add lenient=true to ignore parameters it does "
+        "not know)."))
+
+
+def check_known_params(request, names):
+    """ValidationError (400) naming every query parameter of a request outside the lists (one record,
+    a history, the dashboard…) that is not in `names` (nor format or lenient)."""
+    _refuse_unknown(request, {LENIENT, api_settings.URL_FORMAT_OVERRIDE, *names}, _(
+        "Unknown query parameter. This takes: %(known)s (add lenient=true to ignore parameters it does not "
+        "know)."))
+
+
+def _refuse_unknown(request, known, text):
     if is_lenient(request):
         return
-    known = known_query_params(view)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        message = _("Unknown query parameter. This list takes: %(known)s (add lenient=true to ignore parameters "
-                    "it does not know).") % {"known": ", ".join(sorted(known))}
+        message = text % {"known": ", ".join(sorted(known))}
         raise exceptions.ValidationError({name: [exceptions.ErrorDetail(message, code="unknown_parameter")]
                                           for name in unknown})
+
+
+class KnownQueryParamsMixin:
+    """APIViews outside the lists: `takes_query_params` names what the view reads; anything else
+    answers 400 (documented with `lenient` in the schema, projects/api/schema.py)."""
+
+    takes_query_params = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "GET":
+            check_known_params(request, self.takes_query_params)
 
 
 class KnownQueryParamsFilter(BaseFilterBackend):

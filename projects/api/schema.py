@@ -15,18 +15,40 @@ from projects import permissions
 from projects.api.exceptions import ErrorSerializer
 
 DESCRIPTIONS = {
-    "400": "Invalid input: `errors` names each bad field and why.",
-    "401": "Not authenticated: send a token or log in.",
-    "403": "Your role or unit does not allow this.",
-    "404": "No such object.",
-    "405": "Method not allowed on this path (the Allow header lists those that are).",
-    "409": "Conflict: others depend on the object (archive it instead), it is published, or it changed "
-           "meanwhile (a stale `version`; `errors` lists what changed).",
-    "412": "Precondition failed: If-Match names a version that is no longer current; `errors` lists what "
-           "changed meanwhile.",
-    "413": "The request body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE).",
-    "429": "Too many attempts: wait and try again (login throttling).",
+    "400": "输入无效：errors 逐个列出有误的字段或参数及原因。 / Invalid input: `errors` names each bad field or "
+           "parameter and why.",
+    "401": "未登录：请发送令牌或先登录。 / Not authenticated: send a token or log in.",
+    "403": "您的角色或单位不允许此操作。 / Your role or unit does not allow this.",
+    "404": "没有这条记录（或这一页）。 / No such object (or page).",
+    "405": "此路径不支持该方法（Allow 头列出支持的方法）。 / Method not allowed on this path (the Allow header lists "
+           "those that are).",
+    "406": "无法按 Accept 头给出答复（本 API 答复 JSON）。 / The answer cannot be given in a type the Accept header "
+           "takes (this API answers JSON).",
+    "409": "冲突：有其他记录依赖它（请改为归档）、它已发布，或期间已被他人修改（body 中的 version 已过期，errors 列出改动）。 / "
+           "Conflict: others depend on the object (archive it instead), it is published, or it changed meanwhile "
+           "(a stale `version`; `errors` lists what changed).",
+    "412": "前提条件不成立：If-Match 所给的版本已不是当前版本；errors 列出期间的改动。 / Precondition failed: If-Match "
+           "names a version that is no longer current; `errors` lists what changed meanwhile.",
+    "412-unversioned": "前提条件不成立：此类记录没有版本号，除 * 以外的 If-Match 一律拒绝（code precondition_failed，errors："
+                       "If-Match not_versioned）；它的 ETag 是答复内容的弱校验值，不是可核对的版本。 / Precondition failed: "
+                       "this kind of record has no version, so any If-Match but * is refused (code "
+                       "precondition_failed, errors: If-Match not_versioned); its ETag is weak, a hash of the answer, "
+                       "and is not a version to match.",
+    "413": "请求体过大：JSON 最多 TRACKER_MAX_JSON_BYTES（默认 1 MiB），上传文件最多 TRACKER_MAX_UPLOAD_BYTES。 / The "
+           "request body is too large: JSON bodies at most TRACKER_MAX_JSON_BYTES (1 MiB by default), uploads at "
+           "most TRACKER_MAX_UPLOAD_BYTES.",
+    "415": "请求体的类型不受支持：请发送 JSON（上传用 multipart/form-data）。 / The body's media type is not read "
+           "here: send JSON (uploads: multipart/form-data).",
+    "429": "尝试次数过多：请稍后再试（登录限制，见 Retry-After）。 / Too many attempts: wait and try again (login "
+           "throttling; see Retry-After).",
+    "503": "数据库暂时不可用（连接中断、只读、磁盘已满等）：请按 Retry-After 所给的秒数后重试。 / The database is "
+           "unavailable for now (connection lost, read-only, disk full…): try again after Retry-After seconds.",
 }
+RETRY_AFTER = {"description": "重试前等待的秒数。 / Seconds to wait before trying again.", "required": True,
+               "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+
+CJK_SENTENCE = re.compile(r"[\u4e00-\u9fff][^\n]*?[。；：，、！？]")
+
 
 class OptionalParameter(OpenApiParameter):
     """A query parameter that, given an empty value, is as if not given (allowEmptyValue)."""
@@ -41,9 +63,9 @@ IF_MATCH = OpenApiParameter(
                 "another version the write is refused with 412 and the changes made meanwhile.")
 LENIENT = OpenApiParameter(
     "lenient", bool, OpenApiParameter.QUERY,
-    description="true：忽略本列表不认识的查询参数；默认（false）时，未知参数返回 400，errors 逐个列出其名称（code "
-                "unknown_parameter）。 / true: ignore query parameters this list does not know; by default (false) "
-                "an unknown parameter answers 400 naming it in `errors` (code unknown_parameter).")
+    description="true：忽略本操作不认识的查询参数；默认（false）时，未知参数返回 400，errors 逐个列出其名称（code "
+                "unknown_parameter）。 / true: ignore query parameters this operation does not know; by default "
+                "(false) an unknown parameter answers 400 naming it in `errors` (code unknown_parameter).")
 CHANGE_REASON = OpenApiParameter(
     "X-Change-Reason", str, OpenApiParameter.HEADER,
     description="Why the change is made (at most 100 characters, percent-encode non-ASCII as UTF-8); "
@@ -96,27 +118,53 @@ class TrackerAutoSchema(AutoSchema):
         public = permissions.is_public(*permissions.operation_of_view(self.view, self.method))
         codes = [] if public else ["401", "403"]
         writes = self.method in ("POST", "PUT", "PATCH")
-        if writes or self.method == "GET":
-            codes.append("400")  # invalid input or invalid filter values
+        if writes or self.method == "GET" or (self.method == "DELETE" and self._etags()):
+            # invalid input or filter values; on a delete, an If-Match that names no version, a reason too long
+            codes.append("400")
         if ("{" in self.path or getattr(self.view, "filters_in_schema", False)
                 or (self.method == "GET" and self._is_list_view() and self._get_paginator())):
             codes.append("404")  # no such object, no such page of a list, a package of no project
         codes.append("405")
         if writes or self.method == "DELETE":
             codes.append("409")
-        if self._precondition():
+        if self._checks_if_match():
             codes.append("412")
         if writes:
             codes.append("413")
+        if writes and self.view.get_parsers():
+            codes.append("415")  # a body of a type the view does not parse
+        if not self._answers_whatever_accept_says():
+            codes.append("406")  # content negotiation: nothing the Accept header takes
         if self.view.get_throttles():
             codes.append("429")
+        codes.append("503")  # the database unavailable (projects/api/exceptions.py), with Retry-After
         return codes
 
-    def _precondition(self):
-        """Writes that honour If-Match: PUT/PATCH and the actions on one versioned object."""
-        if not self._versioned():
+    def _answers_whatever_accept_says(self):
+        """Workbook downloads answer whatever Accept says (projects/api/exports.py, WorkbookDownload)."""
+        from projects.api.exports import WorkbookDownload
+
+        return isinstance(self.view, WorkbookDownload)
+
+    def _checks_if_match(self):
+        """Writes that read If-Match: PUT/PATCH/DELETE and the actions on one record of a viewset (for a
+        record without a version, to refuse any If-Match but *)."""
+        from projects.api.audit import AuditMixin
+
+        if not isinstance(self.view, AuditMixin) or "{" not in self.path:
             return False
-        return self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path)
+        return self.method in ("PUT", "PATCH", "DELETE") or (self.method == "POST" and getattr(
+            self.view, "detail", False))
+
+    def _precondition(self):
+        """Writes that honour If-Match with a version: those of _checks_if_match on a versioned record."""
+        return self._versioned() and self._checks_if_match()
+
+    def _etags(self):
+        """Views whose answers carry ETags (projects/api/audit.py, AuditMixin)."""
+        from projects.api.audit import AuditMixin
+
+        return isinstance(self.view, AuditMixin)
 
     def _versioned(self):
         from projects.locking import is_versioned
@@ -135,10 +183,19 @@ class TrackerAutoSchema(AutoSchema):
         return parameters
 
     def _checks_query_params(self):
-        """Lists (and documents built from a filtered list) refuse unknown query parameters."""
-        from projects.api.query import KnownQueryParamsFilter
+        """Operations that refuse unknown query parameters (projects/api/query.py): lists (and documents
+        built from a filtered list), one record of a viewset and its history, and the views that name
+        the parameters they take (the dashboard, the report template, the to-do list)."""
+        from projects.api.audit import AuditMixin
+        from projects.api.query import KnownQueryParamsFilter, KnownQueryParamsMixin
 
-        if self.method != "GET" or not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
+        if self.method != "GET":
+            return False
+        if isinstance(self.view, KnownQueryParamsMixin):
+            return True
+        if isinstance(self.view, AuditMixin) and getattr(self.view, "action", None) in ("retrieve", "history"):
+            return True
+        if not (self._is_list_view() or getattr(self.view, "filters_in_schema", False)):
             return False
         return any(backend is KnownQueryParamsFilter for backend in getattr(self.view, "filter_backends", []))
 
@@ -159,6 +216,12 @@ class TrackerAutoSchema(AutoSchema):
         - a text that may not be blank has a character other than whitespace (it is trimmed first);
         - a list of related records that may not be empty has at least one; a file is not empty;
         - in a multipart body (uploads), no value is null."""
+        if direction == "response" and getattr(field, "answer_choices", None) is not None:
+            # A choice whose writes take fewer values than its answers show (a problem action's status_after).
+            answer = serializers.ChoiceField(choices=field.answer_choices, allow_blank=field.allow_blank,
+                                             allow_null=field.allow_null, label=field.label, help_text=field.help_text)
+            answer.bind(field.field_name, field.parent)
+            field = answer
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or not isinstance(schema, dict) or field.read_only:
             return schema
@@ -172,8 +235,11 @@ class TrackerAutoSchema(AutoSchema):
               and "pattern" not in schema and schema.get("type") == "string" and "format" not in schema
               and not any(isinstance(v, RegexValidator) for v in field.validators)):
             schema["pattern"] = "\\S"
-        elif isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
-            schema["minItems"] = 1
+        elif isinstance(field, serializers.ManyRelatedField):
+            if not field.allow_empty:
+                schema["minItems"] = 1
+            if getattr(field, "max_items", None):
+                schema["maxItems"] = field.max_items  # a longer list of ids: 400 max_length
         return schema
 
     def _process_override_parameters(self, direction="request"):
@@ -199,9 +265,16 @@ class TrackerAutoSchema(AutoSchema):
         """A filter given an empty value does not filter (projects/filtersets.py): stated with
         allowEmptyValue, except for lists of choices (`stage`), where an empty value is not a choice."""
         parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        base_filters = getattr(filterset_class, "base_filters", {})
         for parameter in parameters:
             if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") != "array":
                 parameter["allowEmptyValue"] = True
+            # Text filters say how long a text they take (projects/filtersets.py, TextFilter).
+            filter_ = base_filters.get(parameter.get("name"))
+            max_length = getattr(filter_, "extra", {}).get("max_length")
+            if max_length and parameter.get("schema", {}).get("type") == "string":
+                parameter["schema"] = {**parameter["schema"], "maxLength": max_length}
         return parameters
 
     def get_filter_backends(self):
@@ -216,6 +289,9 @@ class TrackerAutoSchema(AutoSchema):
         and a create's 201 says where the new object is (Location): stated as response headers."""
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         code = str(status_code)
+        if code in ("503", "429"):
+            response["headers"] = {**response.get("headers", {}), "Retry-After": RETRY_AFTER}
+            return response
         body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
         fields = getattr(body() if isinstance(body, type) else body, "fields", None) if body else None
         if not code.startswith("2") or fields is None:
@@ -226,6 +302,11 @@ class TrackerAutoSchema(AutoSchema):
             headers["ETag"] = {"description": 'The object\'s version, e.g. "3": send it as If-Match when you '
                                               "change the object.",
                                "required": True, "schema": {"type": "string", "pattern": '^"[0-9]+"$'}}
+        elif one_object and "id" in fields and self._etags():
+            headers["ETag"] = {"description": "A weak tag of this answer (a hash of it): it changes when the "
+                                              "record does. The record has no version, so it is not for If-Match "
+                                              "(any If-Match but * is refused with 412).",
+                               "required": True, "schema": {"type": "string", "pattern": '^W/"[0-9a-f]{16}"$'}}
         if code == "201" and "id" in fields and hasattr(self.view, "retrieve"):
             headers["Location"] = {"description": "The new object's URL.", "required": True,
                                    "schema": {"type": "string", "format": "uri"}}
@@ -235,9 +316,13 @@ class TrackerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        done = responses.get("204")
+        if done is not None and "content" not in done and not CJK_SENTENCE.search(str(done.get("description", ""))):
+            done["description"] = "成功，无答复内容。 / Done; no response body."
         for code in self.error_codes():
             if code not in responses:
-                response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code])
+                key = "412-unversioned" if code == "412" and not self._versioned() else code
+                response = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[key])
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
 

@@ -15,12 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
 
 from projects.api.audit import ReasonSerializerMixin
-from projects.choices import Light
+from projects.choices import Light, ProblemStatus
 from projects.permissions import STATUS_FIELDS, resource_of_model
 from projects.services import bulletins as bulletin_services
+from projects.services import reports as report_services
 from projects.validators import LONG_TEXT, SHORT_TEXT
 from projects.models import (
     AnnualPlan,
@@ -114,6 +116,58 @@ def json_kind(field):
     return _("a string")
 
 
+# The most ids a list of related records takes (a project's cooperating units, a review's projects):
+# far more than any record has, few enough that a request cannot tie up a worker.
+MAX_IDS = 200
+
+
+class IdListField(serializers.ManyRelatedField):
+    """A list of ids of related records: at most MAX_IDS (400 max_length, before any query),
+    duplicates counted once (in the order first given), looked up in one query (DRF's own looks up
+    each id on its own)."""
+
+    max_items = MAX_IDS
+    default_error_messages = {"max_length": serializers.ListField.default_error_messages["max_length"]}
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, dict)) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        if len(data) > self.max_items:
+            self.fail("max_length", max_length=self.max_items)
+        child = self.child_relation
+        queryset = child.get_queryset()
+        pk_field = queryset.model._meta.pk
+        ids = []
+        for item in data:
+            try:
+                if isinstance(item, bool) or not isinstance(item, (int, str)):
+                    raise TypeError(item)
+                ids.append(pk_field.to_python(item))
+            except (TypeError, DjangoValidationError):
+                child.fail("incorrect_type", data_type=type(item).__name__)
+        ids = list(dict.fromkeys(ids))
+        # An id beyond 64 bits names no record (and SQLite cannot even bind it).
+        possible = [pk for pk in ids if not isinstance(pk, int) or -(2 ** 63) <= pk < 2 ** 63]
+        found = {obj.pk: obj for obj in queryset.filter(pk__in=possible)} if possible else {}
+        missing = next((pk for pk in ids if pk not in found), None)
+        if missing is not None:
+            child.fail("does_not_exist", pk_value=missing)
+        return [found[pk] for pk in ids]
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id; `many=True` is an IdListField."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return IdListField(**list_kwargs)
+
+
 class JSONTypes:
     """Serializer mixin: in a JSON body, each value has the JSON type the schema gives its field (forms
     and multipart bodies carry only text, which the fields parse)."""
@@ -131,6 +185,8 @@ class JSONTypes:
 
 class TrackerSerializer(JSONTypes, ReasonSerializerMixin, serializers.ModelSerializer):
     """Runs the model's validation on the instance as it would be saved."""
+
+    serializer_related_field = IdRelatedField
 
     def get_validators(self):
         # Unique-together checks run with the model's constraints in validate(), with their messages.
@@ -463,8 +519,26 @@ class MonthlyReportSerializer(TrackerSerializer):
         # The unit, the reporter's name and the version are set by report_save.
         read_only_fields = ["status", "return_reason", "submitted_at", "submitted_by", "accepted_at",
                             "accepted_by", "reporting_unit", "reporter_name", "version"]
+        # FIXED_FIELDS of the role table (docs/roles.md): another value answers 400, code "fixed".
+        extra_kwargs = {
+            "project": {"help_text": "月报所属项目，创建后不可更改。 / The project reported on; it never changes "
+                                     "after the report is created (another value: 400, code fixed)."},
+            "year": {"help_text": "报告年份。草稿可改；已报送期间以及审核通过之后（包括改为更正草稿）不可更改。 / The year "
+                                  "reported. A draft may be re-dated; while submitted, and once accepted (also as "
+                                  "a draft correction), the period is fixed (another value: 400, code fixed)."},
+            "month": {"help_text": "报告月份（1–12），规则同 year。 / The month reported (1–12); fixed like year."},
+        }
 
     def validate(self, attrs):
+        # The project, and once submitted or accepted the period, never change (FIXED_FIELDS of the
+        # role table): 400 for every role, before the role's own checks (projects/permissions.py).
+        if self.instance is not None:
+            fixed = report_services.report_fixed_fields(
+                self.instance, **{name: attrs.get(name, getattr(self.instance, name))
+                                  for name in ("project", "year", "month")})
+            if fixed:
+                raise serializers.ValidationError({name: [ErrorDetail(message, code="fixed")]
+                                                   for name, message in fixed.items()})
         # Name the field to fill (the model's constraint would name is_correction).
         is_correction = attrs.get("is_correction", getattr(self.instance, "is_correction", False))
         reason = attrs.get("correction_reason", getattr(self.instance, "correction_reason", ""))
@@ -639,8 +713,32 @@ class ProblemSerializer(TrackerSerializer):
         read_only_fields = ["status", "resolution", "resolved_on"]
 
 
+class StepStatusField(serializers.ChoiceField):
+    """A problem action's status_after. A new step moves the problem to open or in progress only
+    (projects/services/problems.py, problem_act); escalating and resolving are the problem's own
+    actions. Answers show every step's status, escalations and resolutions too (`answer_choices`,
+    stated for answers by projects/api/schema.py); an update may resend the step's own status."""
+
+    def __init__(self, **kwargs):
+        from projects.services.problems import ACT_STATUSES
+
+        self.answer_choices = ProblemStatus.choices
+        super().__init__(choices=[(s.value, s.label) for s in ACT_STATUSES], **kwargs)
+
+    def to_internal_value(self, data):
+        instance = getattr(self.parent, "instance", None)
+        if instance is not None and not isinstance(instance, list) and data == instance.status_after:
+            return data
+        return super().to_internal_value(data)
+
+
 class ProblemActionSerializer(TrackerSerializer):
     status_after_display = display("status_after")
+    status_after = StepStatusField(
+        required=False, allow_blank=True, label=ProblemAction._meta.get_field("status_after").verbose_name,
+        help_text="记录后问题的状态：open 待办或 in_progress 办理中，留空则不变；提级和销号请用问题的 escalate、close "
+                  "操作。 / The problem's status after this step: open or in_progress, or blank to leave it; "
+                  "escalate and close are the problem's own actions.")
 
     class Meta:
         model = ProblemAction

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.api.query import KnownQueryParamsMixin
 from projects.api.schema import OptionalParameter
 from projects.choices import Role
 from projects.services.todo import todo_for
@@ -55,13 +56,14 @@ class TodoSerializer(serializers.Serializer):
     sections = TodoSectionSerializer(many=True)
 
 
-class MyTodoView(APIView):
+class MyTodoView(KnownQueryParamsMixin, APIView):
     """Your to-do list (我的待办). A unit reporter: its unit's reports due and returned, the problems
     it is responsible for; a leader: his red and yellow projects, reviews to score, escalated
     problems; the project office: reports to accept, bulletins to compile or publish, overdue
     problems, units late with their reports; an auditor: nothing. Every role may read its own."""
 
     resource = "todo"
+    takes_query_params = ("on",)
 
     @extend_schema(parameters=[OptionalParameter("on", OpenApiTypes.DATE, description=_("YYYY-MM-DD; default today."))],
                    responses={200: TodoSerializer})

@@ -38,13 +38,12 @@ from projects import filtersets
 from projects import models as m
 from projects.api.schema import OptionalParameter
 from projects.api import serializers as s
-from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin
+from projects.api.audit import ArchiveActionsMixin, AuditMixin, WriteRulesMixin, check_preconditions
 from projects.api.exceptions import ConflictError, ErrorSerializer, protected_message
 from projects.api import project_list
 from projects.api.pagination import ProjectPagination, ReportCursorPagination
 from projects.choices import ReportStatus, Role
 from projects.oc4ids import project_package
-from projects.locking import is_versioned
 from projects.permissions import check_target
 from projects.services import archive as archive_services
 from projects.services import bulletins as bulletin_services
@@ -67,9 +66,9 @@ def service_action(view, request, service, serializer_class=None):
         data = serializer.validated_data
     entity = service.__name__.split("_", 1)[0]
     with transaction.atomic():
-        if is_versioned(type(obj)):
-            # Like PUT/PATCH: If-Match (412) or `version` in the body (409) naming an older version.
-            view._check_preconditions(request, type(obj), obj)
+        # Like PUT/PATCH: If-Match (412) or `version` in the body (409) naming an older version; any
+        # If-Match but * on a record without a version (412).
+        check_preconditions(request, type(obj), obj)
         service(**{entity: obj}, user=request.user, **data)
     return Response(view.get_serializer(view.get_object()).data)
 
@@ -391,8 +390,10 @@ class ProblemViewSet(TrackerViewSet):
 
 
 class ProblemActionViewSet(TrackerViewSet):
-    """Steps recorded on a problem. A new step goes through problem_act, like the admin's: its
-    status_after (open / in progress) moves the problem; resolving is the problem's close action."""
+    """问题的办理记录（问题台账）：新记录的 status_after（待办 open / 办理中 in_progress）会改变问题的状态；提级和销号是问题本身的
+    escalate、close 操作。 / The steps taken on a problem (its ledger). A new step's status_after (open or
+    in progress) moves the problem to that status; escalating and closing are the problem's own escalate
+    and close actions."""
 
     resource = "problem-actions"
     queryset = m.ProblemAction.objects.all()
@@ -533,8 +534,9 @@ class TokenView(APIView):
 
     @extend_schema(request=s.TokenRequestSerializer, responses={
         200: s.TokenSerializer,
-        401: OpenApiResponse(ErrorSerializer, description="Wrong username or password."),
-        429: OpenApiResponse(ErrorSerializer, description="Locked out after too many failed logins "
+        401: OpenApiResponse(ErrorSerializer, description="用户名或密码错误。 / Wrong username or password."),
+        429: OpenApiResponse(ErrorSerializer, description="登录失败次数过多，已暂时锁定（TRACKER_LOGIN_FAILURE_LIMIT）："
+                                                          "见 Retry-After。 / Locked out after too many failed logins "
                                                           "(TRACKER_LOGIN_FAILURE_LIMIT); see Retry-After."),
     })
     def post(self, request):

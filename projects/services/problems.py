@@ -53,6 +53,11 @@ def problem_log(*, user, project, category, title, responsible_unit, deadline, r
     return problem
 
 
+# The statuses a recorded step may move a problem to; escalating and resolving are actions of their
+# own (problem_escalate, problem_close), with their own row in the role table and a reason.
+ACT_STATUSES = (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS)
+
+
 @transaction.atomic
 def problem_act(*, problem, user, text, status_after=None, date=None):
     """Add a step to the problem's history, optionally moving it to open / in progress."""
@@ -61,7 +66,13 @@ def problem_act(*, problem, user, text, status_after=None, date=None):
     if not (text or "").strip():
         raise DomainError(_("Say what was done."), field="text", code="required")
     if status_after == ProblemStatus.RESOLVED:
-        raise DomainError(_("Close a problem with its resolution instead."), field="status_after")
+        raise DomainError(_("Close a problem with its resolution instead."), field="status_after", code="use_action")
+    if status_after == ProblemStatus.ESCALATED:
+        raise DomainError(_("Escalate a problem with its escalate action, saying why, instead."),
+                          field="status_after", code="use_action")
+    if status_after and status_after not in ACT_STATUSES:
+        raise DomainError(_("A step moves a problem to open or in progress only."), field="status_after",
+                          code="invalid_choice")
     if status_after:
         problem.status = status_after
         clean_or_raise(problem)

@@ -48,6 +48,27 @@ def ytd_rule_error(*, completed_ytd, previous_ytd, is_correction, correction_rea
     return None
 
 
+def report_period_fixed(report):
+    """True while the report is submitted and once it has been accepted (FIXED_FIELDS of the role
+    table): a correction of an accepted month stays in that month, even as a draft."""
+    return report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED) or report.accepted_at is not None
+
+
+def report_fixed_fields(report, *, project, year, month):
+    """{field: message} for the fields of `report` that a save may not change (FIXED_FIELDS of the
+    role table, every role): its project never, its period while submitted and once accepted."""
+    fixed = {}
+    if getattr(project, "pk", project) != report.project_id:
+        fixed["project"] = _("A report never moves to another project: enter a report of that project instead.")
+    if report_period_fixed(report):
+        message = _("A submitted or accepted report keeps its period (%(year)s-%(month)02d): enter another month "
+                    "as a report of its own.") % {"year": report.year, "month": report.month}
+        for name, sent in (("year", year), ("month", month)):
+            if sent != getattr(report, name):
+                fixed[name] = message
+    return fixed
+
+
 @transaction.atomic
 def report_save(*, user, project, year, month, completed_ytd, progress_note="", problems_raised="",
                 is_correction=False, correction_reason="", report=None):
@@ -57,8 +78,11 @@ def report_save(*, user, project, year, month, completed_ytd, progress_note="", 
         report = MonthlyReport(project=project, year=year, month=month)
     else:
         report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
-        if report.project_id != project.pk:
-            raise DomainError(_("A report cannot be moved to another project."), field="project")
+        fixed = report_fixed_fields(report, project=project, year=year, month=month)
+        if "project" in fixed:
+            raise DomainError(fixed["project"], field="project", code="fixed")
+        if fixed:
+            raise DomainError(next(iter(fixed.values())), field=list(fixed), code="fixed")
         if report.status == ReportStatus.SUBMITTED:
             raise Conflict(_("A submitted report must be accepted or returned before it is edited."),
                            code="report_submitted")

@@ -164,7 +164,10 @@ def test_201_answers_carry_etag_and_location(api, office, project, path, body, v
         assert response["ETag"] == '"1"' == f'"{created["version"]}"'
         assert api.patch(response["Location"], {}, format="json", HTTP_IF_MATCH=response["ETag"]).status_code == 200
     else:
-        assert "ETag" not in response
+        # No version: a weak tag of the answer, which If-Match never matches (412, not ignored).
+        assert re.fullmatch(r'W/"[0-9a-f]{16}"', response["ETag"]), response["ETag"]
+        response = api.patch(response["Location"], {}, format="json", HTTP_IF_MATCH=response["ETag"])
+        assert response.status_code == 412 and response.json()["errors"][0]["code"] == "not_versioned"
 
 
 # --- bulletins: totals and reasons have a structure -------------------------------------------------
@@ -244,6 +247,31 @@ def test_every_documented_list_parameter_is_known(api, office, project):
     assert checked >= 20
 
 
+@pytest.mark.parametrize("path", ["/api/projects/{project}/history/", "/api/dashboard/",
+                                  "/api/reports/template/?month=2013-10", "/api/me/todo/",
+                                  "/api/projects/{project}/", "/api/zones/{zone}/"])
+def test_an_unknown_parameter_outside_the_lists_answers_400_too(api, office, project, path):
+    api.force_authenticate(office)
+    url = path.format(project=project.pk, zone=project.zone_id)
+    joiner = "&" if "?" in url else "?"
+    response = api.get(f"{url}{joiner}foo=1")
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("foo", "unknown_parameter")]
+    assert "lenient=true" in body["errors"][0]["message"]
+    assert api.get(f"{url}{joiner}foo=1&lenient=true").status_code == 200
+    assert api.get(url).status_code == 200
+
+
+def test_the_operations_that_check_their_parameters_document_lenient(api, office):
+    api.force_authenticate(office)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path in ("/api/projects/{id}/history/", "/api/dashboard/", "/api/reports/template/", "/api/me/todo/",
+                 "/api/projects/{id}/", "/api/reports/{id}/"):
+        assert "lenient" in {p["name"] for p in paths[path]["get"]["parameters"]}, path
+
+
 # --- what the fuzz found (test_fuzz_api.py) --------------------------------------------------------
 
 
@@ -299,7 +327,8 @@ def test_the_schema_states_what_the_serializers_check(api, office):
     assert created["Location"]["schema"] == {"type": "string", "format": "uri"}
     assert "ETag" in paths["/api/reports/{id}/submit/"]["post"]["responses"]["200"]["headers"]
     assert "headers" not in paths["/api/reports/{id}/history/"]["get"]["responses"]["200"]  # not the object
-    assert "ETag" not in paths["/api/zones/"]["post"]["responses"]["201"]["headers"]  # zones carry no version
+    zone_etag = paths["/api/zones/"]["post"]["responses"]["201"]["headers"]["ETag"]  # zones carry no version
+    assert zone_etag["schema"]["pattern"] == '^W/"[0-9a-f]{16}"$' and "If-Match" in zone_etag["description"]
 
     # Anyone may ask for a token (authentication optional), not revoke one.
     assert {} in paths["/api/auth/token/"]["post"]["security"]
@@ -348,3 +377,50 @@ def test_creates_link_to_what_can_be_done_with_the_new_object(api, office, unit)
     assert schema["paths"]["/api/units/"]["post"]["responses"]["201"]["links"][target]["parameters"] == {
         "id": "$response.body#/id"}
     assert api.get(f"/api/units/{created.json()['id']}/").json()["name"] == "新设单位"
+
+
+# --- what every operation can answer ---------------------------------------------------------------------
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_every_operation_documents_503_406_and_415_where_it_can_answer_them(api, office):
+    api.force_authenticate(office)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    missing = []
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation["responses"]
+            unavailable = responses.get("503", {})
+            if unavailable.get("headers", {}).get("Retry-After", {}).get("required") is not True:
+                missing.append(f"{method.upper()} {path} 503 with Retry-After")
+            workbook = {media for code, r in responses.items() if code.startswith("2")
+                        for media in r.get("content", {})} == {XLSX}  # answered whatever Accept says
+            if ("406" in responses) is workbook:
+                missing.append(f"{method.upper()} {path} 406")
+            if method in ("post", "put", "patch") and "415" not in responses:
+                missing.append(f"{method.upper()} {path} 415")
+    assert missing == []
+
+
+def test_a_body_of_a_type_the_api_does_not_read_answers_415_in_the_error_shape(api, office, project):
+    api.force_authenticate(office)
+    response = api.generic("PATCH", f"/api/projects/{project.pk}/", "name_en=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type" and response.json()["status"] == 415
+
+
+def test_a_client_asking_for_the_workbook_gets_it_not_406(api, office, project):
+    """The report template and the library export answered 406 to Accept: <the xlsx media type> (their
+    errors are JSON, their answer a workbook), unlike the other downloads."""
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    api.force_authenticate(office)
+    for url in ("/api/reports/template/?month=2013-10", "/api/projects/xlsx/", "/api/problems/xlsx/"):
+        response = api.get(url, HTTP_ACCEPT=xlsx)
+        assert response.status_code == 200, (url, response.content[:200])
+        assert response["Content-Type"] == xlsx
+    response = api.get("/api/reports/template/?month=2013-13", HTTP_ACCEPT=xlsx)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "month"

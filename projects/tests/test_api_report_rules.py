@@ -3,7 +3,10 @@ the year-to-date rule, corrections with a reason, the unit check, accepted repor
 
 from decimal import Decimal
 
+import pytest
+
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.choices import ReportStatus
 from projects.models import MonthlyReport
@@ -12,7 +15,7 @@ from projects.tests.api_utils import api, fast_passwords, users, world  # noqa: 
 
 def accepted(world, month, ytd):
     return MonthlyReport.objects.create(project=world.project, year=2013, month=month, completed_ytd=Decimal(ytd),
-                                        status=ReportStatus.ACCEPTED)
+                                        status=ReportStatus.ACCEPTED, accepted_at=timezone.now())
 
 
 def create(api, user, **data):
@@ -113,3 +116,70 @@ def test_a_submitted_report_is_not_edited(api, world):
     assert response.status_code == 409
     report.refresh_from_db()
     assert report.completed_ytd == Decimal("1")
+
+
+# --- a report keeps its project, and once submitted or accepted its period ----------------------------
+
+
+def errors(response):
+    return [(error["field"], error["code"]) for error in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("role", ["reporter", "office"])
+def test_an_accepted_report_is_not_moved_to_another_period(api, world, role):
+    report = accepted(world, 11, "62000")
+    api.force_authenticate(world.users[role])
+    url = reverse("api:report-detail", args=[report.pk])
+    response = api.patch(url, {"year": 2019, "month": 1, "is_correction": True, "correction_reason": "typo"},
+                         format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    assert errors(response) == [("year", "fixed"), ("month", "fixed")]
+    assert "2013-11" in response.json()["errors"][0]["message"]
+    report.refresh_from_db()
+    assert (report.year, report.month, report.status, report.is_correction) == (2013, 11, ReportStatus.ACCEPTED,
+                                                                                 False)
+    # The same month, corrected: still the accepted report's own period.
+    response = api.patch(url, {"year": 2013, "month": 11, "completed_ytd": "62500", "correction_reason": "漏报"},
+                         format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == ReportStatus.DRAFT
+    # The correction, a draft now, stays in the accepted month too.
+    response = api.patch(url, {"month": 12}, format="json")
+    assert response.status_code == 400, response.content
+    assert errors(response) == [("month", "fixed")]
+    report.refresh_from_db()
+    assert (report.year, report.month) == (2013, 11)
+
+
+def test_a_submitted_report_is_not_moved_either_and_says_why_before_it_says_submitted(api, world):
+    report = MonthlyReport.objects.create(project=world.project, year=2013, month=10, completed_ytd=Decimal("1"),
+                                          status=ReportStatus.SUBMITTED)
+    api.force_authenticate(world.users["office"])
+    response = api.patch(reverse("api:report-detail", args=[report.pk]), {"month": 9}, format="json")
+    assert response.status_code == 400, response.content
+    assert errors(response) == [("month", "fixed")]
+    report.refresh_from_db()
+    assert report.month == 10
+
+
+@pytest.mark.parametrize("role", ["reporter", "office"])
+def test_no_report_moves_to_another_project(api, world, role):
+    report = MonthlyReport.objects.create(project=world.project, year=2013, month=4, completed_ytd=1)
+    api.force_authenticate(world.users[role])
+    response = api.patch(reverse("api:report-detail", args=[report.pk]), {"project": world.other_project.pk},
+                         format="json")
+    assert response.status_code == 400, response.content
+    assert errors(response) == [("project", "fixed")]
+    report.refresh_from_db()
+    assert report.project == world.project
+
+
+def test_a_draft_is_re_dated_by_its_unit(api, world):
+    draft = MonthlyReport.objects.create(project=world.project, year=2013, month=4, completed_ytd=1,
+                                         return_reason="月份填错", submitted_at=timezone.now())  # returned
+    api.force_authenticate(world.users["reporter"])
+    response = api.patch(reverse("api:report-detail", args=[draft.pk]), {"month": 5}, format="json")
+    assert response.status_code == 200, response.content
+    draft.refresh_from_db()
+    assert (draft.year, draft.month) == (2013, 5)

@@ -10,18 +10,48 @@ from rest_framework.test import APIClient
 from projects.api.descriptions import DEVELOPER_NOTES
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# A Chinese sentence or clause, not a Chinese term quoted in English ("the template (台账)", "sheets 项目
+# and 单位"): Chinese characters, then Chinese punctuation on the same line.
+CHINESE_SENTENCE = re.compile(r"[\u4e00-\u9fff][^\n]*?[。；：，、！？]")
 ENGLISH = re.compile(r"\b[a-z]{3,}\b")  # an English word, not an acronym such as ISO or YYYY
 METHODS = ("get", "post", "put", "patch", "delete")
+# The line every operation's description ends with: who may run it (projects/permissions.py, role_line).
+ROLE_LINE = re.compile(r"\n*可操作：[^\n]*$")
 
 
-def faults(text):
+def service_functions():
+    """Names of the service functions (projects/services/*.py): code, not words for an integrator."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import projects.services
+
+    names = set()
+    for module in pkgutil.iter_modules(projects.services.__path__):
+        loaded = importlib.import_module(f"projects.services.{module.name}")
+        names |= {name for name, value in vars(loaded).items() if inspect.isfunction(value)
+                  and value.__module__ == loaded.__name__ and "_" in name.strip("_")}
+    return names
+
+
+SERVICE_FUNCTIONS = service_functions()
+
+
+def faults(text, operation=False):
+    """What is wrong with a description. An operation's is judged without its role line (which is in
+    both languages on every operation) and must hold a Chinese sentence, not only Chinese terms."""
     text = text or ""
+    if operation:
+        text = ROLE_LINE.sub("", text)
     found = []
-    if not CHINESE.search(text):
+    if not (CHINESE_SENTENCE if operation else CHINESE).search(text):
         found.append("no Chinese")
     if not ENGLISH.search(text):
         found.append("no English")
     found += [f"developer note {phrase!r}" for phrase in DEVELOPER_NOTES if phrase in text]
+    found += [f"service function {name!r}" for name in sorted(SERVICE_FUNCTIONS)
+              if re.search(rf"\b{re.escape(name)}\b", text)]
     return found
 
 
@@ -37,7 +67,7 @@ def test_every_operation_and_parameter_is_described_in_both_languages(office, la
             if operation is None:
                 continue
             operations += 1
-            for fault in faults(operation.get("description")):
+            for fault in faults(operation.get("description"), operation=True):
                 problems.append(f"{method.upper()} {path}: {fault}")
             for parameter in operation.get("parameters", []):
                 parameters += 1
@@ -67,3 +97,24 @@ def test_a_developer_note_is_caught():
     assert faults("CRUD with the role table (projects/permissions.py). 增删改查") == [
         "developer note 'projects/permissions'", "developer note '.py'", "developer note 'CRUD with'"]
     assert faults("仅限该日之后（ISO 日期）") == ["no English"]
+    assert faults("Steps of a problem. A new step goes through problem_act. 问题的办理记录。") == [
+        "developer note 'goes through'", "service function 'problem_act'"]
+    assert "developer note 'archive_services'" in faults("`archive_services` = (archive service, unarchive service).")
+
+
+def test_english_with_chinese_terms_is_not_chinese():
+    role_line = "\n\n可操作：所有角色 / Who may (docs/roles.md): every role."
+    assert faults("Your to-do list (我的待办). An auditor: nothing." + role_line, operation=True) == ["no Chinese"]
+    assert faults("The review's ranking: the top (激励先进) and bottom (鞭策后进) marked." + role_line,
+                  operation=True) == ["no Chinese"]
+    assert faults("我的待办：调用者需要处理的事项。 / Your to-do list." + role_line, operation=True) == []
+
+
+def test_every_response_that_says_something_says_it_in_both_languages(office):
+    api = APIClient()
+    api.force_authenticate(office)
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    problems = [f"{method.upper()} {path} {code}: {fault}" for path, item in paths.items() for method in METHODS
+                for code, response in item.get(method, {}).get("responses", {}).items()
+                if response.get("description") for fault in faults(response["description"], operation=True)]
+    assert problems == []

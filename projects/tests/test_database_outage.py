@@ -116,3 +116,53 @@ def test_health_reports_a_real_read_only_postgresql_transaction(api, db):
     assert response.status_code == 503
     assert response.json()["database_write"] == "error"
     assert "read-only" in response.json()["error"]
+
+
+@pytest.mark.parametrize("exc", [OperationalError("LIKE or GLOB pattern too complex"),
+                                 OperationalError("no such table: projects_project"),
+                                 OperationalError("too many SQL variables")])
+def test_an_error_of_the_query_is_not_an_outage(world, exc, caplog):
+    """Only failures of the database itself (unreachable, read-only, full, locked) are 503 with
+    Retry-After: a query the database refuses is a fault of the server (500), logged as such, and
+    trying again in 30 seconds would not help."""
+    from rest_framework.test import APIClient
+
+    from projects.api.exceptions import is_database_outage
+
+    assert not is_database_outage(exc)
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(world.users["office"])
+    with failing(exc), caplog.at_level(logging.ERROR):
+        response = api.get("/api/projects/")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert response.json()["code"] == "server_error"
+    assert not any("database unavailable" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("message", ["database is locked", "disk I/O error", "unable to open database file",
+                                     "attempt to write a readonly database", "database or disk is full",
+                                     "could not connect to server: Connection refused",
+                                     "terminating connection due to administrator command",
+                                     "SSL SYSCALL error: EOF detected", "the database system is starting up",
+                                     "FATAL:  sorry, too many clients already"])
+def test_failures_of_the_database_itself_are_outages(message):
+    from projects.api.exceptions import is_database_outage
+
+    assert is_database_outage(OperationalError(message))
+    assert is_database_outage(InterfaceError(message))
+
+
+@pytest.mark.parametrize("sqlstate,outage", [("08006", True), ("53100", True), ("57P01", True), ("25006", True),
+                                             ("40P01", True), ("55P03", True), ("54001", False), ("42P01", False)])
+def test_on_postgresql_the_sqlstate_decides(sqlstate, outage):
+    from projects.api.exceptions import is_database_outage
+
+    class DriverError(Exception):
+        pass
+
+    cause = DriverError("statement failed")
+    cause.sqlstate = sqlstate
+    error = OperationalError("statement failed")
+    error.__cause__ = cause
+    assert is_database_outage(error) is outage

@@ -117,3 +117,14 @@ def test_overdue_problems_are_flagged_on_the_project_and_for_the_unit(office, pr
     assert [p.is_overdue for p in view] == [True, False]
     # The lead unit sees every problem of its project.
     assert {p.pk for p in problems_of_unit(unit, on=on)} == set(Problem.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("status", [ProblemStatus.ESCALATED, ProblemStatus.RESOLVED])
+def test_an_action_moves_a_problem_only_to_open_or_in_progress(office, reporter, project, unit, status):
+    problem = log(office, project, unit)
+    with pytest.raises(DomainError) as exc:
+        problem_act(problem=problem, user=reporter, text="已协调", status_after=status)
+    assert exc.value.field == "status_after" and exc.value.code == "use_action"
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.OPEN and problem.actions.count() == 1
+    assert problem_act(problem=problem, user=reporter, text="推进中", status_after=ProblemStatus.IN_PROGRESS)

@@ -176,3 +176,23 @@ def test_missing_and_late_reports_per_unit(reporter, office, project, plan, unit
     assert [r.project.name for r in result[unit]["late"]] == ["迟报"]
     assert [p.name for p in result[other_unit]["missing"]] == ["未报"]
     assert result[other_unit]["late"] == []
+
+
+def test_a_report_keeps_its_project_and_once_submitted_its_period(reporter, office, project, other_unit):
+    report = accepted(reporter, office, project, 11, "62000")
+    with pytest.raises(DomainError) as exc:
+        save(reporter, project, 12, "62000", report=report, is_correction=True, correction_reason="typo")
+    assert exc.value.message_dict.keys() == {"month"} and exc.value.code == "fixed"
+    with pytest.raises(DomainError) as exc:
+        report_save(user=office, project=project, year=2019, month=1, completed_ytd=D("1"), report=report,
+                    is_correction=True, correction_reason="typo")
+    assert exc.value.message_dict.keys() == {"year", "month"}
+    report.refresh_from_db()
+    assert (report.year, report.month, report.status) == (2013, 11, ReportStatus.ACCEPTED)
+    other = Project.objects.create(name="另一个项目", category=project.category, stage=project.stage,
+                                   lead_unit=project.lead_unit)
+    draft = save(reporter, project, 3, "1")
+    with pytest.raises(DomainError) as exc:
+        save(reporter, other, 3, "1", report=draft)
+    assert exc.value.field == "project" and exc.value.code == "fixed"
+    assert save(reporter, project, 4, "1", report=draft).month == 4  # a draft is re-dated

@@ -324,8 +324,14 @@ def test_a_reporter_cannot_move_a_report_or_milestone_to_another_units_project(a
     report = MonthlyReport.objects.create(project=world.project, year=2013, month=4, completed_ytd=1)
     milestone = Milestone.objects.create(project=world.project, kind="start", planned_date=DAY)
     api.force_authenticate(world.users["reporter"])
-    for url in (reverse("api:report-detail", args=[report.pk]), reverse("api:milestone-detail", args=[milestone.pk])):
-        assert api.patch(url, {"project": world.other_project.pk}, format="json").status_code == 403, url
+    response = api.patch(reverse("api:milestone-detail", args=[milestone.pk]), {"project": world.other_project.pk},
+                         format="json")
+    assert response.status_code == 403
+    # A report never moves to another project, whoever asks (FIXED_FIELDS): 400 naming the field.
+    response = api.patch(reverse("api:report-detail", args=[report.pk]), {"project": world.other_project.pk},
+                         format="json")
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("project", "fixed")]
     report.refresh_from_db()
     milestone.refresh_from_db()
     assert report.project == milestone.project == world.project
@@ -401,3 +407,28 @@ def test_every_operation_in_the_schema_says_who_may_run_it(api, world):
     assert lines["DELETE /api/reports/{id}/"].endswith(
         "可操作：项目办；单位填报员（本单位的项目） / Who may (docs/roles.md): office; reporter (unit).")
     assert lines["POST /api/reports/{id}/accept/"].endswith("可操作：项目办 / Who may (docs/roles.md): office.")
+
+
+@pytest.mark.parametrize("role", ["reporter", "leader", "office"])
+def test_a_problem_action_cannot_escalate_a_problem_either(api, world, role):
+    """Escalating is the problem's escalate action (who may: the table's escalate row, with a reason)."""
+    api.force_authenticate(world.users[role])
+    response = api.post("/api/problem-actions/", {"problem": world.problem.pk, "date": "2013-05-07", "text": "上报",
+                                                  "status_after": "escalated"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("status_after", "invalid_choice")]
+    world.problem.refresh_from_db()
+    assert world.problem.status == ProblemStatus.OPEN
+    assert not world.problem.actions.filter(status_after="escalated").exists()
+
+
+def test_the_schema_offers_a_problem_action_only_open_and_in_progress(api, world):
+    api.force_authenticate(world.users["office"])
+    schema = api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    request = schema["ProblemActionRequest"]["properties"]["status_after"]
+    enums = [schema[ref["$ref"].rsplit("/", 1)[1]]["enum"] for ref in request.get("oneOf", [request])]
+    assert sorted(value for enum in enums for value in enum) == ["", "in_progress", "open"]
+    answer = schema["ProblemAction"]["properties"]["status_after"]  # answers show every step, escalations too
+    enums = [schema[ref["$ref"].rsplit("/", 1)[1]]["enum"] for ref in answer["oneOf"]]
+    assert "escalated" in [value for enum in enums for value in enum]
