@@ -381,6 +381,21 @@ def test_record_pages_say_nothing_in_english(superuser_client):
     assert found == {url: [] for url in pages}
 
 
+def test_permission_pickers_name_every_permission_in_chinese(superuser_client):
+    import re
+
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="项目办")
+    for url in (reverse("admin:auth_group_add"), reverse("admin:auth_group_change", args=[group.pk]),
+                reverse("admin:auth_user_change", args=[get_user_model().objects.get(username="chief").pk])):
+        html = superuser_client.get(url).content.decode()
+        options = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', re.split(r'name="(?:user_)?permissions"', html)[1])
+        assert options, url
+        assert not [option for option in options if re.search(r"[A-Za-z]", option.replace("API", ""))], url
+        assert "API 令牌组件 | 组件的令牌记录 | 可添加" in options
+
+
 def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_client):
     from projects.models import Project
 
