@@ -290,29 +290,48 @@ class HistoryAdmin(TrackerAdmin):
     simple-history's revert-to-version form is not offered (it would bypass the version check)."""
 
 
+class SourceInlineForm(ConstraintMessagesForm):
+    """A source on its record's page: what it supports picked by field name (admin/supports.py)."""
+
+    supported_model = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from projects.admin.supports import use_supports_field
+
+        use_supports_field(self, self.supported_model)
+
+
 class SourceInline(InlineRoleMixin, GenericTabularInline):
     """The sources (document and verbatim quote) behind a record's facts."""
 
     model = Source
-    fields = ("document", "quote", "supports", "supports_labels")
+    form = SourceInlineForm
+    fields = ("document", "quote", "supports")
     readonly_fields = ("document_title", "supports_labels")
     extra = 0
     verbose_name = _("source")
     verbose_name_plural = _("sources")
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+    # Narrow enough for three columns in a 1440-px screen: each row's full document title and quote
+    # stand above it (the row's heading), the picker may cut the title short.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 34})}}
 
     def get_fields(self, request, obj=None):
         # Who may only read sees the document's title and the fields' names; who edits picks the
-        # document by its title and writes the field names the labels are made from.
+        # document by its title and the fields by their names.
         if self.has_change_permission(request, obj):
             return self.fields
         return ("document_title", "quote", "supports_labels")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        form = type("SourceInlineForm", (self.form,), {"supported_model": self.parent_model})
+        return super().get_formset(request, obj, form=form, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "document":
             from projects.documents import document_choices
 
-            kwargs["widget"] = forms.Select(choices=document_choices())
+            kwargs["widget"] = forms.Select(choices=document_choices(), attrs={"style": "max-width:18em"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("document"))

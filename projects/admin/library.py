@@ -459,6 +459,15 @@ class SourceForm(ConstraintMessagesForm):
         model = Source
         fields = ("document", "quote", "supports", "content_type", "object_id")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A source of a known record: what it supports picked by field name. A new source (its kind
+        # of record not chosen yet) keeps the box for the codes.
+        if self.instance.pk and self.instance.content_type_id:
+            from projects.admin.supports import use_supports_field
+
+            use_supports_field(self, self.instance.content_type.model_class())
+
     def clean(self):
         cleaned = super().clean()
         content_type, object_id = cleaned.get("content_type"), cleaned.get("object_id")

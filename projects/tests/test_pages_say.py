@@ -262,6 +262,27 @@ def test_sources_show_the_documents_title_and_the_fields_names(loaded):
     assert not any("_" in label for label in texts_of_class(html, "field-supports_labels"))
 
 
+def test_the_office_edits_a_projects_sources_by_field_name_not_by_code(loaded):
+    import re
+
+    from projects.models import Project
+
+    starkai = Project.objects.get(name=STARKAI)
+    html = client_of("demo_office").get(reverse("admin:projects_project_change", args=[starkai.pk])).content.decode()
+    group = html[html.index('id="projects-source-content_type-object_id-group"'):]
+    group = group[:group.index("</fieldset>")]
+    # No box shows the stored codes ("total_investment; stage (…)", "key_level; programme 342311").
+    values = re.findall(r'<input[^>]*value="([^"]*)"', group) + re.findall(r"<textarea[^>]*>([^<]*)<", group)
+    codes = ("total_investment", "key_level", "stage", "zone", "programme", "description", "aliases")
+    assert not [value for value in values if any(code in value for code in codes)]
+    # Each field the quote supports is picked by its name, its note beside it.
+    chosen = re.findall(r'<option value="([a-z_ ]+)" selected>([^<]+)</option>', group)
+    assert ("total_investment", "总投资") in chosen and ("stage", "项目阶段") in chosen
+    assert ("key_level", "重点项目级别") in chosen and ("programme", "项目推进计划") in chosen
+    assert ("zone", "功能区") in chosen
+    assert 'value="342311"' in group and 'value="(市重点考核)"' in group
+
+
 def test_the_bulletin_says_what_its_counts_count(loaded):
     from projects.models import Bulletin
 
