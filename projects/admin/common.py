@@ -199,12 +199,18 @@ class InlineRoleMixin(TableAdminMixin):
         return self._table_allows(request, "delete")
 
 
+# Text boxes in a table row: the admin's own (48em wide) push a record's page past the screen.
+ROW_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})}}
+
+
 class TrackerInline(InlineRoleMixin, admin.TabularInline):
-    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows."""
+    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows, text
+    boxes that fit a row."""
 
     form = ConstraintMessagesForm
     formset = ConstraintMessagesFormSet
     extra = 0
+    formfield_overrides = ROW_TEXTAREA
 
 
 class LibraryRoleMixin(TableAdminMixin):

@@ -23,7 +23,7 @@ from projects.admin.exports import (
 )
 from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
-from projects.admin.common import InlineRoleMixin, TableAdminMixin, state_badge
+from projects.admin.common import ROW_TEXTAREA, InlineRoleMixin, TableAdminMixin, state_badge
 from projects.admin.reminders import ReminderInline, report_reminders
 from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
@@ -555,12 +555,14 @@ class BulletinEntryAdmin(ReadOnlyAdmin):
 class MeetingItemInline(InlineRoleMixin, admin.TabularInline):
     model = MeetingItem
     extra = 0
+    formfield_overrides = ROW_TEXTAREA
 
 
 class DecisionInline(InlineRoleMixin, admin.TabularInline):
     model = Decision
     extra = 0
     show_change_link = True
+    formfield_overrides = ROW_TEXTAREA
 
 
 @admin.register(Meeting)

@@ -82,3 +82,31 @@ def test_record_pages_say_nothing_in_english_once_their_scripts_have_run(page, l
     assert "选中要加入的分包领导，再点击向右的箭头按钮。" in picker and "选择全部分包领导" in picker
     assert "移除全部分包领导" in picker
     screenshot(page, "admin-project-change-picker")
+
+
+def test_no_record_page_is_wider_than_the_screen(page, library):
+    """The sources inline (document, quote, what it supports), the milestones' notes, the annual
+    plans' targets and a meeting's agenda rows fit a 1440-px screen; the plans' revisions link is
+    not squeezed to a character a line."""
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    login(page, "chief")
+    widths = {}
+    for name, url in record_pages().items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
+        if name in ("project-change", "zone-change", "programme-change", "meeting-change"):
+            screenshot(page, f"admin-{name}")
+    # A new meeting with one agenda row and one decision being entered.
+    page.goto(record_pages()["meeting-add"])
+    for link in page.locator(".add-row a").all():
+        link.click()
+    assert page.locator("#items-group tbody tr.form-row:not(.empty-form)").count() == 1
+    widths["meeting-add-with-rows"] = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, "admin-meeting-add")
+    assert {name: width for name, width in widths.items() if width > WIDTH} == {}
+    # The annual plan's link to its revisions reads on one line.
+    page.goto(record_pages()["project-change"])
+    link = page.locator("#annual_plans-group td.field-change_link a").first
+    assert link.inner_text() == "计划调整及资料来源"
+    assert link.bounding_box()["height"] < 30
