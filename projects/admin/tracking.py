@@ -556,6 +556,7 @@ class MeetingItemInline(InlineRoleMixin, admin.TabularInline):
     model = MeetingItem
     extra = 0
     formfield_overrides = ROW_TEXTAREA
+    autocomplete_fields = ["project"]  # over a hundred projects: found by typing, not scrolled to
 
 
 class DecisionInline(InlineRoleMixin, admin.TabularInline):

@@ -170,6 +170,22 @@ def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
     assert cells.count("-") == MonthlyReport.objects.filter(is_correction=False).count()
 
 
+def test_a_meetings_agenda_picks_its_projects_by_searching(loaded):
+    import re
+
+    from projects.models import Meeting
+
+    meeting = Meeting.objects.filter(items__isnull=False).order_by("pk").first()
+    html = client_of("demo_office").get(reverse("admin:projects_meeting_change", args=[meeting.pk])).content.decode()
+    select = re.search(r'<select name="items-0-project"[^>]*>(.*?)</select>', html, re.S)
+    assert "admin-autocomplete" in select.group(0)
+    # Only the chosen project is on the page; the others are found by typing (星凯 → 星凯国际…).
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1)) == [str(meeting.items.order_by("pk")[0].project)]
+    response = client_of("demo_office").get(reverse("admin:autocomplete"), {
+        "app_label": "projects", "model_name": "meetingitem", "field_name": "project", "term": "星凯"})
+    assert [item["text"] for item in response.json()["results"]] == [STARKAI]
+
+
 # --- the front door and the demo accounts -------------------------------------------------------
 
 def test_the_site_root_leads_to_the_admin_login(db):
