@@ -308,6 +308,18 @@ def test_the_bulletin_says_what_its_counts_count(loaded):
     assert page("demo_office", url, "bulletin-light-counts", language="en") == "(green 8 / yellow 0 / red 4)"
 
 
+def test_the_bulletins_totals_name_the_plan_in_force_in_wan(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    url = reverse("admin:projects_bulletin_change", args=[bulletin.pk])
+    totals = " ".join(page("demo_office", url, "bulletin-totals").split())
+    assert totals.startswith("全部项目: 12 — 现行年度计划 213,000.00 万元, 累计完成 201,040.00 万元, "), totals
+    assert "工作安排" not in totals
+    english = " ".join(page("demo_office", url, "bulletin-totals", language="en").split())
+    assert english.startswith("All projects: 12 — plan 213,000.00 万元, completed 201,040.00 万元, "), english
+
+
 def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     from projects.models import Bulletin
 
