@@ -153,12 +153,24 @@ def test_the_q3_review_crowns_no_category_of_one(loaded):
     ("reviewranking", "column-standing", {"-", "激励先进", "鞭策后进"}),
     ("milestone", "column-is_done", {"已完成", "逾期未实现", "未到期"}),
     ("bulletin", "column-superseded", {"-", "已因更正被取代"}),
+    ("unit", "column-archived", {"-", "已归档"}),
+    ("leader", "column-archived", {"-", "已归档"}),
+    ("annualplan", "column-draft", {"-", "草案"}),
 ])
 def test_states_read_as_words_not_ticks(loaded, model, column, words):
-    html = client_of("demo_office").get(reverse(f"admin:projects_{model}_changelist") + "?all=").content.decode()
+    from django.apps import apps
+
+    if model in ("unit", "leader", "annualplan"):  # one archived or draft record among the ordinary ones
+        record = apps.get_model("projects", model).objects.order_by("pk").first()
+        setattr(record, "is_draft" if model == "annualplan" else "is_archived", True)
+        record.save()
+    everything = "?all=&archived=all" if model in ("unit", "leader") else "?all="  # archived ones too
+    html = client_of("demo_office").get(reverse(f"admin:projects_{model}_changelist") + everything).content.decode()
     assert "icon-yes.svg" not in html and "icon-no.svg" not in html
     cells = [text.strip() for text in texts_of_class(html, f"field-{column.removeprefix('column-')}")]
     assert cells and set(cells) <= words, set(cells)
+    if model in ("unit", "leader", "annualplan"):
+        assert set(cells) == words and cells.count("-") == len(cells) - 1
 
 
 def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
