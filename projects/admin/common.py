@@ -38,6 +38,32 @@ def format_yi(wan):
     return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
 
 
+def _figures_with_separators():
+    """The admin writes a stored decimal (万元, rates, scores) in changelist cells and read-only
+    fields through django.contrib.admin.utils.display_for_field, which groups digits only where the
+    locale does (zh-hans never: 14000.00). Both places that call it write the tracker's one figure
+    format instead (tracker_figures.wan: 14,000.00, with the field's decimal places); every other
+    value is left to Django."""
+    from django.contrib.admin import helpers
+    from django.contrib.admin.templatetags import admin_list
+    from django.contrib.admin.utils import display_for_field
+
+    from projects.templatetags.tracker_figures import wan
+
+    def display(value, field, empty_value_display, avoid_link=False):
+        if (isinstance(field, models.DecimalField) and not getattr(field, "flatchoices", None)
+                and value not in field.empty_values):
+            return wan(value, field.decimal_places)
+        return display_for_field(value, field, empty_value_display, avoid_link)
+
+    display.tracker_figures = True
+    for module in (helpers, admin_list):
+        if not getattr(module.display_for_field, "tracker_figures", False):
+            module.display_for_field = display
+
+
+_figures_with_separators()
+
 # Colours of a state badge by what the state means for the project office.
 STATE_TONES = {"bad": "#c62828", "warn": "#b26a00", "good": "#2e7d32", "neutral": "#616161"}
 

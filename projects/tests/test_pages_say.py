@@ -341,6 +341,29 @@ def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     assert "60,000.00" in xingkai and "62,000.00" in xingkai
 
 
+def test_wan_is_written_with_thousands_separators_everywhere(loaded):
+    """Lists, read-only fields and history diffs write 万元 as the bulletin does: 62,000.00."""
+    from projects.models import Bulletin, BulletinEntry, Project
+
+    starkai = Project.objects.get(name=STARKAI)
+    october = Bulletin.objects.get(year=2013, month=10)
+    rows = table_rows(client_of("demo_office").get(
+        reverse("tracker_dashboard_projects") + "?year=2013&month=10").content, "trk-dash-projects")
+    xingkai = next(row for row in rows if STARKAI in row[0])
+    assert "60,000.00" in xingkai and "62,000.00" in xingkai, xingkai
+    entries = client_of("demo_office").get(reverse("admin:projects_bulletinentry_changelist")
+                                           + f"?bulletin__id__exact={october.pk}").content.decode()
+    assert "62,000.00" in page_text(entries) and "62000.00" not in page_text(entries)
+    entry = BulletinEntry.objects.get(bulletin=october, project=starkai)
+    text = page("demo_office", reverse("admin:projects_bulletinentry_change", args=[entry.pk]))
+    assert "现行年度计划:\n60,000.00" in text and "累计完成:\n62,000.00" in text, text
+    # A leader reads the project read-only; its history says what changed in the same figures.
+    text = page("demo_leader1", reverse("admin:projects_project_change", args=[starkai.pk]))
+    assert "总投资:\n200,000.00" in text
+    history = page("demo_office", reverse("admin:projects_project_history", args=[starkai.pk]))
+    assert "总投资: 200,000.00" in history and "200000.00" not in history
+
+
 # --- Chinese pages say everything in Chinese -------------------------------------------------------
 
 # Words a Chinese page may show: the language switch offers "English"; names of formats, products and
