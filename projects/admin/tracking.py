@@ -52,7 +52,8 @@ from projects.models import (
     WeeklyPlan,
 )
 from projects.selectors import report_form_context, reporting_month, reports_with_month_figure
-from projects.services.bulletins import bulletin_create, bulletin_data, bulletin_publish, programme_compare
+from projects.services.bulletins import (bulletin_create, bulletin_data, bulletin_publish, in_rank_order,
+                                         programme_compare)
 from projects.services.warning import warning_window
 from projects.services.evaluations import evaluation_compute, evaluation_publish, evaluation_save_weights
 from projects.services.meetings import decision_create_action_item, weekly_plan_file
@@ -482,6 +483,7 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
         extra = extra_context or {}
         if bulletin is not None:
             data = bulletin_data(bulletin=bulletin)
+            data.rows = in_rank_order(data.rows)
             extra.update(data=data, lights=LIGHT_COLOURS,
                          bottom=sorted((row for rows in data.bottom.values() for row in rows),
                                        key=lambda r: (r.completion_rate, r.project_name)),

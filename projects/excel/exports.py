@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from projects.choices import Category, Light, ProblemCategory, ProblemOrigin, ProblemStatus, PublicationStatus, Stage
 from projects.excel.workbook import MONEY_FORMAT, a4_landscape, set_widths, write_cell, write_header
 from projects.models import Problem, Project, ReviewScore
-from projects.services.bulletins import bulletin_data
+from projects.services.bulletins import bulletin_data, in_rank_order
 from projects.services.reviews import review_ranking
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -229,8 +229,7 @@ def bulletin_tables(bulletin):
                 forecast=row.forecast_text or "",
             )
 
-        order = sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 10**9, r.project_name))
-        tables.details = [line(row) for row in order]
+        tables.details = [line(row) for row in in_rank_order(data.rows)]
         by_id = {d.project_id: d for d in tables.details}
         # The projects pressed, worst first (docs/rankings.md).
         pressed = [row for rows in data.bottom.values() for row in rows]

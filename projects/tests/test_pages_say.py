@@ -332,6 +332,20 @@ def test_the_bulletins_totals_name_the_plan_in_force_in_wan(loaded):
     assert english.startswith("All projects: 12 — plan 213,000.00 万元, completed 201,040.00 万元, "), english
 
 
+def test_the_bulletin_page_lists_each_category_in_rank_order_as_the_print_version_does(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    rows = table_rows(client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content,
+                      "bulletin-rows")[1:]
+    commerce = [row for row in rows if row[2] == "商贸服务"]
+    assert [row[0] for row in commerce] == ["1", "2", "3", "4", "5"], commerce
+    printed = table_rows(client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])).content,
+                         "details")
+    name = printed[0].index("项目名称")
+    assert [row[1].removesuffix("未解决问题") for row in rows] == [line[name] for line in printed[1:]]
+
+
 def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     from projects.models import Bulletin
 
