@@ -116,6 +116,54 @@ def changelist_link(model, text, **params):
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(params), text)
 
 
+def in_page_language(data):
+    """Rows computed by the services (dataclasses and dicts, in lists and dicts, nested) with each
+    `project_name` in the page's language: a project's English name on an English page where it
+    has one (Project.display_name). Returns copies, the services' objects untouched; on a Chinese
+    page `data` itself. One query, on English pages only."""
+    import dataclasses
+
+    from projects.models.library import localized_name
+
+    if localized_name("zh", "en") == "zh":
+        return data
+    ids = set()
+
+    def collect(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            if value.get("project_id") is not None and "project_name" in value:
+                ids.add(value["project_id"])
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+
+    collect(data)
+    names = dict(Project.objects.filter(pk__in=ids).exclude(name_en="").values_list("pk", "name_en"))
+
+    def rename(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: rename(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            if changes.get("project_id") in names and "project_name" in changes:
+                changes["project_name"] = names[changes["project_id"]]
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, dict):
+            copy = {key: rename(item) for key, item in value.items()}
+            if copy.get("project_id") in names and "project_name" in copy:
+                copy["project_name"] = names[copy["project_id"]]
+            return copy
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(rename(item) for item in value)
+        return value
+
+    return rename(data) if names else data
+
+
 def project_count_text(count):
     """ "12 projects" / "12 个项目"."""
     return ngettext("%(count)d project", "%(count)d projects", count) % {"count": count}

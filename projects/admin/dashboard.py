@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from projects.admin.common import in_page_language
 from projects.choices import Light
 from projects.exceptions import DomainError, NotAllowed
 from projects.services.dashboard import (
@@ -73,7 +74,7 @@ def month_heading(data):
 
 def dashboard_context(request, year=None, month=None):
     """The template context of the dashboard panel for the request's user."""
-    data = dashboard_data(request.user, year, month)
+    data = in_page_language(dashboard_data(request.user, year, month))
     return {
         "dash": data,
         "dash_heading": month_heading(data),
@@ -128,7 +129,7 @@ def dashboard_projects_view(request):
         raise PermissionDenied(str(exc)) from exc
     except DomainError as exc:
         return HttpResponseBadRequest("; ".join(str(m) for m in exc.messages))
-    rows = [row for row in scoped.rows if light is None or row.light == light]
+    rows = in_page_language([row for row in scoped.rows if light is None or row.light == light])
     rows.sort(key=lambda r: (r.completion_rate is None, r.completion_rate or 0, r.project_name))
     if warning:
         rows = warning_rows(rows)

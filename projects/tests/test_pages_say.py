@@ -528,6 +528,31 @@ def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_cli
     assert "Login throttling" in index and "Access attempts" in index and "Access logs" in index
 
 
+def test_english_pages_name_projects_in_english_and_chinese_pages_in_chinese(loaded):
+    from projects.models import Bulletin, Project, Review
+
+    starkai = Project.objects.get(name=STARKAI)
+    english_name = starkai.name_en
+    assert english_name == "StarKai International City Complex"
+    october = Bulletin.objects.get(year=2013, month=10)
+    review = Review.objects.get(year=2013, quarter=3)
+    pages = {
+        "dashboard": (f"{DASHBOARD}?year=2013&month=10", "trk-dash-best"),
+        "dashboard-list": (reverse("tracker_dashboard_projects") + "?year=2013&month=10", "trk-dash-projects"),
+        "bulletin": (reverse("admin:projects_bulletin_change", args=[october.pk]), "bulletin-rows"),
+        "review": (reverse("admin:projects_review_change", args=[review.pk]), "trk-ranking-commerce"),
+        "problems": (reverse("admin:projects_problem_changelist") + f"?q={STARKAI}", "result_list"),
+        "projects": (reverse("admin:projects_project_changelist") + "?q=星凯", "result_list"),
+    }
+    for name, (url, element) in pages.items():
+        english = page("demo_office", url, element, language="en")
+        chinese = page("demo_office", url, element)
+        assert english_name in english, (name, english)
+        assert STARKAI in chinese and english_name not in chinese, (name, chinese)
+        if name != "projects":  # the project list shows both names side by side on English pages
+            assert STARKAI not in english, (name, english)
+
+
 # --- programmes: documents against data, for the month the page was opened from -----------------------
 
 def test_the_programme_comparison_follows_the_bulletins_month_and_names_the_missing_projects(loaded):
