@@ -1,7 +1,7 @@
 """Pieces the admin screens of the library and of the mechanism share: money in 亿元, links between
 records, the sources inline, and a base ModelAdmin whose changelist never runs a query per row."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib import admin
@@ -25,17 +25,30 @@ admin.site.site_title = _("Jiefang District Major Project Tracker")
 admin.site.index_title = _("Project library and tracking")
 
 WAN_PER_YI = Decimal("10000")
+CENT = Decimal("0.01")
 
 # Fields every admin shows but nobody edits by hand.
 BOOKKEEPING_FIELDS = ("version", "created_at", "updated_at")
 
 
 def format_yi(wan):
-    """A sum in 万元 written in 亿元 as people read it: 200000 → "20.00 亿元". Empty for None."""
+    """A sum in 万元 written as people read it: in 亿元 on a Chinese page (200000 → "20.00 亿元"); on
+    an English page in billions from a billion yuan up ("2.00 billion yuan") and in millions below
+    (12000 万元 = 1.2 亿 → "120 million yuan"). "-" for None."""
+    from projects.models.library import localized_name
+
     if wan is None:
         return "-"
-    amount = (Decimal(wan) / WAN_PER_YI).quantize(Decimal("0.01"))
-    return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
+    wan = Decimal(wan)
+    if localized_name("zh", "en") == "zh":
+        amount = (wan / WAN_PER_YI).quantize(CENT, ROUND_HALF_UP)
+        return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
+    yuan = wan * Decimal("10000")
+    if abs(yuan) >= Decimal("1e9"):
+        amount = (yuan / Decimal("1e9")).quantize(CENT, ROUND_HALF_UP)
+        return gettext("%(amount)s billion yuan") % {"amount": f"{amount:,.2f}"}
+    millions = f"{(yuan / Decimal('1e6')).quantize(CENT, ROUND_HALF_UP):,.2f}".rstrip("0").rstrip(".")
+    return gettext("%(amount)s million yuan") % {"amount": millions}
 
 
 def _figures_with_separators():

@@ -252,7 +252,26 @@ def test_the_language_cookie_selects_english(admin_client, project):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     content = admin_client.get(admin_url(Project, "changelist")).content.decode()
     assert "Select project to change" in content
-    assert "20.00 hundred million yuan" in content
+    assert "2.00 billion yuan" in content and "hundred million" not in content
+
+
+@pytest.mark.parametrize("wan, chinese, english", [
+    ("200000", "20.00 亿元", "2.00 billion yuan"),
+    ("12000", "1.20 亿元", "120 million yuan"),
+    ("100000", "10.00 亿元", "1.00 billion yuan"),
+    ("3500", "0.35 亿元", "35 million yuan"),
+    ("1234.5", "0.12 亿元", "12.35 million yuan"),
+    ("12345678", "1,234.57 亿元", "123.46 billion yuan"),
+])
+def test_yi_reads_as_people_say_it_in_each_language(wan, chinese, english):
+    from django.utils import translation
+
+    from projects.admin.common import format_yi
+
+    with translation.override("zh-hans"):
+        assert format_yi(Decimal(wan)) == chinese
+    with translation.override("en"):
+        assert format_yi(Decimal(wan)) == english
 
 
 def test_every_page_offers_the_language_switcher(admin_client, db):
