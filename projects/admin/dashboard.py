@@ -24,7 +24,9 @@ from projects.services.dashboard import (
     month_choices,
     warning_rows,
 )
+from projects.services.bulletins import month_end
 from projects.services.warning import warning_window
+from projects.templatetags.tracker_figures import rate
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 
@@ -72,12 +74,33 @@ def month_heading(data):
     return text % values
 
 
+def overdue_heading(data):
+    """The overdue problems' heading says on which day they are counted: the end of the month
+    shown, or today for the current month (the to-do counts today's)."""
+    if data["as_of"] == month_end(data["year"], data["month"]):
+        return _("Overdue problems at the end of the month")
+    return _("Overdue problems as of today")
+
+
+def gap_text(points):
+    """The overall gap against time progress in words: ahead, behind or level."""
+    if points is None:
+        return ""
+    if points > 0:
+        return _("%(points)s points ahead of time progress") % {"points": rate(points)}
+    if points < 0:
+        return _("%(points)s points behind time progress") % {"points": rate(-points)}
+    return _("level with time progress")
+
+
 def dashboard_context(request, year=None, month=None):
     """The template context of the dashboard panel for the request's user."""
     data = in_page_language(dashboard_data(request.user, year, month))
     return {
         "dash": data,
         "dash_heading": month_heading(data),
+        "dash_overdue_heading": overdue_heading(data),
+        "dash_gap": gap_text(data["totals"]["gap_points"]),
         "dash_chart": chart_payload(data),
         "dash_years": month_choices(),
         "dash_months": list(MONTHS.items()),

@@ -85,6 +85,26 @@ def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_pag
     assert "截至 2014年一月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
 
 
+def test_the_dashboard_says_when_problems_are_counted_and_which_way_the_gap_goes(loaded):
+    import datetime
+
+    from django.utils import translation
+
+    from projects.admin.dashboard import gap_text, overdue_heading
+
+    problems = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-problems")
+    assert problems.startswith("逾期问题（截至月末）: "), problems
+    gap = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-gap")
+    assert gap.startswith("(超前时间进度 ") and gap.endswith(" 个百分点)") and "超/落后" not in gap, gap
+    with translation.override("zh-hans"):
+        assert gap_text(-12.82) == "落后时间进度 12.82 个百分点" and gap_text(0) == "与时间进度持平"
+        # In the current month the problems are counted on today, as the to-do counts them.
+        assert overdue_heading({"as_of": datetime.date(2013, 10, 20), "year": 2013, "month": 10}) == \
+            "逾期问题（截至今日）"
+    with translation.override("en"):
+        assert gap_text(12.82) == "12.82 points ahead of time progress"
+
+
 # --- rankings (docs/rankings.md) -------------------------------------------------------------------
 
 def test_a_leaders_best_list_has_no_red_project_and_the_worst_list_is_not_empty(loaded):
