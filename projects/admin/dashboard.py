@@ -101,6 +101,8 @@ def dashboard_context(request, year=None, month=None):
         "dash_heading": month_heading(data),
         "dash_overdue_heading": overdue_heading(data),
         "dash_gap": gap_text(data["totals"]["gap_points"]),
+        # The lead unit column only where some project has one.
+        "dash_show_units": any(line.get("unit_name") for line in data["best"] + data["worst"]),
         "dash_chart": chart_payload(data),
         "dash_years": month_choices(),
         "dash_months": list(MONTHS.items()),
@@ -169,7 +171,7 @@ def dashboard_projects_view(request):
     return TemplateResponse(request, "admin/projects/dashboard_projects_list.html", {
         **admin.site.each_context(request), "title": title, "rows": rows, "scope": scoped.scope,
         "year": scoped.year, "month": scoped.month, "light": light, "lights": LIGHT_COLOURS,
-        "time_progress": scoped.bulletin.time_progress,
+        "time_progress": scoped.bulletin.time_progress, "show_units": any(row.unit_name for row in rows),
     })
 
 

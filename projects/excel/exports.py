@@ -212,7 +212,10 @@ def bulletin_tables(bulletin):
         if data.totals.get("all"):
             tables.totals.append(_total_line("全部", data.totals["all"]))
         for key, dimension in TOTAL_DIMENSIONS:
-            tables.totals.extend(_total_line(dimension, t) for t in data.totals.get(key, []))
+            groups = data.totals.get(key, [])
+            if key == "unit" and not any(t.get("label") for t in groups):
+                continue  # no project has a lead unit: a lone "—" line says nothing
+            tables.totals.extend(_total_line(dimension, t) for t in groups)
 
         def line(row):
             project = projects.get(row.project_id)

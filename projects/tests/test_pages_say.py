@@ -121,7 +121,11 @@ def test_the_office_dashboard_lists_five_best_and_five_worst_without_overlap(loa
     html = client_of("demo_office").get(f"{DASHBOARD}?year=2013&month=10").content
     best = table_rows(html, "trk-dash-best")
     worst = table_rows(html, "trk-dash-worst")
-    assert best[0][:2] == ["项目", "牵头单位"]
+    # No project of the demo has a lead unit: the column is left out rather than empty.
+    assert best[0] == ["项目", "累计（万元）", "完成率（%）", "超/落后时间进度（百分点）"]
+    rows = table_rows(client_of("demo_office").get(reverse("tracker_dashboard_projects") + "?year=2013&month=10").content,
+                      "trk-dash-projects")
+    assert "牵头单位" not in rows[0] and len(rows[0]) == len(rows[1]) == 8
     best_names = [row[0] for row in best[1:]]
     worst_names = [row[0] for row in worst[1:]]
     assert best_names == [JINJIANG, STARKAI, "龙寺水库", "南水北调集中安置社区", "焦运集团商业中心"]
@@ -263,7 +267,9 @@ def test_the_print_version_is_a_document_to_hand_out(loaded):
     text = page_text(html)
     assert "\n2013年1-10月全区重点项目建设进展情况通报\n" in text
     assert "解放区重点项目建设月通报（2013年10月） 2013年1-10月" not in text
-    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay.
+    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay;
+    # the totals have no 按牵头单位 line (it would be a lone "—").
+    assert not [row for row in table_rows(html, "totals") if row[0] == "按牵头单位"]
     details = table_rows(html, "details")
     assert "项目代码" not in details[0] and "牵头单位" not in details[0] and "分包领导" in details[0]
     assert len(details) == 13
@@ -682,5 +688,8 @@ def test_the_evaluation_heads_each_column_by_what_it_weighs(loaded):
     for row in rows[1:]:
         for points, weight in zip(row[2:6], weights):
             assert 0 <= float(points) <= weight, row
+    # No project of the demo has a lead unit: no empty table of responsible units.
+    html = client_of("demo_office").get(url).content.decode()
+    assert "<h3>责任单位</h3>" not in html and 'id="evaluation-units"' not in html
     english = table_rows(client_of("demo_office", "en").get(url).content, "evaluation-projects")
     assert english[0][2] == "Annual completion rate (weight 60)"
