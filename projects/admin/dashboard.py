@@ -58,9 +58,17 @@ def _rates(groups):
     }
 
 
+def month_words(month):
+    """A month as a date names it: 12月 on a Chinese page (2013年12月末, not 2013年十二月末), December on
+    an English one."""
+    from projects.models.library import localized_name
+
+    return f"{month}月" if localized_name("zh", "en") == "zh" else MONTHS[month]
+
+
 def month_heading(data):
     """The sentence above the dashboard saying which month it shows and why."""
-    values = {"month": MONTHS[data["month"]], "year": data["year"], **(data.get("month_basis") or {})}
+    values = {"month": month_words(data["month"]), "year": data["year"], **(data.get("month_basis") or {})}
     if data["month_source"] == MONTH_LATEST_ACCEPTED:
         text = _("Standing at the end of %(month)s %(year)s: the latest month in which most projects with "
                  "a plan this year have accepted reports (%(accepted)s of %(planned)s).")
@@ -166,7 +174,7 @@ def dashboard_projects_view(request):
         title = _("Projects at the end of %(month)s %(year)s")
     else:
         title = _("%(light)s-light projects at the end of %(month)s %(year)s")
-    title = title % {"light": Light(light).label if light else "", "month": MONTHS[scoped.month],
+    title = title % {"light": Light(light).label if light else "", "month": month_words(scoped.month),
                      "year": scoped.year}
     return TemplateResponse(request, "admin/projects/dashboard_projects_list.html", {
         **admin.site.each_context(request), "title": title, "rows": rows, "scope": scoped.scope,

@@ -66,8 +66,10 @@ def test_a_returned_report_counts_as_missing_on_the_dashboard(loaded):
 
 def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_page_says_so(loaded):
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2013年十二月末" in heading
-    assert "12 个有年度计划的项目中 12 个" in heading
+    assert "截至 2013年12月末" in heading
+    assert "12 个有年度计划的项目中 12 个" in heading and "十二月" not in heading
+    assert page("demo_office", DASHBOARD, "trk-dash-month", language="en").startswith(
+        "Standing at the end of December 2013")
     # One new project reports early for January 2014: the dashboard stays on December 2013.
     from projects.models import AnnualPlan, Project
 
@@ -77,12 +79,12 @@ def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_pag
         AnnualPlan.objects.create(project=other, year=2014, planned_investment="1000")
     MonthlyReport.objects.create(project=early, year=2014, month=1, completed_ytd="10", status="accepted")
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2013年十二月末" in heading, heading
+    assert "截至 2013年12月末" in heading, heading
     # Three of the four 2014 projects report: January 2014 is the month most have accepted.
     for other in Project.objects.filter(annual_plans__year=2014).exclude(pk=early.pk)[:2]:
         MonthlyReport.objects.create(project=other, year=2014, month=1, completed_ytd="10", status="accepted")
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2014年一月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
+    assert "截至 2014年1月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
 
 
 def test_the_dashboard_says_when_problems_are_counted_and_which_way_the_gap_goes(loaded):

@@ -332,7 +332,7 @@ def test_the_warning_count_links_to_the_list_of_all_of_them(june, office, client
     rows = table_rows(response.content, "trk-dash-projects")
     assert [row[0] for row in rows[1:]] == ["丁", "甲", "乙"]
     assert rows[0][-1] == "预警" and rows[1][-1] == "预计年底 51.67%，7月转黄，10月转红"
-    assert "截至 2013年六月末的预警项目" in response.content.decode()
+    assert "截至 2013年6月末的预警项目" in response.content.decode()
     assert client.get("/admin/dashboard/projects/", {"warning": "yes"}).status_code == 400
 
 
