@@ -104,6 +104,20 @@ def test_no_record_page_is_wider_than_the_screen(page, library):
     assert page.locator("#items-group tbody tr.form-row:not(.empty-form)").count() == 1
     widths["meeting-add-with-rows"] = page.evaluate("document.documentElement.scrollWidth")
     screenshot(page, "admin-meeting-add")
+    # The same pages in English (longer words in the pickers and headings), switched to as a clerk
+    # would: the language selector at the top of the page.
+    from django.conf import settings
+
+    page.select_option("#language-select", "en")
+    with page.expect_navigation():
+        page.click("#language-switcher button")
+    assert page.locator("html").get_attribute("lang") == "en"
+    for name, url in record_pages().items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        widths[f"{name} (en)"] = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, "admin-programme-change-en")
+    page.context.clear_cookies(name=settings.LANGUAGE_COOKIE_NAME)
     assert {name: width for name, width in widths.items() if width > WIDTH} == {}
     # The annual plan's link to its revisions reads on one line.
     page.goto(record_pages()["project-change"])
