@@ -49,22 +49,87 @@ TERMS = {"year": _("year"), "programme": _("programme"), "annual plan": _("annua
          "milestone": _("milestone")}
 
 
+# Fields a source never supports: bookkeeping.
+NOT_SUPPORTED = {"id", "version", "created_at", "updated_at", "is_archived"}
+
+
+# Fields the sources name by a TERMS word: Project.programmes is "programme 十大建设" in them.
+FIELD_TERMS = {"programmes": "programme"}
+
+
+def _vocabulary(model):
+    """({code: label}, {word as written: code}) of what a source of a `model` record may support:
+    the model's own fields (by their verbose names, in their order), then the TERMS. A field the
+    sources name by a term (FIELD_TERMS) has the term as its code, so that what is stored reads
+    back unchanged."""
+    names, written = {}, {}
+    if model is not None:
+        for field in model._meta.get_fields():
+            if field.name not in NOT_SUPPORTED and getattr(field, "concrete", False):
+                code = FIELD_TERMS.get(field.name, field.name)
+                names[code] = str(field.verbose_name)
+                written[field.name] = written[code] = code
+    for key, label in TERMS.items():
+        if key not in names:
+            names[key] = str(label)
+            written[key] = key
+    return names, written
+
+
+def supports_names(model):
+    """{code: label} of what a source of a `model` record may support (_vocabulary)."""
+    return _vocabulary(model)[0]
+
+
+def split_supports(supports, model):
+    """`supports` ("total_investment; stage (续建：接下文)") as [(code, note), ...]: each part's
+    leading field name (or TERMS word) and what follows it as written, stripped ("(续建：接下文)",
+    ": 2014 (计划年度)", "十大建设"). A part that names no field is ("", the part)."""
+    written = _vocabulary(model)[1]
+    candidates = sorted(written, key=len, reverse=True)
+    pairs = []
+    for part in (supports or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        for candidate in candidates:
+            if part == candidate or (part.startswith(candidate) and part[len(candidate)] in " :：(（"):
+                pairs.append((written[candidate], part[len(candidate):].strip()))
+                break
+        else:
+            pairs.append(("", part))
+    return pairs
+
+
+def join_supports(pairs):
+    """The stored `supports` of [(code, note), ...], as split_supports reads it back: "code (note)",
+    "code: note", "code note", or the note alone; empty pairs are left out."""
+    parts = []
+    for code, note in pairs:
+        code, note = (code or "").strip(), (note or "").strip()
+        if not code:
+            part = note
+        elif not note:
+            part = code
+        elif note[0] in ":：":
+            part = code + note
+        else:
+            part = f"{code} {note}"
+        if part:
+            parts.append(part)
+    return "; ".join(parts)
+
+
 def supports_labels(supports, model):
     """`supports` ("total_investment; stage (…)") with each leading field name replaced by the
     verbose name of that field of `model` (or of a term in TERMS); other words are left as written."""
     if not supports:
         return ""
-    names = {key: str(label) for key, label in TERMS.items()}
-    if model is not None:
-        for field in model._meta.get_fields():
-            if hasattr(field, "verbose_name"):
-                names[field.name] = str(field.verbose_name)
+    names = supports_names(model)
     parts = []
-    for part in supports.split(";"):
-        part = part.strip()
-        for candidate in sorted(names, key=len, reverse=True):
-            if part == candidate or (part.startswith(candidate) and part[len(candidate)] in " :(（"):
-                part = names[candidate] + part[len(candidate):]
-                break
-        parts.append(part)
+    for code, note in split_supports(supports, model):
+        if not code:
+            parts.append(note)
+        else:
+            parts.append(join_supports([(names[code], note)]))
     return "；".join(parts) if _chinese() else "; ".join(parts)

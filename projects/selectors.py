@@ -113,12 +113,13 @@ def weekly_plans_missing(*, now=None, units=None):
 
 
 def reporting_month(today=None):
-    """(year, month) of the month being reported on `today` (default: today): the previous month
-    until its due day (TRACKER_REPORT_DUE_DAY of the current month), the current month after it."""
+    """(year, month) of the month being reported on `today` (default: today): always the month
+    before today's month. A month is reported once it is over, its reports due by
+    TRACKER_REPORT_DUE_DAY of the next month; after that day the same month's reports are late, not
+    the current month's due. The report form, the import page, the to-do list and the reminders
+    all use it."""
     today = today or timezone.localdate()
-    if today.day <= settings.TRACKER_REPORT_DUE_DAY:
-        return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return today.year, today.month
+    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
 
 
 def report_form_context(*, project, year, month, exclude_pk=None):

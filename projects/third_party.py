@@ -71,6 +71,12 @@ def name_axes_records():
 
 ACTIONS = {"add": _("may add"), "change": _("may change"), "delete": _("may delete"), "view": _("may view")}
 
+# Models of libraries that name themselves in English only: (app, model) as the permission pickers
+# say them. django-rest-knox's own token table lies under the tracker's API tokens (ApiToken).
+THIRD_PARTY_NAMES = {
+    ("knox", "authtoken"): (_("API token library"), _("token record of the library")),
+}
+
 
 def permission_label(permission):
     """A permission as the user and group forms list it: "重点项目 | 年度投资计划 | 可添加", not Django's
@@ -79,7 +85,8 @@ def permission_label(permission):
     model = permission.content_type.model_class()
     if action not in ACTIONS or model is None or model._meta.model_name != model_name:
         return str(permission)
-    name = model._meta.verbose_name
+    app_name, name = THIRD_PARTY_NAMES.get((model._meta.app_label, model._meta.model_name),
+                                           (model._meta.app_config.verbose_name, model._meta.verbose_name))
     recorded = getattr(model, "instance_type", None)  # django-simple-history's record of a model's changes
     if recorded is not None:
         owner = recorded._meta.auto_created  # the members of a many-to-many field, kept with each version
@@ -88,4 +95,4 @@ def permission_label(permission):
             field = owner._meta.get_field(model._meta.model_name.split("_", 1)[1])
             subject = f"{owner._meta.verbose_name}（{field.verbose_name}）"
         name = gettext("history of %(model)s") % {"model": subject}
-    return f"{model._meta.app_config.verbose_name} | {name} | {ACTIONS[action]}"
+    return f"{app_name} | {name} | {ACTIONS[action]}"

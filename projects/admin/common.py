@@ -1,7 +1,7 @@
 """Pieces the admin screens of the library and of the mechanism share: money in 亿元, links between
 records, the sources inline, and a base ModelAdmin whose changelist never runs a query per row."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib import admin
@@ -25,18 +25,57 @@ admin.site.site_title = _("Jiefang District Major Project Tracker")
 admin.site.index_title = _("Project library and tracking")
 
 WAN_PER_YI = Decimal("10000")
+CENT = Decimal("0.01")
 
 # Fields every admin shows but nobody edits by hand.
 BOOKKEEPING_FIELDS = ("version", "created_at", "updated_at")
 
 
 def format_yi(wan):
-    """A sum in 万元 written in 亿元 as people read it: 200000 → "20.00 亿元". Empty for None."""
+    """A sum in 万元 written as people read it: in 亿元 on a Chinese page (200000 → "20.00 亿元"); on
+    an English page in billions from a billion yuan up ("2.00 billion yuan") and in millions below
+    (12000 万元 = 1.2 亿 → "120 million yuan"). "-" for None."""
+    from projects.models.library import localized_name
+
     if wan is None:
         return "-"
-    amount = (Decimal(wan) / WAN_PER_YI).quantize(Decimal("0.01"))
-    return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
+    wan = Decimal(wan)
+    if localized_name("zh", "en") == "zh":
+        amount = (wan / WAN_PER_YI).quantize(CENT, ROUND_HALF_UP)
+        return gettext("%(amount)s hundred million yuan") % {"amount": f"{amount:,.2f}"}
+    yuan = wan * Decimal("10000")
+    if abs(yuan) >= Decimal("1e9"):
+        amount = (yuan / Decimal("1e9")).quantize(CENT, ROUND_HALF_UP)
+        return gettext("%(amount)s billion yuan") % {"amount": f"{amount:,.2f}"}
+    millions = f"{(yuan / Decimal('1e6')).quantize(CENT, ROUND_HALF_UP):,.2f}".rstrip("0").rstrip(".")
+    return gettext("%(amount)s million yuan") % {"amount": millions}
 
+
+def _figures_with_separators():
+    """The admin writes a stored decimal (万元, rates, scores) in changelist cells and read-only
+    fields through django.contrib.admin.utils.display_for_field, which groups digits only where the
+    locale does (zh-hans never: 14000.00). Both places that call it write the tracker's one figure
+    format instead (tracker_figures.wan: 14,000.00, with the field's decimal places); every other
+    value is left to Django."""
+    from django.contrib.admin import helpers
+    from django.contrib.admin.templatetags import admin_list
+    from django.contrib.admin.utils import display_for_field
+
+    from projects.templatetags.tracker_figures import wan
+
+    def display(value, field, empty_value_display, avoid_link=False):
+        if (isinstance(field, models.DecimalField) and not getattr(field, "flatchoices", None)
+                and value not in field.empty_values):
+            return wan(value, field.decimal_places)
+        return display_for_field(value, field, empty_value_display, avoid_link)
+
+    display.tracker_figures = True
+    for module in (helpers, admin_list):
+        if not getattr(module.display_for_field, "tracker_figures", False):
+            module.display_for_field = display
+
+
+_figures_with_separators()
 
 # Colours of a state badge by what the state means for the project office.
 STATE_TONES = {"bad": "#c62828", "warn": "#b26a00", "good": "#2e7d32", "neutral": "#616161"}
@@ -88,6 +127,54 @@ def changelist_link(model, text, **params):
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(params), text)
+
+
+def in_page_language(data):
+    """Rows computed by the services (dataclasses and dicts, in lists and dicts, nested) with each
+    `project_name` in the page's language: a project's English name on an English page where it
+    has one (Project.display_name). Returns copies, the services' objects untouched; on a Chinese
+    page `data` itself. One query, on English pages only."""
+    import dataclasses
+
+    from projects.models.library import localized_name
+
+    if localized_name("zh", "en") == "zh":
+        return data
+    ids = set()
+
+    def collect(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            if value.get("project_id") is not None and "project_name" in value:
+                ids.add(value["project_id"])
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+
+    collect(data)
+    names = dict(Project.objects.filter(pk__in=ids).exclude(name_en="").values_list("pk", "name_en"))
+
+    def rename(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: rename(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            if changes.get("project_id") in names and "project_name" in changes:
+                changes["project_name"] = names[changes["project_id"]]
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, dict):
+            copy = {key: rename(item) for key, item in value.items()}
+            if copy.get("project_id") in names and "project_name" in copy:
+                copy["project_name"] = names[copy["project_id"]]
+            return copy
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(rename(item) for item in value)
+        return value
+
+    return rename(data) if names else data
 
 
 def project_count_text(count):
@@ -199,12 +286,18 @@ class InlineRoleMixin(TableAdminMixin):
         return self._table_allows(request, "delete")
 
 
+# Text boxes in a table row: the admin's own (48em wide) push a record's page past the screen.
+ROW_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})}}
+
+
 class TrackerInline(InlineRoleMixin, admin.TabularInline):
-    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows."""
+    """Base tabular inline: constraint messages on rows and between rows, no empty extra rows, text
+    boxes that fit a row."""
 
     form = ConstraintMessagesForm
     formset = ConstraintMessagesFormSet
     extra = 0
+    formfield_overrides = ROW_TEXTAREA
 
 
 class LibraryRoleMixin(TableAdminMixin):
@@ -290,29 +383,48 @@ class HistoryAdmin(TrackerAdmin):
     simple-history's revert-to-version form is not offered (it would bypass the version check)."""
 
 
+class SourceInlineForm(ConstraintMessagesForm):
+    """A source on its record's page: what it supports picked by field name (admin/supports.py)."""
+
+    supported_model = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from projects.admin.supports import use_supports_field
+
+        use_supports_field(self, self.supported_model)
+
+
 class SourceInline(InlineRoleMixin, GenericTabularInline):
     """The sources (document and verbatim quote) behind a record's facts."""
 
     model = Source
-    fields = ("document", "quote", "supports", "supports_labels")
+    form = SourceInlineForm
+    fields = ("document", "quote", "supports")
     readonly_fields = ("document_title", "supports_labels")
     extra = 0
     verbose_name = _("source")
     verbose_name_plural = _("sources")
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+    # Narrow enough for three columns in a 1440-px screen: each row's full document title and quote
+    # stand above it (the row's heading), the picker may cut the title short.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 34})}}
 
     def get_fields(self, request, obj=None):
         # Who may only read sees the document's title and the fields' names; who edits picks the
-        # document by its title and writes the field names the labels are made from.
+        # document by its title and the fields by their names.
         if self.has_change_permission(request, obj):
             return self.fields
         return ("document_title", "quote", "supports_labels")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        form = type("SourceInlineForm", (self.form,), {"supported_model": self.parent_model})
+        return super().get_formset(request, obj, form=form, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "document":
             from projects.documents import document_choices
 
-            kwargs["widget"] = forms.Select(choices=document_choices())
+            kwargs["widget"] = forms.Select(choices=document_choices(), attrs={"style": "max-width:18em"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("document"))

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from projects.admin.common import in_page_language
 from projects.choices import Light
 from projects.exceptions import DomainError, NotAllowed
 from projects.services.dashboard import (
@@ -23,7 +24,9 @@ from projects.services.dashboard import (
     month_choices,
     warning_rows,
 )
+from projects.services.bulletins import month_end
 from projects.services.warning import warning_window
+from projects.templatetags.tracker_figures import rate
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b28704", "red": "#c62828"}
 
@@ -55,9 +58,17 @@ def _rates(groups):
     }
 
 
+def month_words(month):
+    """A month as a date names it: 12月 on a Chinese page (2013年12月末, not 2013年十二月末), December on
+    an English one."""
+    from projects.models.library import localized_name
+
+    return f"{month}月" if localized_name("zh", "en") == "zh" else MONTHS[month]
+
+
 def month_heading(data):
     """The sentence above the dashboard saying which month it shows and why."""
-    values = {"month": MONTHS[data["month"]], "year": data["year"], **(data.get("month_basis") or {})}
+    values = {"month": month_words(data["month"]), "year": data["year"], **(data.get("month_basis") or {})}
     if data["month_source"] == MONTH_LATEST_ACCEPTED:
         text = _("Standing at the end of %(month)s %(year)s: the latest month in which most projects with "
                  "a plan this year have accepted reports (%(accepted)s of %(planned)s).")
@@ -71,12 +82,35 @@ def month_heading(data):
     return text % values
 
 
+def overdue_heading(data):
+    """The overdue problems' heading says on which day they are counted: the end of the month
+    shown, or today for the current month (the to-do counts today's)."""
+    if data["as_of"] == month_end(data["year"], data["month"]):
+        return _("Overdue problems at the end of the month")
+    return _("Overdue problems as of today")
+
+
+def gap_text(points):
+    """The overall gap against time progress in words: ahead, behind or level."""
+    if points is None:
+        return ""
+    if points > 0:
+        return _("%(points)s points ahead of time progress") % {"points": rate(points)}
+    if points < 0:
+        return _("%(points)s points behind time progress") % {"points": rate(-points)}
+    return _("level with time progress")
+
+
 def dashboard_context(request, year=None, month=None):
     """The template context of the dashboard panel for the request's user."""
-    data = dashboard_data(request.user, year, month)
+    data = in_page_language(dashboard_data(request.user, year, month))
     return {
         "dash": data,
         "dash_heading": month_heading(data),
+        "dash_overdue_heading": overdue_heading(data),
+        "dash_gap": gap_text(data["totals"]["gap_points"]),
+        # The lead unit column only where some project has one.
+        "dash_show_units": any(line.get("unit_name") for line in data["best"] + data["worst"]),
         "dash_chart": chart_payload(data),
         "dash_years": month_choices(),
         "dash_months": list(MONTHS.items()),
@@ -128,7 +162,7 @@ def dashboard_projects_view(request):
         raise PermissionDenied(str(exc)) from exc
     except DomainError as exc:
         return HttpResponseBadRequest("; ".join(str(m) for m in exc.messages))
-    rows = [row for row in scoped.rows if light is None or row.light == light]
+    rows = in_page_language([row for row in scoped.rows if light is None or row.light == light])
     rows.sort(key=lambda r: (r.completion_rate is None, r.completion_rate or 0, r.project_name))
     if warning:
         rows = warning_rows(rows)
@@ -140,12 +174,12 @@ def dashboard_projects_view(request):
         title = _("Projects at the end of %(month)s %(year)s")
     else:
         title = _("%(light)s-light projects at the end of %(month)s %(year)s")
-    title = title % {"light": Light(light).label if light else "", "month": MONTHS[scoped.month],
+    title = title % {"light": Light(light).label if light else "", "month": month_words(scoped.month),
                      "year": scoped.year}
     return TemplateResponse(request, "admin/projects/dashboard_projects_list.html", {
         **admin.site.each_context(request), "title": title, "rows": rows, "scope": scoped.scope,
         "year": scoped.year, "month": scoped.month, "light": light, "lights": LIGHT_COLOURS,
-        "time_progress": scoped.bulletin.time_progress,
+        "time_progress": scoped.bulletin.time_progress, "show_units": any(row.unit_name for row in rows),
     })
 
 

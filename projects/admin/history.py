@@ -296,6 +296,10 @@ def _text(field, value, related):
         return _("yes") if value else _("no")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DecimalField):
+        from projects.templatetags.tracker_figures import wan
+
+        return wan(value, field.decimal_places)  # 200,000.00, as the rest of the admin writes figures
     if isinstance(field, (models.DateTimeField, models.DateField)) and isinstance(value, str):
         # The diff carries ISO text (also the API's form); show it as the rest of the admin does.
         return _local_date(field, value)

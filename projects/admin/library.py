@@ -57,6 +57,15 @@ def links(objects):
     return format_html_join(", ", "{}", ((admin_link(obj),) for obj in objects))
 
 
+class ArchivedColumnMixin:
+    """An archived record is marked 已归档 in the list; an active one is not marked (a tick or a
+    cross on every active record would read as something wrong)."""
+
+    @admin.display(description=_("archived"), ordering="is_archived")
+    def archived(self, obj):
+        return state_badge(gettext("archived"), "neutral") if obj.is_archived else ""
+
+
 @admin.register(Zone)
 class ZoneAdmin(ProjectCountMixin, HistoryAdmin):
     list_display = ("name", "code", "name_en", "kind", "area_km2", "project_count_link", "source_count")
@@ -78,9 +87,9 @@ class ZoneAdmin(ProjectCountMixin, HistoryAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(HistoryAdmin):
+class UnitAdmin(ArchivedColumnMixin, HistoryAdmin):
     list_display = ("name", "name_en", "kind", "parent_link", "led_projects_link", "cooperating_projects_link",
-                    "is_archived")
+                    "archived")
     list_filter = ("kind", "is_archived")
     search_fields = ("name", "name_en")
     list_select_related = ("parent",)
@@ -115,8 +124,8 @@ class UnitAdmin(HistoryAdmin):
 
 
 @admin.register(Leader)
-class LeaderAdmin(ProjectCountMixin, HistoryAdmin):
-    list_display = ("name", "title", "body", "unit_link", "user", "project_count_link", "is_archived")
+class LeaderAdmin(ArchivedColumnMixin, ProjectCountMixin, HistoryAdmin):
+    list_display = ("name", "title", "body", "unit_link", "user", "project_count_link", "archived")
     list_filter = ("body", "is_archived", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "title", "unit__name")
     list_select_related = ("unit", "user")
@@ -204,6 +213,14 @@ class AnnualPlanInline(TrackerInline):
 class MilestoneInline(TrackerInline):
     model = Milestone
     fields = ("kind", "name", "planned_date", "actual_date", "note")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Six columns in a row of a 1440-px screen, in either language.
+        if db_field.name == "name":
+            kwargs["widget"] = forms.TextInput(attrs={"size": 26})
+        elif db_field.name == "note":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 28})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 # Chosen by the clerk for every new project: the model's defaults (其他, 储备) are not offered as a
@@ -380,7 +397,7 @@ class PlanRevisionInline(TrackerInline):
 
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(HistoryAdmin):
-    list_display = ("project_link", "year", "planned_investment_yi", "is_draft", "revision_count", "target_excerpt",
+    list_display = ("project_link", "year", "planned_investment_yi", "draft", "revision_count", "target_excerpt",
                     "version")
     list_display_links = ("year",)
     list_filter = ("year", "is_draft", "project__stage", "project__category", "project__zone")
@@ -398,6 +415,11 @@ class AnnualPlanAdmin(HistoryAdmin):
     @admin.display(description=_("project"), ordering="project__name")
     def project_link(self, obj):
         return admin_link(obj.project)
+
+    @admin.display(description=_("draft"), ordering="is_draft")
+    def draft(self, obj):
+        """A draft plan (not yet adopted) is marked 草案; an adopted one is not marked."""
+        return state_badge(gettext("draft"), "warn") if obj.is_draft else ""
 
     @admin.display(description=_("revisions"), ordering="revision_count_value")
     def revision_count(self, obj):
@@ -458,6 +480,15 @@ class SourceForm(ConstraintMessagesForm):
     class Meta:
         model = Source
         fields = ("document", "quote", "supports", "content_type", "object_id")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A source of a known record: what it supports picked by field name. A new source (its kind
+        # of record not chosen yet) keeps the box for the codes.
+        if self.instance.pk and self.instance.content_type_id:
+            from projects.admin.supports import use_supports_field
+
+            use_supports_field(self, self.instance.content_type.model_class())
 
     def clean(self):
         cleaned = super().clean()

@@ -1,6 +1,8 @@
 """Admin screens of the tracking mechanism. Every state change goes through projects.services;
 a refused change shows as a form error or an error message. No changelist runs a query per row."""
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -23,7 +25,7 @@ from projects.admin.exports import (
 )
 from projects.admin.attachments import ProblemAttachmentInline, ReportAttachmentInline
 from projects.admin.imports import ReportImportAdminMixin
-from projects.admin.common import InlineRoleMixin, TableAdminMixin, state_badge
+from projects.admin.common import ROW_TEXTAREA, InlineRoleMixin, TableAdminMixin, in_page_language, state_badge
 from projects.admin.reminders import ReminderInline, report_reminders
 from projects.admin.workflow import Step, WorkflowAdminMixin
 from projects.admin.history import AuditAdminMixin
@@ -52,7 +54,8 @@ from projects.models import (
     WeeklyPlan,
 )
 from projects.selectors import report_form_context, reporting_month, reports_with_month_figure
-from projects.services.bulletins import bulletin_create, bulletin_data, bulletin_publish, programme_compare
+from projects.services.bulletins import (bulletin_create, bulletin_data, bulletin_publish, in_rank_order,
+                                         programme_compare)
 from projects.services.warning import warning_window
 from projects.services.evaluations import evaluation_compute, evaluation_publish, evaluation_save_weights
 from projects.services.meetings import decision_create_action_item, weekly_plan_file
@@ -481,7 +484,8 @@ class BulletinAdmin(BulletinExportsMixin, ServiceFormAdmin):
         bulletin = self.get_object(request, object_id)
         extra = extra_context or {}
         if bulletin is not None:
-            data = bulletin_data(bulletin=bulletin)
+            data = in_page_language(bulletin_data(bulletin=bulletin))
+            data.rows = in_rank_order(data.rows)
             extra.update(data=data, lights=LIGHT_COLOURS,
                          bottom=sorted((row for rows in data.bottom.values() for row in rows),
                                        key=lambda r: (r.completion_rate, r.project_name)),
@@ -555,12 +559,15 @@ class BulletinEntryAdmin(ReadOnlyAdmin):
 class MeetingItemInline(InlineRoleMixin, admin.TabularInline):
     model = MeetingItem
     extra = 0
+    formfield_overrides = ROW_TEXTAREA
+    autocomplete_fields = ["project"]  # over a hundred projects: found by typing, not scrolled to
 
 
 class DecisionInline(InlineRoleMixin, admin.TabularInline):
     model = Decision
     extra = 0
     show_change_link = True
+    formfield_overrides = ROW_TEXTAREA
 
 
 @admin.register(Meeting)
@@ -816,7 +823,7 @@ class ReviewAdmin(ReviewExportsMixin, ServiceFormAdmin):
         review = self.get_object(request, object_id)
         extra = extra_context or {}
         if review is not None:
-            extra.update(ranking=[{"key": key, "label": group_label(key), "rows": rows}
+            extra.update(ranking=[{"key": key, "label": group_label(key), "rows": in_page_language(rows)}
                                   for key, rows in review_ranking(review=review).items()],
                          can_publish=role_of(request.user) == Role.OFFICE and not review.is_published,
                          can_score=leader_of(request.user) is not None and not review.is_published)
@@ -913,10 +920,13 @@ class EvaluationAdmin(EvaluationExportsMixin, ServiceFormAdmin):
                 projects = [r for r in results if r.subject == "project"]
                 units = [r for r in results if r.subject == "unit"]
                 for r in projects + units:
-                    r.name = r.project.name if r.project else r.unit.name
+                    r.name = r.project.display_name if r.project else r.unit.name
             else:
                 data = evaluation_compute(evaluation=evaluation)
                 projects, units = data.projects, data.units
+                names = {p.pk: p.display_name for p in Project.objects.filter(
+                    pk__in=[r.project_id for r in projects])}
+                projects = [replace(r, name=names.get(r.project_id, r.name)) for r in projects]
             extra.update(project_results=sorted(projects, key=lambda r: r.rank),
                          unit_results=sorted(units, key=lambda r: r.rank),
                          can_publish=role_of(request.user) == Role.OFFICE and not evaluation.is_published)

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from projects.choices import Category, Light, ProblemCategory, ProblemOrigin, ProblemStatus, PublicationStatus, Stage
 from projects.excel.workbook import MONEY_FORMAT, a4_landscape, set_widths, write_cell, write_header
 from projects.models import Problem, Project, ReviewScore
-from projects.services.bulletins import bulletin_data
+from projects.services.bulletins import bulletin_data, in_rank_order
 from projects.services.reviews import review_ranking
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -212,7 +212,10 @@ def bulletin_tables(bulletin):
         if data.totals.get("all"):
             tables.totals.append(_total_line("全部", data.totals["all"]))
         for key, dimension in TOTAL_DIMENSIONS:
-            tables.totals.extend(_total_line(dimension, t) for t in data.totals.get(key, []))
+            groups = data.totals.get(key, [])
+            if key == "unit" and not any(t.get("label") for t in groups):
+                continue  # no project has a lead unit: a lone "—" line says nothing
+            tables.totals.extend(_total_line(dimension, t) for t in groups)
 
         def line(row):
             project = projects.get(row.project_id)
@@ -229,8 +232,7 @@ def bulletin_tables(bulletin):
                 forecast=row.forecast_text or "",
             )
 
-        order = sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 10**9, r.project_name))
-        tables.details = [line(row) for row in order]
+        tables.details = [line(row) for row in in_rank_order(data.rows)]
         by_id = {d.project_id: d for d in tables.details}
         # The projects pressed, worst first (docs/rankings.md).
         pressed = [row for rows in data.bottom.values() for row in rows]

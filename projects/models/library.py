@@ -26,6 +26,15 @@ from projects.choices import (
 from projects.querysets import ProjectQuerySet
 from projects.validators import LONG_TEXT, SHORT_TEXT, text_limit, validate_project_code
 
+def localized_name(name, name_en):
+    """A record's name in the page's language: the English name on an English page where there is
+    one, else the Chinese name (the names of record are Chinese)."""
+    from django.utils.translation import get_language
+
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    return name_en if name_en and not language.startswith("zh") else name
+
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
@@ -309,7 +318,13 @@ class Project(Versioned, Archivable):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the page's language (localized_name): 星凯国际城市综合体 on a Chinese page,
+        StarKai International City Complex on an English one."""
+        return localized_name(self.name, self.name_en)
 
     @property
     def alias_list(self):

@@ -214,6 +214,13 @@ def _light_for(*, gap, milestones, problems, report_missing):
     return _LightRule()(gap=gap, milestones=milestones, problems=problems, report_missing=report_missing)
 
 
+def in_rank_order(rows):
+    """Bulletin rows as every version of the bulletin lists them (page, print, PDF, workbook,
+    command): by category, then rank within it (unranked last), then name."""
+    return sorted(rows, key=lambda r: (r.category, r.rank_in_category is None, r.rank_in_category or 0,
+                                       r.project_name))
+
+
 def _rank(rows):
     """Rank by completion rate within each category (1 = best; equal rates share a rank;
     projects without a rate come last). Returns category → rows in rank order."""

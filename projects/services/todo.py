@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from projects.choices import Light, ProblemStatus, PublicationStatus, ReportStatus, Role
 from projects.exceptions import NotAllowed
 from projects.models import AnnualPlan, Bulletin, MonthlyReport, Problem, Project, Review, ReviewScore, Unit
-from projects.selectors import report_due_date
+from projects.selectors import report_due_date, reporting_month
 from projects.services.roles import leader_of, role_of, unit_of
 
 ITEM_LIMIT = 20
@@ -50,8 +50,9 @@ def project_url(pk):
 
 
 def reporting_period(today):
-    """(year, month) whose reports are due now: the month before `today`'s month."""
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    """(year, month) whose reports are due now: the month being reported (selectors.reporting_month),
+    the month before `today`'s month."""
+    return reporting_month(today)
 
 
 def _item(*, kind, id, title, detail="", url, due=None, today=None, project=None):

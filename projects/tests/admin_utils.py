@@ -284,6 +284,13 @@ def _form_values(form):
         bound = form[name]
         value = bound.value()
         key = bound.html_name
+        widget = bound.field.widget
+        if isinstance(widget, forms.MultiWidget):
+            parts = value if isinstance(value, (list, tuple)) else widget.decompress(value)
+            for index, suffix in enumerate(widget.widgets_names):
+                part = parts[index] if index < len(parts) else None
+                data[key + suffix] = "" if part is None else str(part)
+            continue
         if value is None:
             data[key] = [] if isinstance(bound.field, (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)) else ""
         elif isinstance(value, bool):

@@ -252,7 +252,26 @@ def test_the_language_cookie_selects_english(admin_client, project):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     content = admin_client.get(admin_url(Project, "changelist")).content.decode()
     assert "Select project to change" in content
-    assert "20.00 hundred million yuan" in content
+    assert "2.00 billion yuan" in content and "hundred million" not in content
+
+
+@pytest.mark.parametrize("wan, chinese, english", [
+    ("200000", "20.00 亿元", "2.00 billion yuan"),
+    ("12000", "1.20 亿元", "120 million yuan"),
+    ("100000", "10.00 亿元", "1.00 billion yuan"),
+    ("3500", "0.35 亿元", "35 million yuan"),
+    ("1234.5", "0.12 亿元", "12.35 million yuan"),
+    ("12345678", "1,234.57 亿元", "123.46 billion yuan"),
+])
+def test_yi_reads_as_people_say_it_in_each_language(wan, chinese, english):
+    from django.utils import translation
+
+    from projects.admin.common import format_yi
+
+    with translation.override("zh-hans"):
+        assert format_yi(Decimal(wan)) == chinese
+    with translation.override("en"):
+        assert format_yi(Decimal(wan)) == english
 
 
 def test_every_page_offers_the_language_switcher(admin_client, db):
@@ -324,10 +343,37 @@ def test_the_project_form_edits_its_sources_inline(admin_client, project):
         f"{prefix}-TOTAL_FORMS": "1",
         f"{prefix}-0-document": "000.txt",
         f"{prefix}-0-quote": "星凯国际已完成投资6.2亿元",
-        f"{prefix}-0-supports": "累计完成投资",
+        f"{prefix}-0-supports_0": "total_investment", f"{prefix}-0-supports_1": "(20亿元)",
+        f"{prefix}-0-supports_2": "", f"{prefix}-0-supports_3": "累计完成投资",
     })
     assert admin_client.post(url, data).status_code == 302
-    assert [s.quote for s in project.sources.all()] == ["星凯国际已完成投资6.2亿元"]
+    assert [(s.quote, s.supports) for s in project.sources.all()] == [
+        ("星凯国际已完成投资6.2亿元", "total_investment (20亿元); 累计完成投资")]
+    # The source's page on its record: the field by its name, the note as written, one empty row.
+    page = admin_client.get(url)
+    form = [inline for inline in page.context["inline_admin_formsets"]
+            if inline.formset.prefix == prefix][0].formset.forms[0]
+    assert form["supports"].value() == "total_investment (20亿元); 累计完成投资"
+    html = str(form["supports"])
+    assert '<option value="total_investment" selected>总投资</option>' in html
+    assert 'value="(20亿元)"' in html and 'value="累计完成投资"' in html
+    assert html.count("<select") == 3
+    # Saved again unchanged, it is not a change.
+    before = project.sources.get().history.count()
+    assert admin_client.post(url, admin_form_data(page)).status_code == 302
+    assert project.sources.get().history.count() == before
+
+
+def test_a_sources_own_page_picks_the_fields_by_name(admin_client, project):
+    source = Source.objects.create(record=project, document="000.txt", quote="星凯国际", supports="aliases (星凯国际)")
+    url = admin_url(Source, "change", source.pk)
+    page = admin_client.get(url)
+    html = str(page.context["adminform"].form["supports"])
+    assert '<option value="aliases" selected>别称</option>' in html and 'value="(星凯国际)"' in html
+    response = admin_client.post(url, admin_form_data(page, supports_0="name", supports_2="stage"))
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.supports == "name (星凯国际); stage"
 
 
 def test_the_user_form_edits_the_profile_inline(admin_client, reporter):

@@ -203,7 +203,9 @@ def test_a_reporter_gets_no_context_for_another_units_project(client, outsider, 
 @pytest.mark.parametrize("today, expected", [
     (datetime.date(2013, 11, 1), (2013, 10)),
     (datetime.date(2013, 11, settings.TRACKER_REPORT_DUE_DAY), (2013, 10)),
-    (datetime.date(2013, 11, settings.TRACKER_REPORT_DUE_DAY + 1), (2013, 11)),
+    # Past the due day October's reports are late, not November's due: still October.
+    (datetime.date(2013, 11, settings.TRACKER_REPORT_DUE_DAY + 1), (2013, 10)),
+    (datetime.date(2013, 11, 30), (2013, 10)),
     (datetime.date(2014, 1, 2), (2013, 12)),
 ])
 def test_the_month_being_reported(today, expected):

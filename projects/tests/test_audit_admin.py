@@ -67,9 +67,9 @@ def test_a_change_with_a_reason_shows_who_why_and_what_in_the_history(alice, pro
     newest = history.context["entries"][0]
     assert newest["reason"] == "总投资调整" and newest["user"]["username"] == "admin"
     assert [(c["field"], c["old_text"], c["new_text"]) for c in newest["changes"]] == [
-        ("total_investment", "200000.00", "210000.00")]
+        ("total_investment", "200,000.00", "210,000.00")]
     text = history.content.decode()
-    assert "总投资调整" in text and "200000.00 → 210000.00" in text
+    assert "总投资调整" in text and "200,000.00 → 210,000.00" in text
     assert Project.history.filter(id=project.pk).latest().history_change_reason == "总投资调整"
 
 

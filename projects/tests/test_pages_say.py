@@ -66,8 +66,10 @@ def test_a_returned_report_counts_as_missing_on_the_dashboard(loaded):
 
 def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_page_says_so(loaded):
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2013年十二月末" in heading
-    assert "12 个有年度计划的项目中 12 个" in heading
+    assert "截至 2013年12月末" in heading
+    assert "12 个有年度计划的项目中 12 个" in heading and "十二月" not in heading
+    assert page("demo_office", DASHBOARD, "trk-dash-month", language="en").startswith(
+        "Standing at the end of December 2013")
     # One new project reports early for January 2014: the dashboard stays on December 2013.
     from projects.models import AnnualPlan, Project
 
@@ -77,12 +79,32 @@ def test_the_default_month_is_the_latest_most_projects_have_accepted_and_the_pag
         AnnualPlan.objects.create(project=other, year=2014, planned_investment="1000")
     MonthlyReport.objects.create(project=early, year=2014, month=1, completed_ytd="10", status="accepted")
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2013年十二月末" in heading, heading
+    assert "截至 2013年12月末" in heading, heading
     # Three of the four 2014 projects report: January 2014 is the month most have accepted.
     for other in Project.objects.filter(annual_plans__year=2014).exclude(pk=early.pk)[:2]:
         MonthlyReport.objects.create(project=other, year=2014, month=1, completed_ytd="10", status="accepted")
     heading = page("demo_office", DASHBOARD, "trk-dash-month")
-    assert "截至 2014年一月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
+    assert "截至 2014年1月末" in heading and "4 个有年度计划的项目中 3 个" in heading, heading
+
+
+def test_the_dashboard_says_when_problems_are_counted_and_which_way_the_gap_goes(loaded):
+    import datetime
+
+    from django.utils import translation
+
+    from projects.admin.dashboard import gap_text, overdue_heading
+
+    problems = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-problems")
+    assert problems.startswith("逾期问题（截至月末）: "), problems
+    gap = page("demo_office", f"{DASHBOARD}?year=2013&month=10", "trk-dash-gap")
+    assert gap.startswith("(超前时间进度 ") and gap.endswith(" 个百分点)") and "超/落后" not in gap, gap
+    with translation.override("zh-hans"):
+        assert gap_text(-12.82) == "落后时间进度 12.82 个百分点" and gap_text(0) == "与时间进度持平"
+        # In the current month the problems are counted on today, as the to-do counts them.
+        assert overdue_heading({"as_of": datetime.date(2013, 10, 20), "year": 2013, "month": 10}) == \
+            "逾期问题（截至今日）"
+    with translation.override("en"):
+        assert gap_text(12.82) == "12.82 points ahead of time progress"
 
 
 # --- rankings (docs/rankings.md) -------------------------------------------------------------------
@@ -101,7 +123,11 @@ def test_the_office_dashboard_lists_five_best_and_five_worst_without_overlap(loa
     html = client_of("demo_office").get(f"{DASHBOARD}?year=2013&month=10").content
     best = table_rows(html, "trk-dash-best")
     worst = table_rows(html, "trk-dash-worst")
-    assert best[0][:2] == ["项目", "牵头单位"]
+    # No project of the demo has a lead unit: the column is left out rather than empty.
+    assert best[0] == ["项目", "累计（万元）", "完成率（%）", "超/落后时间进度（百分点）"]
+    rows = table_rows(client_of("demo_office").get(reverse("tracker_dashboard_projects") + "?year=2013&month=10").content,
+                      "trk-dash-projects")
+    assert "牵头单位" not in rows[0] and len(rows[0]) == len(rows[1]) == 8
     best_names = [row[0] for row in best[1:]]
     worst_names = [row[0] for row in worst[1:]]
     assert best_names == [JINJIANG, STARKAI, "龙寺水库", "南水北调集中安置社区", "焦运集团商业中心"]
@@ -153,12 +179,24 @@ def test_the_q3_review_crowns_no_category_of_one(loaded):
     ("reviewranking", "column-standing", {"-", "激励先进", "鞭策后进"}),
     ("milestone", "column-is_done", {"已完成", "逾期未实现", "未到期"}),
     ("bulletin", "column-superseded", {"-", "已因更正被取代"}),
+    ("unit", "column-archived", {"-", "已归档"}),
+    ("leader", "column-archived", {"-", "已归档"}),
+    ("annualplan", "column-draft", {"-", "草案"}),
 ])
 def test_states_read_as_words_not_ticks(loaded, model, column, words):
-    html = client_of("demo_office").get(reverse(f"admin:projects_{model}_changelist") + "?all=").content.decode()
+    from django.apps import apps
+
+    if model in ("unit", "leader", "annualplan"):  # one archived or draft record among the ordinary ones
+        record = apps.get_model("projects", model).objects.order_by("pk").first()
+        setattr(record, "is_draft" if model == "annualplan" else "is_archived", True)
+        record.save()
+    everything = "?all=&archived=all" if model in ("unit", "leader") else "?all="  # archived ones too
+    html = client_of("demo_office").get(reverse(f"admin:projects_{model}_changelist") + everything).content.decode()
     assert "icon-yes.svg" not in html and "icon-no.svg" not in html
     cells = [text.strip() for text in texts_of_class(html, f"field-{column.removeprefix('column-')}")]
     assert cells and set(cells) <= words, set(cells)
+    if model in ("unit", "leader", "annualplan"):
+        assert set(cells) == words and cells.count("-") == len(cells) - 1
 
 
 def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
@@ -168,6 +206,22 @@ def test_an_ordinary_report_is_not_marked_and_a_correction_is(loaded):
     cells = texts_of_class(html, "field-correction")
     assert cells.count("更正") == MonthlyReport.objects.filter(is_correction=True).count()
     assert cells.count("-") == MonthlyReport.objects.filter(is_correction=False).count()
+
+
+def test_a_meetings_agenda_picks_its_projects_by_searching(loaded):
+    import re
+
+    from projects.models import Meeting
+
+    meeting = Meeting.objects.filter(items__isnull=False).order_by("pk").first()
+    html = client_of("demo_office").get(reverse("admin:projects_meeting_change", args=[meeting.pk])).content.decode()
+    select = re.search(r'<select name="items-0-project"[^>]*>(.*?)</select>', html, re.S)
+    assert "admin-autocomplete" in select.group(0)
+    # Only the chosen project is on the page; the others are found by typing (星凯 → 星凯国际…).
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1)) == [str(meeting.items.order_by("pk")[0].project)]
+    response = client_of("demo_office").get(reverse("admin:autocomplete"), {
+        "app_label": "projects", "model_name": "meetingitem", "field_name": "project", "term": "星凯"})
+    assert [item["text"] for item in response.json()["results"]] == [STARKAI]
 
 
 # --- the front door and the demo accounts -------------------------------------------------------
@@ -215,7 +269,9 @@ def test_the_print_version_is_a_document_to_hand_out(loaded):
     text = page_text(html)
     assert "\n2013年1-10月全区重点项目建设进展情况通报\n" in text
     assert "解放区重点项目建设月通报（2013年10月） 2013年1-10月" not in text
-    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay.
+    # No project has a code or a lead unit in the demo: those columns are left out; leaders stay;
+    # the totals have no 按牵头单位 line (it would be a lone "—").
+    assert not [row for row in table_rows(html, "totals") if row[0] == "按牵头单位"]
     details = table_rows(html, "details")
     assert "项目代码" not in details[0] and "牵头单位" not in details[0] and "分包领导" in details[0]
     assert len(details) == 13
@@ -262,6 +318,27 @@ def test_sources_show_the_documents_title_and_the_fields_names(loaded):
     assert not any("_" in label for label in texts_of_class(html, "field-supports_labels"))
 
 
+def test_the_office_edits_a_projects_sources_by_field_name_not_by_code(loaded):
+    import re
+
+    from projects.models import Project
+
+    starkai = Project.objects.get(name=STARKAI)
+    html = client_of("demo_office").get(reverse("admin:projects_project_change", args=[starkai.pk])).content.decode()
+    group = html[html.index('id="projects-source-content_type-object_id-group"'):]
+    group = group[:group.index("</fieldset>")]
+    # No box shows the stored codes ("total_investment; stage (…)", "key_level; programme 342311").
+    values = re.findall(r'<input[^>]*value="([^"]*)"', group) + re.findall(r"<textarea[^>]*>([^<]*)<", group)
+    codes = ("total_investment", "key_level", "stage", "zone", "programme", "description", "aliases")
+    assert not [value for value in values if any(code in value for code in codes)]
+    # Each field the quote supports is picked by its name, its note beside it.
+    chosen = re.findall(r'<option value="([a-z_ ]+)" selected>([^<]+)</option>', group)
+    assert ("total_investment", "总投资") in chosen and ("stage", "项目阶段") in chosen
+    assert ("key_level", "重点项目级别") in chosen and ("programme", "项目推进计划") in chosen
+    assert ("zone", "功能区") in chosen
+    assert 'value="342311"' in group and 'value="(市重点考核)"' in group
+
+
 def test_the_bulletin_says_what_its_counts_count(loaded):
     from projects.models import Bulletin
 
@@ -271,6 +348,32 @@ def test_the_bulletin_says_what_its_counts_count(loaded):
     assert page("demo_office", url, "bulletin-light-counts", language="en") == "(green 8 / yellow 0 / red 4)"
 
 
+def test_the_bulletins_totals_name_the_plan_in_force_in_wan(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    url = reverse("admin:projects_bulletin_change", args=[bulletin.pk])
+    totals = " ".join(page("demo_office", url, "bulletin-totals").split())
+    assert totals.startswith("全部项目: 12 — 现行年度计划 213,000.00 万元, 累计完成 201,040.00 万元, "), totals
+    assert "工作安排" not in totals
+    english = " ".join(page("demo_office", url, "bulletin-totals", language="en").split())
+    assert english.startswith("All projects: 12 — plan 213,000.00 万元, completed 201,040.00 万元, "), english
+
+
+def test_the_bulletin_page_lists_each_category_in_rank_order_as_the_print_version_does(loaded):
+    from projects.models import Bulletin
+
+    bulletin = Bulletin.objects.get(year=2013, month=10)
+    rows = table_rows(client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content,
+                      "bulletin-rows")[1:]
+    commerce = [row for row in rows if row[2] == "商贸服务"]
+    assert [row[0] for row in commerce] == ["1", "2", "3", "4", "5"], commerce
+    printed = table_rows(client_of("demo_office").get(reverse("admin:projects_bulletin_print", args=[bulletin.pk])).content,
+                         "details")
+    name = printed[0].index("项目名称")
+    assert [row[1].removesuffix("未解决问题") for row in rows] == [line[name] for line in printed[1:]]
+
+
 def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     from projects.models import Bulletin
 
@@ -278,6 +381,29 @@ def test_the_bulletin_page_writes_wan_with_thousands_separators(loaded):
     html = client_of("demo_office").get(reverse("admin:projects_bulletin_change", args=[bulletin.pk])).content
     xingkai = next(row for row in table_rows(html, "bulletin-rows") if STARKAI in row)
     assert "60,000.00" in xingkai and "62,000.00" in xingkai
+
+
+def test_wan_is_written_with_thousands_separators_everywhere(loaded):
+    """Lists, read-only fields and history diffs write 万元 as the bulletin does: 62,000.00."""
+    from projects.models import Bulletin, BulletinEntry, Project
+
+    starkai = Project.objects.get(name=STARKAI)
+    october = Bulletin.objects.get(year=2013, month=10)
+    rows = table_rows(client_of("demo_office").get(
+        reverse("tracker_dashboard_projects") + "?year=2013&month=10").content, "trk-dash-projects")
+    xingkai = next(row for row in rows if STARKAI in row[0])
+    assert "60,000.00" in xingkai and "62,000.00" in xingkai, xingkai
+    entries = client_of("demo_office").get(reverse("admin:projects_bulletinentry_changelist")
+                                           + f"?bulletin__id__exact={october.pk}").content.decode()
+    assert "62,000.00" in page_text(entries) and "62000.00" not in page_text(entries)
+    entry = BulletinEntry.objects.get(bulletin=october, project=starkai)
+    text = page("demo_office", reverse("admin:projects_bulletinentry_change", args=[entry.pk]))
+    assert "现行年度计划:\n60,000.00" in text and "累计完成:\n62,000.00" in text, text
+    # A leader reads the project read-only; its history says what changed in the same figures.
+    text = page("demo_leader1", reverse("admin:projects_project_change", args=[starkai.pk]))
+    assert "总投资:\n200,000.00" in text
+    history = page("demo_office", reverse("admin:projects_project_history", args=[starkai.pk]))
+    assert "总投资: 200,000.00" in history and "200000.00" not in history
 
 
 # --- Chinese pages say everything in Chinese -------------------------------------------------------
@@ -381,6 +507,36 @@ def test_record_pages_say_nothing_in_english(superuser_client):
     assert found == {url: [] for url in pages}
 
 
+def test_the_admins_javascript_catalogue_has_the_two_list_pickers_words_in_chinese(superuser_client):
+    """SelectFilter2 (leaders, units, programmes, permissions) writes its words from the admin's jsi18n
+    catalogue, which Django's zh_Hans leaves partly English; ours (djangojs.po) completes it."""
+    import json
+    import re
+
+    script = superuser_client.get(reverse("admin:jsi18n")).content.decode()
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});", script, re.S).group(1))
+    assert catalog['Choose %s by selecting them and then select the "Choose" arrow button.'] == \
+        "选中要加入的%s，再点击向右的箭头按钮。"
+    assert catalog["Choose all %s"] == "选择全部%s" and catalog["Remove all %s"] == "移除全部%s"
+    assert catalog["Remove selected %s"] == "移除选中的%s" and catalog["Choose selected %s"] == "选择选中的%s"
+    assert catalog["Filter"] == "过滤"  # Django's own entries stay
+
+
+def test_permission_pickers_name_every_permission_in_chinese(superuser_client):
+    import re
+
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="项目办")
+    for url in (reverse("admin:auth_group_add"), reverse("admin:auth_group_change", args=[group.pk]),
+                reverse("admin:auth_user_change", args=[get_user_model().objects.get(username="chief").pk])):
+        html = superuser_client.get(url).content.decode()
+        options = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', re.split(r'name="(?:user_)?permissions"', html)[1])
+        assert options, url
+        assert not [option for option in options if re.search(r"[A-Za-z]", option.replace("API", ""))], url
+        assert "API 令牌组件 | 组件的令牌记录 | 可添加" in options
+
+
 def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_client):
     from projects.models import Project
 
@@ -398,6 +554,31 @@ def test_english_pages_show_english_names_and_chinese_pages_do_not(superuser_cli
     # The login-throttling records under their English names.
     index = page_text(superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content)
     assert "Login throttling" in index and "Access attempts" in index and "Access logs" in index
+
+
+def test_english_pages_name_projects_in_english_and_chinese_pages_in_chinese(loaded):
+    from projects.models import Bulletin, Project, Review
+
+    starkai = Project.objects.get(name=STARKAI)
+    english_name = starkai.name_en
+    assert english_name == "StarKai International City Complex"
+    october = Bulletin.objects.get(year=2013, month=10)
+    review = Review.objects.get(year=2013, quarter=3)
+    pages = {
+        "dashboard": (f"{DASHBOARD}?year=2013&month=10", "trk-dash-best"),
+        "dashboard-list": (reverse("tracker_dashboard_projects") + "?year=2013&month=10", "trk-dash-projects"),
+        "bulletin": (reverse("admin:projects_bulletin_change", args=[october.pk]), "bulletin-rows"),
+        "review": (reverse("admin:projects_review_change", args=[review.pk]), "trk-ranking-commerce"),
+        "problems": (reverse("admin:projects_problem_changelist") + f"?q={STARKAI}", "result_list"),
+        "projects": (reverse("admin:projects_project_changelist") + "?q=星凯", "result_list"),
+    }
+    for name, (url, element) in pages.items():
+        english = page("demo_office", url, element, language="en")
+        chinese = page("demo_office", url, element)
+        assert english_name in english, (name, english)
+        assert STARKAI in chinese and english_name not in chinese, (name, chinese)
+        if name != "projects":  # the project list shows both names side by side on English pages
+            assert STARKAI not in english, (name, english)
 
 
 # --- programmes: documents against data, for the month the page was opened from -----------------------
@@ -509,5 +690,8 @@ def test_the_evaluation_heads_each_column_by_what_it_weighs(loaded):
     for row in rows[1:]:
         for points, weight in zip(row[2:6], weights):
             assert 0 <= float(points) <= weight, row
+    # No project of the demo has a lead unit: no empty table of responsible units.
+    html = client_of("demo_office").get(url).content.decode()
+    assert "<h3>责任单位</h3>" not in html and 'id="evaluation-units"' not in html
     english = table_rows(client_of("demo_office", "en").get(url).content, "evaluation-projects")
     assert english[0][2] == "Annual completion rate (weight 60)"

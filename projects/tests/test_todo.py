@@ -269,6 +269,25 @@ def test_the_todo_page_lists_items_with_their_links(world, client, office):
 # The API -------------------------------------------------------------------------------------------
 
 
+def test_the_report_form_and_the_import_page_start_from_the_month_the_todo_chases(world, client, reporter,
+                                                                                 monkeypatch):
+    """On 7 November (past the due day) the to-do chases October's reports: the report form and
+    the import page start from October too, not from November."""
+    from projects.selectors import reporting_month
+    from projects.services.todo import reporting_period
+    from projects.tests.page_text import page_text
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: TODAY)
+    assert reporting_month(TODAY) == reporting_period(TODAY) == (2013, 10)
+    client.force_login(reporter)
+    todo = page_text(client.get(reverse("tracker_todo")).content)
+    assert "2013-10 月报：尚未填报" in todo
+    form = client.get(reverse("admin:projects_monthlyreport_add")).context["adminform"].form
+    assert (form.initial["year"], form.initial["month"]) == (2013, 10)
+    html = client.get(reverse("admin:projects_monthlyreport_import")).content.decode()
+    assert 'name="month" value="2013-10"' in html
+
+
 def test_the_api_gives_the_same_list(world, client, reporter):
     client.force_login(reporter)
     response = client.get("/api/me/todo/", {"on": "2013-11-07"})

@@ -332,7 +332,7 @@ def test_the_warning_count_links_to_the_list_of_all_of_them(june, office, client
     rows = table_rows(response.content, "trk-dash-projects")
     assert [row[0] for row in rows[1:]] == ["丁", "甲", "乙"]
     assert rows[0][-1] == "预警" and rows[1][-1] == "预计年底 51.67%，7月转黄，10月转红"
-    assert "截至 2013年六月末的预警项目" in response.content.decode()
+    assert "截至 2013年6月末的预警项目" in response.content.decode()
     assert client.get("/admin/dashboard/projects/", {"warning": "yes"}).status_code == 400
 
 
@@ -481,7 +481,7 @@ def test_demo_september_bulletin_and_its_print_view_show_the_frozen_warning(load
     assert page_text(html, "bulletin-warning-note") == "预警：为通报发布时的预测，发布后不再变化。"
     english = demo_page("demo_office", demo_bulletin_url(9), language="en")
     rows = {row[1].removesuffix("open problems"): row for row in table_rows(english, "bulletin-rows")[1:]}
-    assert rows["城际铁路安置房"][-1] == "67.33% by year end, red in month 11"
+    assert rows["Intercity railway resettlement housing"][-1] == "67.33% by year end, red in month 11"
     printed = table_rows(demo_page("demo_office", demo_bulletin_url(9, "print")), "details")
     assert printed[0][-2:] == ["原因", "预警"]
     line = next(row for row in printed if "城际铁路安置房" in row)

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from projects.models import Bulletin
-from projects.services.bulletins import bulletin_as_json, bulletin_compute, bulletin_data
+from projects.services.bulletins import bulletin_as_json, bulletin_compute, bulletin_data, in_rank_order
 
 
 def _fmt(value):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         headers = [_("Rank"), _("Project"), _("Plan (万元)"), _("Baseline (万元)"), _("Drift (万元)"),
                    _("YTD (万元)"), _("Month (万元)"), _("Rate (%)"), _("Gap (points)"), _("Light"), _("Reasons")]
         lines = []
-        for row in sorted(data.rows, key=lambda r: (r.category, r.rank_in_category or 0, r.project_name)):
+        for row in in_rank_order(data.rows):
             lines.append([
                 str(row.rank_in_category or ""), row.project_name, _fmt(row.plan_in_force), _fmt(row.plan_baseline),
                 _fmt(row.drift), _fmt(row.completed_ytd), _fmt(row.completed_month), _fmt(row.completion_rate),

@@ -28,7 +28,7 @@ def test_office_staff_see_the_dashboard_with_charts_and_light_counts(page, examp
         return chart.data.datasets.map(d => d.data[d.data.length - 1]);
     }""")
     assert datasets == [123000, 104166.67]
-    assert "十月" in page.locator("#trk-dash-month").inner_text()  # Chinese first: October 2013
+    assert "2013年10月末" in page.locator("#trk-dash-month").inner_text()  # Chinese first: October 2013
     assert page.locator("#trk-light-green .trk-dash-number").inner_text().strip() == "2"
     assert page.locator("#trk-light-yellow .trk-dash-number").inner_text().strip() == "0"
     assert page.locator("#trk-light-red .trk-dash-number").inner_text().strip() == "1"

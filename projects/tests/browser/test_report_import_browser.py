@@ -228,7 +228,7 @@ def test_a_reporter_imports_the_month_and_the_office_sees_it_in_the_bulletin(pag
     # -- ... and the dashboard, which now stands at October 2013 --------------------------------
     page.goto("/admin/dashboard/")
     page.wait_for_function("() => typeof Chart !== 'undefined' && Object.keys(Chart.instances).length === 3")
-    assert "十月" in page.locator("#trk-dash-month").inner_text()
+    assert "2013年10月末" in page.locator("#trk-dash-month").inner_text()
     assert page.locator("#trk-light-green .trk-dash-number").inner_text().strip() == "1"
     assert page.locator("#trk-light-yellow .trk-dash-number").inner_text().strip() == "1"
     assert page.locator("#trk-light-red .trk-dash-number").inner_text().strip() == "2"
